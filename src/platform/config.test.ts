@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('has working defaults for the embedded mode', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      producePath: '/koogallery/produce',
+      publicUrl: 'http://127.0.0.1:8080',
+      databaseUrl: undefined,
+      encryptType: 1,
+      v1MaxSkewMs: 300_000,
+      v2MaxSkewMs: 60_000,
+    });
+    expect(c.dataDir).toBe(path.resolve('.kgd'));
+  });
+
+  it('parses every documented variable', () => {
+    const key = Buffer.alloc(32, 7);
+    const c = loadConfig({
+      KGD_PORT: '9000',
+      KGD_PUBLIC_URL: 'https://deploy.example.com/',
+      KGD_MARKETPLACE_KEYS: 'k-one-000001, k-two-000002',
+      DATABASE_URL: 'postgresql://u@db/kgd',
+      KGD_MASTER_KEY: key.toString('hex'),
+      KGD_ENCRYPT_TYPE: '2',
+      KGD_CLOUD_AK: 'AK',
+      KGD_CLOUD_SK: 'SK',
+      KGD_MARKETPLACE_API_SITE: 'intl',
+    });
+    expect(c.publicUrl).toBe('https://deploy.example.com');
+    expect(c.marketplaceKeys).toEqual(['k-one-000001', 'k-two-000002']);
+    expect(c.masterKey?.equals(key)).toBe(true);
+    expect(c.encryptType).toBe(2);
+    expect(c.marketplaceApiUrl).toBe('https://mkt-intl.myhuaweicloud.com');
+  });
+
+  it('names each bad variable and what it expects, all at once', () => {
+    const p = problems({
+      KGD_PORT: 'eighty',
+      KGD_PUBLIC_URL: 'ftp://x',
+      KGD_ENCRYPT_TYPE: '3',
+      KGD_MASTER_KEY: 'short',
+      KGD_LOG_LEVEL: 'loud',
+      KGD_ANSWER_DEADLINE_MS: '6000',
+    });
+    expect(p.join('\n')).toMatch(/KGD_PORT: expected a TCP port number/);
+    expect(p.join('\n')).toMatch(/KGD_PUBLIC_URL: expected an http\(s\) URL/);
+    expect(p.join('\n')).toMatch(/KGD_ENCRYPT_TYPE: expected 1 \(AES-256\) or 2 \(AES-128\)/);
+    expect(p.join('\n')).toMatch(/KGD_MASTER_KEY: expected 32 random bytes/);
+    expect(p.join('\n')).toMatch(/KGD_LOG_LEVEL/);
+    expect(p.join('\n')).toMatch(/KGD_ANSWER_DEADLINE_MS: expected milliseconds below 5000/);
+  });
+
+  it('requires shared keys when running on a shared database', () => {
+    const p = problems({ DATABASE_URL: 'postgres://db/kgd' });
+    expect(p.join('\n')).toMatch(/KGD_MASTER_KEY: required when DATABASE_URL is set/);
+    expect(p.join('\n')).toMatch(/KGD_MARKETPLACE_KEYS: required when DATABASE_URL is set/);
+    expect(problems({ KGD_CLOUD_AK: 'x' }).join()).toMatch(/KGD_CLOUD_SK: set both/);
+  });
+
+  it('reads a YAML file, the environment winning, and refuses unknown settings', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kgd-config-'));
+    const file = path.join(dir, 'kgd.yaml');
+    writeFileSync(file, 'KGD_PORT: 9100\nKGD_MARKETPLACE_KEYS: [a-key-000001, b-key-000002]\n');
+    expect(loadConfig({ KGD_CONFIG_FILE: file }).marketplaceKeys).toEqual([
+      'a-key-000001',
+      'b-key-000002',
+    ]);
+    expect(loadConfig({ KGD_CONFIG_FILE: file, KGD_PORT: '9200' }).port).toBe(9200);
+    writeFileSync(file, 'KGD_PORTT: 1\n');
+    expect(problems({ KGD_CONFIG_FILE: file })[0]).toMatch(
+      /KGD_PORTT \(in .*kgd.yaml\): unknown setting/,
+    );
+    writeFileSync(file, 'KGD_PORT: nope\n');
+    expect(problems({ KGD_CONFIG_FILE: file })[0]).toMatch(
+      /KGD_PORT \(from .*kgd.yaml\): expected a TCP port/,
+    );
+    expect(problems({ KGD_CONFIG_FILE: path.join(dir, 'missing.yaml') })[0]).toMatch(
+      /KGD_CONFIG_FILE: cannot read/,
+    );
+  });
+});

@@ -1,0 +1,356 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, read once at start from environment variables and, optionally,
+ * from a YAML/JSON file named by `KGD_CONFIG_FILE` (same variable names as keys; the environment
+ * wins). Defaults live here and nowhere else.
+ *
+ * @example
+ *   const config = loadConfig(process.env); // throws ConfigError naming each bad variable
+ */
+const port = z.coerce
+  .number({ error: 'expected a TCP port number' })
+  .int('expected a whole number')
+  .min(0, 'expected a port between 1 and 65535 (0: any free port)')
+  .max(65535, 'expected a port between 1 and 65535');
+
+const positiveInt = (what: string) =>
+  z.coerce
+    .number({ error: `expected ${what}` })
+    .int(`expected ${what}`)
+    .positive(`expected ${what}`);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
+  .pipe(z.array(z.string()));
+
+const httpUrl = z
+  .url({
+    protocol: /^https?$/,
+    error: 'expected an http(s) URL such as https://deploy.example.com',
+  })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const masterKey = z
+  .string()
+  .transform((v, ctx) => {
+    const raw = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+    if (raw.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected 32 random bytes, as 64 hex digits or base64 (openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }
+    return raw;
+  })
+  .optional();
+
+export const marketplaceSites = {
+  cn: 'https://mkt.myhuaweicloud.com',
+  intl: 'https://mkt-intl.myhuaweicloud.com',
+  eu: 'https://mkt.eu-west-101.myhuaweicloud.eu',
+} as const;
+
+const schema = z
+  .object({
+    KGD_PORT: port.default(8080),
+    KGD_HOST: z.string().min(1).default('0.0.0.0'),
+    KGD_PUBLIC_URL: httpUrl.optional(),
+    KGD_DATA_DIR: z.string().min(1).default('./.kgd'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection URL')
+      .optional(),
+    KGD_DB_POOL_SIZE: positiveInt('a pool size such as 10').default(10),
+    KGD_MARKETPLACE_KEYS: csv.optional(),
+    KGD_MASTER_KEY: masterKey,
+    KGD_PRODUCE_PATH: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_.-]*$/, 'expected a URL path starting with /')
+      .default('/koogallery/produce'),
+    KGD_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    KGD_V1_MAX_SKEW_SECONDS: positiveInt('a number of seconds').default(300),
+    KGD_V2_MAX_SKEW_SECONDS: positiveInt('a number of seconds').default(60),
+    KGD_ENCRYPT_TYPE: z
+      .enum(['1', '2'], { error: 'expected 1 (AES-256) or 2 (AES-128)' })
+      .default('1'),
+    KGD_ANSWER_DEADLINE_MS: positiveInt('milliseconds below 5000')
+      .max(4900, 'expected milliseconds below 5000 (the marketplace deadline)')
+      .default(4000),
+    KGD_MAX_BODY_BYTES: positiveInt('a size in bytes').default(65536),
+    KGD_SHUTDOWN_GRACE_MS: positiveInt('milliseconds').default(10000),
+    KGD_MARKETPLACE_API_SITE: z
+      .enum(['cn', 'intl', 'eu'], { error: 'expected cn, intl or eu' })
+      .default('cn'),
+    KGD_MARKETPLACE_API_URL: httpUrl.optional(),
+    KGD_ORDER_API_TIMEOUT_MS: positiveInt('milliseconds').default(10000),
+    KGD_CLOUD_AK: z.string().min(1).optional(),
+    KGD_CLOUD_SK: z.string().min(1).optional(),
+    KGD_CLOUD_PROJECT_ID: z.string().min(1).optional(),
+    KGD_CLOUD_REGION: z.string().min(1).default('cn-north-4'),
+    KGD_CLOUD_ENDPOINT: httpUrl.optional(),
+    KGD_CLOUD_ENTERPRISE_PROJECT_ID: z.string().min(1).optional(),
+    KGD_CLOUD_IMAGE_IDS: z
+      .string()
+      .regex(
+        /^[a-z0-9-]+=[^,=\s]+(,[a-z0-9-]+=[^,=\s]+)*$/,
+        'expected region=imageId pairs, comma-separated',
+      )
+      .optional(),
+    KGD_CLOUD_SHARED_VPC_ID: z.string().min(1).optional(),
+    KGD_CLOUD_SHARED_SUBNET_ID: z.string().min(1).optional(),
+    KGD_CLOUD_TIMEOUT_MS: positiveInt('milliseconds').default(30000),
+    KGD_CLOUD_CREATE_RATE_PER_MINUTE: positiveInt('server creations per minute').default(100),
+    KGD_CLOUD_POLL_RATE_PER_SECOND: positiveInt('status polls per second').default(40),
+
+    KGD_POLL_INTERVAL_MS: positiveInt('milliseconds').optional(),
+
+    KGD_TEMPLATES_DIR: z.string().min(1).default('./templates'),
+
+    KGD_ENGINE_CONCURRENCY: positiveInt('a number of operations').default(20),
+    KGD_DEPLOY_ALERT_MINUTES: positiveInt('minutes').default(60),
+    KGD_DEPLOY_TEST_ORDERS: bool.default(false),
+    KGD_REPLICA_TIMEOUT_SECONDS: positiveInt('seconds')
+      .min(3, 'expected at least 3 seconds')
+      .default(30),
+    KGD_SIM_PORT: port.default(8090),
+    KGD_SIM_SSH_PORT: port.optional(),
+    KGD_SIM_TIME_SCALE: z.coerce
+      .number({ error: 'expected a factor such as 1 (realistic) or 0.1 (ten times faster)' })
+      .positive('expected a factor above 0')
+      .max(10)
+      .default(1),
+    KGD_EXECUTOR_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected up to 64 letters, digits, _ . -')
+      .optional(),
+    KGD_APP_VERSION: z.string().min(1).optional(),
+    KGD_DEBUG_ENDPOINTS: bool.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.KGD_CLOUD_AK === undefined) !== (c.KGD_CLOUD_SK === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.KGD_CLOUD_AK === undefined ? 'KGD_CLOUD_AK' : 'KGD_CLOUD_SK'],
+        message: 'set both KGD_CLOUD_AK and KGD_CLOUD_SK, or neither (then the simulator is used)',
+      });
+    }
+    if (
+      (c.KGD_CLOUD_SHARED_VPC_ID === undefined) !==
+      (c.KGD_CLOUD_SHARED_SUBNET_ID === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KGD_CLOUD_SHARED_SUBNET_ID'],
+        message: 'set both KGD_CLOUD_SHARED_VPC_ID and KGD_CLOUD_SHARED_SUBNET_ID, or neither',
+      });
+    }
+    if (c.DATABASE_URL && !c.KGD_MASTER_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KGD_MASTER_KEY'],
+        message:
+          'required when DATABASE_URL is set: every replica must share the key that encrypts secrets at rest',
+      });
+    }
+    if (c.DATABASE_URL && (!c.KGD_MARKETPLACE_KEYS || c.KGD_MARKETPLACE_KEYS.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KGD_MARKETPLACE_KEYS'],
+        message:
+          'required when DATABASE_URL is set: the Key / accessKey from the KooGallery seller console',
+      });
+    }
+  });
+
+export type RawConfig = z.output<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  dbPoolSize: number;
+  /** Shared keys, first one is used to sign answers to unauthenticated calls. */
+  marketplaceKeys: string[];
+  masterKey: Buffer | undefined;
+  producePath: string;
+  logLevel: RawConfig['KGD_LOG_LEVEL'];
+  v1MaxSkewMs: number;
+  v2MaxSkewMs: number;
+  encryptType: 1 | 2;
+  answerDeadlineMs: number;
+  maxBodyBytes: number;
+  shutdownGraceMs: number;
+  marketplaceApiUrl: string;
+  orderApiTimeoutMs: number;
+  cloud: {
+    ak: string | undefined;
+    sk: string | undefined;
+    projectId: string | undefined;
+    region: string;
+    endpoint: string | undefined;
+    enterpriseProjectId: string | undefined;
+    imageIds: Record<string, string>;
+    sharedNetwork: { vpcId: string; subnetId: string } | undefined;
+    timeoutMs: number;
+    /** Server creations per minute across all replicas (the account's ECS quota). */
+    createRatePerMinute: number;
+    /** Status polls per second of one replica. */
+    pollRatePerSecond: number;
+    /** Fixed poll interval of every wait; adaptive when absent (benchmark reference). */
+    pollIntervalMs: number | undefined;
+  };
+  templatesDir: string;
+
+  engineConcurrency: number;
+  deployAlertMs: number;
+  deployTestOrders: boolean;
+  /** A replica silent this long is dead: its unfinished operations move to the others. */
+  replicaTimeoutMs: number;
+  simulator: { port: number; sshPort: number | undefined; timeScale: number };
+  executorId: string | undefined;
+  appVersion: string | undefined;
+  debugEndpoints: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const knownKeys = new Set(Object.keys(schema.shape));
+
+function readConfigFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`KGD_CONFIG_FILE: cannot read ${file} (${(err as Error).message})`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError([
+      `KGD_CONFIG_FILE: ${file} is not valid YAML/JSON: ${(err as Error).message}`,
+    ]);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError([
+      `KGD_CONFIG_FILE: ${file} must hold a mapping of setting names to values`,
+    ]);
+  }
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!knownKeys.has(k)) {
+      problems.push(`${k} (in ${file}): unknown setting`);
+      continue;
+    }
+    out[k] = Array.isArray(v) ? v.join(',') : String(v);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out;
+}
+
+/** Parses the whole configuration once; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const fromFile = env.KGD_CONFIG_FILE ? readConfigFile(env.KGD_CONFIG_FILE) : {};
+  const merged: Record<string, string> = { ...fromFile };
+  for (const key of knownKeys) {
+    const v = env[key];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  const result = schema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'configuration');
+        const where =
+          name in fromFile && !(env[name] ?? '') ? ` (from ${env.KGD_CONFIG_FILE})` : '';
+        return `${name}${where}: ${issue.message}`;
+      }),
+    );
+  }
+  const c = result.data;
+  return {
+    port: c.KGD_PORT,
+    host: c.KGD_HOST,
+    publicUrl: c.KGD_PUBLIC_URL ?? `http://127.0.0.1:${c.KGD_PORT}`,
+    dataDir: path.resolve(c.KGD_DATA_DIR),
+    databaseUrl: c.DATABASE_URL,
+    dbPoolSize: c.KGD_DB_POOL_SIZE,
+    marketplaceKeys: c.KGD_MARKETPLACE_KEYS ?? [],
+    masterKey: c.KGD_MASTER_KEY,
+    producePath: c.KGD_PRODUCE_PATH,
+    logLevel: c.KGD_LOG_LEVEL,
+    v1MaxSkewMs: c.KGD_V1_MAX_SKEW_SECONDS * 1000,
+    v2MaxSkewMs: c.KGD_V2_MAX_SKEW_SECONDS * 1000,
+    encryptType: c.KGD_ENCRYPT_TYPE === '2' ? 2 : 1,
+    answerDeadlineMs: c.KGD_ANSWER_DEADLINE_MS,
+    maxBodyBytes: c.KGD_MAX_BODY_BYTES,
+    shutdownGraceMs: c.KGD_SHUTDOWN_GRACE_MS,
+    marketplaceApiUrl: c.KGD_MARKETPLACE_API_URL ?? marketplaceSites[c.KGD_MARKETPLACE_API_SITE],
+    orderApiTimeoutMs: c.KGD_ORDER_API_TIMEOUT_MS,
+    cloud: {
+      ak: c.KGD_CLOUD_AK,
+      sk: c.KGD_CLOUD_SK,
+      projectId: c.KGD_CLOUD_PROJECT_ID,
+      region: c.KGD_CLOUD_REGION,
+      endpoint: c.KGD_CLOUD_ENDPOINT,
+      enterpriseProjectId: c.KGD_CLOUD_ENTERPRISE_PROJECT_ID,
+      imageIds: Object.fromEntries(
+        (c.KGD_CLOUD_IMAGE_IDS ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split('=') as [string, string]),
+      ),
+      sharedNetwork:
+        c.KGD_CLOUD_SHARED_VPC_ID && c.KGD_CLOUD_SHARED_SUBNET_ID
+          ? { vpcId: c.KGD_CLOUD_SHARED_VPC_ID, subnetId: c.KGD_CLOUD_SHARED_SUBNET_ID }
+          : undefined,
+      timeoutMs: c.KGD_CLOUD_TIMEOUT_MS,
+      createRatePerMinute: c.KGD_CLOUD_CREATE_RATE_PER_MINUTE,
+      pollRatePerSecond: c.KGD_CLOUD_POLL_RATE_PER_SECOND,
+      pollIntervalMs: c.KGD_POLL_INTERVAL_MS,
+    },
+
+    templatesDir: path.resolve(c.KGD_TEMPLATES_DIR),
+    engineConcurrency: c.KGD_ENGINE_CONCURRENCY,
+    deployAlertMs: c.KGD_DEPLOY_ALERT_MINUTES * 60_000,
+    deployTestOrders: c.KGD_DEPLOY_TEST_ORDERS,
+    replicaTimeoutMs: c.KGD_REPLICA_TIMEOUT_SECONDS * 1000,
+    simulator: {
+      port: c.KGD_SIM_PORT,
+      sshPort: c.KGD_SIM_SSH_PORT,
+      timeScale: c.KGD_SIM_TIME_SCALE,
+    },
+    executorId: c.KGD_EXECUTOR_ID,
+    appVersion: c.KGD_APP_VERSION,
+    debugEndpoints: c.KGD_DEBUG_ENDPOINTS,
+  };
+}
+
+/** The documented settings, for `kgd config check` and the README. */
+export const settingNames = [...knownKeys];

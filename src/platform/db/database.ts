@@ -1,0 +1,64 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+// int8 (bigserial ids, counts) as strings is pg's default; keep it, but parse numeric timestamps natively.
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  pool: pg.Pool;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the project's database (a pool, Kysely on top) and applies pending migrations. Several
+ * replicas may start at once: Kysely's Migrator serialises them with an advisory lock.
+ *
+ * @example
+ *   const { db, close } = await openDatabase({ url, poolSize: 10, logger });
+ */
+export async function openDatabase(options: {
+  url: string;
+  poolSize: number;
+  logger: Logger;
+  applicationName?: string;
+  migrate?: boolean;
+}): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    application_name: options.applicationName ?? 'kgd',
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (err) => options.logger.warn({ err: err.message }, 'database connection lost'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (cause) {
+    await db.destroy().catch(() => {});
+    throw new Error(`cannot connect to PostgreSQL: ${(cause as Error).message}`, { cause });
+  }
+  if (options.migrate !== false) await migrate(db, options.logger);
+  return {
+    db,
+    pool,
+    url: options.url,
+    close: () => db.destroy(),
+  };
+}
+
+export async function migrate(db: Db, logger: Logger): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status === 'Success') logger.info({ migration: r.migrationName }, 'migration applied');
+    if (r.status === 'Error') logger.error({ migration: r.migrationName }, 'migration failed');
+  }
+  if (error)
+    throw new Error(`database migration failed: ${(error as Error).message}`, { cause: error });
+}

