@@ -1,0 +1,67 @@
+import { type EncryptType, encryptField } from '../field-crypto.js';
+import { bodySignHeader } from '../signatures.js';
+
+/** The JSON answers KooGallery reads (spec §4–5), serialised once and signed over those bytes. */
+export interface AppInfo {
+  frontEndUrl?: string;
+  adminUrl?: string;
+  userName?: string;
+  password?: string;
+  memo?: string;
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  appInfo?: AppInfo;
+  usageInfo?: Record<string, unknown>;
+}
+
+export interface Answer {
+  resultCode: string;
+  resultMsg: string;
+  instanceId?: string;
+  encryptType?: string;
+  appInfo?: AppInfo;
+  info?: InstanceInfo[];
+  license?: string;
+}
+
+export const resultMessages: Record<string, string> = {
+  '000000': 'success',
+  '000001': 'authentication failed',
+  '000002': 'invalid request parameters',
+  '000003': 'instance does not exist',
+  '000004': 'request in progress',
+  '000005': 'internal error, retry later',
+};
+
+export function answer(resultCode: string, resultMsg?: string): Answer {
+  return { resultCode, resultMsg: resultMsg ?? resultMessages[resultCode] ?? 'error' };
+}
+
+/** Plaintext access information; `userName` and `password` get encrypted per `encryptType`. */
+export function encryptAppInfo(info: AppInfo, key: string, encryptType: EncryptType): AppInfo {
+  const out: AppInfo = {};
+  if (info.frontEndUrl) out.frontEndUrl = info.frontEndUrl;
+  if (info.adminUrl) out.adminUrl = info.adminUrl;
+  if (info.userName) out.userName = encryptField(info.userName, key, encryptType);
+  if (info.password) out.password = encryptField(info.password, key, encryptType);
+  if (info.memo) out.memo = info.memo.slice(0, 1024);
+  return out;
+}
+
+export interface EncodedAnswer {
+  body: string;
+  headers: Record<string, string>;
+}
+
+export function encodeAnswer(a: Answer, key: string): EncodedAnswer {
+  const body = JSON.stringify(a);
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json;charset=UTF-8',
+      'Body-Sign': bodySignHeader(key, body),
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import type { Context, Hono } from 'hono';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../platform/db/schema.js';
+import type { Command } from '../activities/commands.js';
+import { isStorable, unstorablePath } from '../activities/storable.js';
+import type { ParseResult } from '../activities/v1.js';
+import { parseV1 } from '../activities/v1.js';
+import { parseV2 } from '../activities/v2.js';
+import type { GatewayDeps, Outcome } from '../handlers/context.js';
+import { outcome } from '../handlers/context.js';
+import { handleCommand } from '../handlers/index.js';
+import { type Answer, answer, encodeAnswer } from './answers.js';
+import { authenticate } from './authenticate.js';
+import { runWithDeadline } from './deadline.js';
+import { markAnsweredLate, recordCall } from './inbox.js';
+import { type IncomingCall, type NodeBody, readCall } from './read-call.js';
+
+/**
+ * The production endpoint (生产接口地址): one URL, both protocol generations, every activity.
+ * Unauthenticated or structurally broken calls are answered without touching the database.
+ * Authenticated calls are recorded in the inbox in the same transaction as their effect, before
+ * the answer leaves; if that cannot finish within the deadline the answer is 000005 and nothing is
+ * kept.
+ */
+export function registerProduceRoute(app: Hono, deps: GatewayDeps): void {
+  app.all(deps.producePath, async (c) => {
+    try {
+      return await produce(c, deps);
+    } catch (err) {
+      // Never an HTTP 500 on the production URL: the marketplace reads the result code.
+      deps.logger.error({ err: (err as Error).message }, 'marketplace call failed unexpectedly');
+      const encoded = encodeAnswer(answer('000005', 'internal error: retry later'), deps.keys[0]!);
+      return c.body(encoded.body, 200, encoded.headers);
+    }
+  });
+}
+
+function parse(call: IncomingCall): {
+  activity: string | null;
+  parsed: ParseResult;
+  form: unknown;
+} {
+  if (call.protocol === 'v1') {
+    const params = Object.fromEntries(call.params);
+    const activity = params.activity ?? null;
+    const bad = unstorablePath(params);
+    if (bad) return unstorable(activity, bad);
+    if (!activity)
+      return { activity, parsed: { ok: false, message: 'activity: required' }, form: null };
+    return { activity, parsed: decodedStorable(parseV1(activity, params)), form: null };
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(call.body.toString('utf8'));
+  } catch {
+    return { activity: null, parsed: { ok: false, message: 'body: not valid JSON' }, form: null };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return {
+      activity: null,
+      parsed: { ok: false, message: 'body: expected a JSON object' },
+      form: null,
+    };
+  }
+  const activity =
+    typeof (body as { activity?: unknown }).activity === 'string'
+      ? (body as { activity: string }).activity
+      : null;
+  const bad = unstorablePath(body);
+  if (bad) return unstorable(activity, bad);
+  return {
+    activity,
+    parsed: decodedStorable(parseV2(body as Record<string, unknown>)),
+    form: body,
+  };
+}
+
+function unstorable(activity: string | null, path: string) {
+  return {
+    // The inbox keeps the activity name only when it can be stored; the raw call is sealed whole.
+    activity: activity !== null && isStorable(activity) ? activity : null,
+    parsed: {
+      ok: false as const,
+      message: `${path}: contains a NUL character or an unpaired surrogate`,
+    },
+    form: null,
+  };
+}
+
+/** Values decoded or decrypted during parsing (extension parameters, contacts) are checked too. */
+function decodedStorable(parsed: ParseResult): ParseResult {
+  if (!parsed.ok) return parsed;
+  const bad = unstorablePath(parsed.command);
+  return bad
+    ? { ok: false, message: `${bad}: contains a NUL character or an unpaired surrogate` }
+    : parsed;
+}
+
+/** What is stored as the parsed form: the command without secrets (extension values, contacts). */
+function storedForm(command: Command | undefined): Record<string, unknown> | null {
+  if (!command) return null;
+  const c = structuredClone(command) as unknown as Record<string, unknown>;
+  const order = c.order as Record<string, unknown> | undefined;
+  if (order) {
+    order.extendParams = (order.extendParams as { name: string }[]).map((p) => ({
+      name: p.name,
+      value: '[sealed]',
+    }));
+    order.contact = Object.fromEntries(
+      Object.keys(order.contact as object).map((k) => [k, '[sealed]']),
+    );
+  }
+  if (Array.isArray(c.extendParams)) {
+    c.extendParams = (c.extendParams as { name: string }[]).map((p) => ({
+      name: p.name,
+      value: '[sealed]',
+    }));
+  }
+  return c;
+}
+
+/** Thrown inside the transaction when the call's nonce was seen before: everything rolls back. */
+class ReplayRefused extends Error {}
+
+async function produce(c: Context, deps: GatewayDeps) {
+  const started = performance.now();
+  const now = deps.clock.now();
+  const send = (a: Answer, key: string, activity: string | null, protocol: string) => {
+    const encoded = encodeAnswer(a, key);
+    deps.onAnswered?.({
+      protocol,
+      activity: activity ?? 'unknown',
+      resultCode: a.resultCode,
+      durationMs: performance.now() - started,
+    });
+    return c.body(encoded.body, 200, encoded.headers);
+  };
+  const primaryKey = deps.keys[0]!;
+
+  const incoming = (c.env as { incoming?: NodeBody } | undefined)?.incoming;
+  const read = await readCall(c.req.raw, deps.maxBodyBytes, incoming);
+
+  if (!read.ok) {
+    deps.logger.info({ resultCode: '000002', reason: read.message }, 'marketplace call refused');
+    return send(answer('000002', read.message), primaryKey, null, 'unknown');
+  }
+  const call = read.call;
+  const auth = authenticate(call, {
+    keys: deps.keys,
+    now,
+    v1MaxSkewMs: deps.v1MaxSkewMs,
+    v2MaxSkewMs: deps.v2MaxSkewMs,
+  });
+  if (!auth.ok) {
+    deps.logger.warn(
+      { protocol: call.protocol, resultCode: '000001', reason: auth.message },
+      'marketplace call refused',
+    );
+    return send(answer('000001', auth.message), primaryKey, null, call.protocol);
+  }
+  const key = deps.keys[auth.keyIndex]!;
+  const { activity, parsed } = parse(call);
+
+  const work = async (tx: Transaction<Database>) => {
+    const result: Outcome = parsed.ok
+      ? await handleCommand({ tx, deps, protocol: call.protocol, key, now }, parsed.command)
+      : outcome(answer('000002', parsed.message));
+    const encoded = encodeAnswer(result.answer, key);
+    const guard = { scope: auth.replayScope, nonce: auth.replayId, expiresAt: auth.expiresAt, now };
+    const inboxId = await recordCall(tx, guard, {
+      received_at: now,
+      protocol: call.protocol,
+      method: call.method,
+      activity,
+      raw_sealed: deps.secretBox.seal(call.raw, 'inbox:raw'),
+      parsed: parsed.ok ? storedForm(parsed.command) : { error: parsed.message },
+      idempotency_key: result.idempotencyKey,
+      duplicate: result.duplicate,
+      instance_id: result.instanceId,
+      operation_id: result.operationId,
+      test: parsed.ok ? parsed.command.test : false,
+      key_index: auth.keyIndex,
+      result_code: result.answer.resultCode,
+      answer: encoded.body,
+      duration_ms: performance.now() - started,
+    });
+    // A replayed nonce: roll everything back, as if the call had never arrived.
+    if (inboxId === undefined) throw new ReplayRefused();
+    return { result, encoded, inboxId };
+  };
+
+  const remaining = deps.answerDeadlineMs - (performance.now() - started);
+  const run = await runWithDeadline(deps.db, remaining, work, (late) => {
+    void markAnsweredLate(deps.db, late.inboxId).catch(() => {});
+    deps.logger.warn({ activity }, 'transaction committed after its 000005 answer was sent');
+  });
+  const log = {
+    protocol: call.protocol,
+    activity,
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (run.status === 'timeout') {
+    deps.logger.error(log, 'marketplace call not recorded within the deadline: answered 000005');
+    return send(answer('000005', 'storage is slow: retry later'), key, activity, call.protocol);
+  }
+  if (run.status === 'error' && run.error instanceof ReplayRefused) {
+    deps.logger.warn({ ...log, resultCode: '000001' }, 'replayed marketplace call refused');
+    return send(
+      answer('000001', 'authentication failed: nonce or authToken already used'),
+      key,
+      activity,
+      call.protocol,
+    );
+  }
+  if (run.status === 'error') {
+    deps.logger.error(
+      { ...log, err: run.error.message },
+      'marketplace call failed: answered 000005',
+    );
+    return send(answer('000005', 'internal error: retry later'), key, activity, call.protocol);
+  }
+  const value = run.value;
+  for (const id of new Set(value.result.wake)) deps.dispatcher.wake(id);
+  deps.logger.info(
+    {
+      ...log,
+      resultCode: value.result.answer.resultCode,
+      instanceId: value.result.instanceId,
+      duplicate: value.result.duplicate,
+      inboxId: value.inboxId,
+    },
+    'marketplace call answered',
+  );
+  deps.onAnswered?.({
+    protocol: call.protocol,
+    activity: activity ?? 'unknown',
+    resultCode: value.result.answer.resultCode,
+    durationMs: performance.now() - started,
+  });
+  return c.body(value.encoded.body, 200, value.encoded.headers);
+}

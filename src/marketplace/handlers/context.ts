@@ -1,0 +1,103 @@
+import type { Transaction } from 'kysely';
+import type { OperationDispatcher } from '../../deployments/dispatcher.js';
+import type { LicenseIssuer } from '../../licenses/license-store.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Database, Instance } from '../../platform/db/schema.js';
+import type { Ids } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import type { SecretBox } from '../../platform/secrets.js';
+import type { EncryptType } from '../field-crypto.js';
+import type { Answer, AppInfo } from '../gateway/answers.js';
+
+/** Everything the gateway needs, passed in by the composition root. */
+export interface GatewayDeps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  logger: Logger;
+  secretBox: SecretBox;
+  /** Shared keys; a call verifying under any of them is authentic (rotation). */
+  keys: string[];
+  encryptType: EncryptType;
+  publicUrl: string;
+  producePath: string;
+  v1MaxSkewMs: number;
+  v2MaxSkewMs: number;
+  answerDeadlineMs: number;
+  maxBodyBytes: number;
+  licenses: LicenseIssuer;
+  dispatcher: OperationDispatcher;
+  /** The application user handed to buyers of a product (templates define it); default `admin`. */
+  accessUser?: (productId: string | null, skuCode: string | null) => string | undefined;
+  /** Observes every answered call (metrics). */
+  onAnswered?: (event: {
+    protocol: string;
+    activity: string;
+    resultCode: string;
+    durationMs: number;
+  }) => void;
+}
+
+export interface HandlerContext {
+  tx: Transaction<Database>;
+  deps: GatewayDeps;
+  protocol: 'v1' | 'v2';
+  /** The key the call verified under: answers' encrypted fields use it. */
+  key: string;
+  now: Date;
+}
+
+export interface Outcome {
+  answer: Answer;
+  idempotencyKey: string | null;
+  duplicate: boolean;
+  instanceId: string | null;
+  operationId: string | null;
+  /** Instances with new operations: the engine is woken for them after the commit. */
+  wake: (string | null)[];
+}
+
+export function outcome(answer: Answer, rest: Partial<Omit<Outcome, 'answer'>> = {}): Outcome {
+  return {
+    answer,
+    idempotencyKey: null,
+    duplicate: false,
+    instanceId: null,
+    operationId: null,
+    wake: [],
+    ...rest,
+  };
+}
+
+export const passwordPurpose = (instanceId: string) => `instance:${instanceId}:app-password`;
+export const privatePurpose = (instanceId: string) => `instance:${instanceId}:private`;
+
+export function statusPageUrl(deps: GatewayDeps, instanceId: string): string {
+  return `${deps.publicUrl}/i/${encodeURIComponent(instanceId)}`;
+}
+
+const memos: Record<string, string> = {
+  pending: 'Your deployment is queued; follow its progress at the front-end URL.',
+  deploying: 'Your deployment is being prepared; follow its progress at the front-end URL.',
+  ready: 'Your deployment is ready.',
+  frozen: 'Your deployment is frozen; renew to use it again.',
+  failed: 'Your deployment hit a problem; the seller has been alerted.',
+  releasing: 'Your deployment is being released.',
+  released: 'Your deployment has been released.',
+  cleanup_failed: 'Your deployment is being released.',
+};
+
+/** The access information handed to the buyer (plaintext; encrypted when answered). */
+export function accessInfo(deps: GatewayDeps, inst: Instance): AppInfo {
+  const info: AppInfo = {
+    frontEndUrl: statusPageUrl(deps, inst.id),
+    memo: inst.memo ?? memos[inst.status] ?? '',
+  };
+  if (inst.admin_url) info.adminUrl = inst.admin_url;
+  if (inst.app_user) info.userName = inst.app_user;
+  if (inst.app_password_sealed) {
+    info.password = deps.secretBox.open(inst.app_password_sealed, passwordPurpose(inst.id));
+  }
+  return info;
+}
