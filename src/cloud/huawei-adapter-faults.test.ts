@@ -1,0 +1,250 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../platform/logger.js';
+import { defaultImageId } from '../simulator/cloud/catalog.js';
+import { clientToken } from './client-token.js';
+import type { CreateServerInput } from './cloud-api.js';
+import { CloudError } from './errors.js';
+import { type CloudFixture, startCloudFixture } from './sim-fixture.js';
+import { kgdTags } from './tags.js';
+import { waitForJob } from './wait-for-job.js';
+
+/** Retries and classification, with faults injected into the simulator. */
+let f: CloudFixture;
+const tags = kgdTags({ instanceId: 'kgi-f1', orderId: 'CS0002' });
+
+beforeEach(async () => {
+  f = await startCloudFixture({ settings: { timeoutMs: 300 } });
+});
+afterEach(async () => {
+  await f.stop();
+});
+
+async function network() {
+  const vpc = await f.cloud.ensureVpc({ name: 'kgd-kgi-f1', cidr: '192.168.0.0/16', tags });
+  const subnet = await f.cloud.ensureSubnet({
+    vpcId: vpc.id,
+    name: 'kgd-kgi-f1',
+    cidr: '192.168.0.0/24',
+    gatewayIp: '192.168.0.1',
+    tags,
+  });
+  return { vpc, subnet };
+}
+
+const server = (
+  net: Awaited<ReturnType<typeof network>>,
+  over: Partial<CreateServerInput> = {},
+): CreateServerInput => ({
+  clientToken: clientToken({ instanceId: 'kgi-f1', operationId: 'op_1', step: 'create-server' }),
+  name: 'kgd-kgi-f1',
+  imageId: defaultImageId,
+  flavor: 's6.small.1',
+  az: 'cn-north-4b',
+  vpcId: net.vpc.id,
+  subnetId: net.subnet.id,
+  securityGroupIds: [],
+  adminPass: 'Kgd-Test-Pass-01',
+  rootVolume: { type: 'SSD', sizeGb: 40 },
+  eip: { bandwidthMb: 1 },
+  tags,
+  ...over,
+});
+
+const calls = (api: string) => f.sim.inspect().stats[api]?.calls ?? 0;
+const wait = (jobId: string) =>
+  waitForJob(f.cloud, jobId, {
+    deadline: new Date(f.clock.now().getTime() + 1_800_000),
+    clock: f.clock,
+    sleep: f.sleep,
+  });
+
+describe('retried', () => {
+  it('throttling (429 APIGW.0308) is retried after at least 2 s, then succeeds', async () => {
+    f.sim.faults.script('vpc.listVpcsByTags', [{ kind: 'throttle' }, { kind: 'throttle' }]);
+    const vpc = await f.cloud.ensureVpc({ name: 'kgd-kgi-f1', cidr: '192.168.0.0/16', tags });
+    expect(vpc.status).toBe('OK');
+    expect(calls('vpc.listVpcsByTags')).toBe(3);
+    expect(f.slept[0]).toBeGreaterThanOrEqual(2000);
+    expect(f.slept[1]).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('the gateway rate limit answers 429 and the adapter backs off until the minute has passed', async () => {
+    const g = await startCloudFixture({
+      settings: { retry: { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000 } },
+    });
+    try {
+      g.sim.faults.setRateLimit('vpc.showVpc', 1);
+      const started = g.clock.now().getTime();
+      const vpc = await g.cloud.ensureVpc({ name: 'kgd-kgi-f1', cidr: '192.168.0.0/16', tags });
+      expect(vpc.status).toBe('OK');
+      const stats = g.sim.inspect().stats['vpc.showVpc']!;
+      expect(stats.throttled).toBeGreaterThan(0);
+      expect(stats.calls - stats.throttled).toBe(2);
+      expect(g.clock.now().getTime() - started).toBeGreaterThanOrEqual(60_000);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('5xx answers and reset connections are retried', async () => {
+    const net = await network();
+    f.sim.faults.script('ecs.showServer', [
+      { kind: 'server-error', status: 503 },
+      { kind: 'reset' },
+      { kind: 'server-error', status: 500 },
+    ]);
+    const { jobId, serverIds } = await f.cloud.createServer(server(net));
+    expect((await f.cloud.getServer(serverIds[0]!))?.status).toBe('BUILD');
+    expect(calls('ecs.showServer')).toBe(4);
+    await wait(jobId);
+  });
+
+  it('a create whose answer is lost (timeout after the fact) is retried with the same token: one server', async () => {
+    const net = await network();
+    f.sim.faults.script('ecs.createServers', [
+      { kind: 'timeout', processed: true, holdMs: 10_000 },
+    ]);
+    const { jobId, serverIds } = await f.cloud.createServer(server(net));
+    expect(calls('ecs.createServers')).toBe(2);
+    expect(f.sim.inspect().servers.map((s) => s.id)).toEqual(serverIds);
+    expect((await wait(jobId)).serverIds).toEqual(serverIds);
+  });
+
+  it('a VPC create whose answer is lost is not repeated: the lookup finds it', async () => {
+    f.sim.faults.script('vpc.createVpc', [{ kind: 'timeout', processed: true, holdMs: 10_000 }]);
+    const vpc = await f.cloud.ensureVpc({ name: 'kgd-kgi-f1', cidr: '192.168.0.0/16', tags });
+    expect(calls('vpc.createVpc')).toBe(1);
+    expect(f.sim.inspect().vpcs.map((v) => v.id)).toEqual([vpc.id]);
+  });
+
+  it('deleting a subnet still used by a server is retried until the server is gone', async () => {
+    const net = await network();
+    const job = await wait((await f.cloud.createServer(server(net))).jobId);
+    const deletion = await f.cloud.deleteServers(job.serverIds, {
+      deletePublicIp: true,
+      deleteVolume: true,
+    });
+    // The server's port is released only when the delete job ends: 409s until then.
+    await f.cloud.deleteSubnet(net.vpc.id, net.subnet.id);
+    expect(f.sim.inspect().subnets).toEqual([]);
+    expect(calls('vpc.deleteSubnet')).toBeGreaterThan(1);
+    expect((await f.cloud.getJob(deletion.jobId!)).status).toBe('SUCCESS');
+  });
+
+  it('gives up after the configured attempts with a retryable error', async () => {
+    f.sim.faults.inject({ api: 'ecs.showJob', fault: { kind: 'server-error', status: 502 } });
+    const err = await f.cloud.getJob('0123456789abcdef0123456789abcdef').catch((e) => e);
+    expect(err).toBeInstanceOf(CloudError);
+    expect(err).toMatchObject({ kind: 'retryable', httpStatus: 502, operation: 'ecs.showJob' });
+    expect(calls('ecs.showJob')).toBe(6);
+  });
+});
+
+describe('not retried', () => {
+  it('ECS quota (Ecs.0001) is permanent and asked once', async () => {
+    const net = await network();
+    f.sim.faults.setQuotas({ instances: 0 });
+    const err = await f.cloud.createServer(server(net)).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'permanent', code: 'Ecs.0001', httpStatus: 400 });
+    expect(err.message).toMatch(/quota exhausted .*raise the quota in region cn-north-4/);
+    expect(calls('ecs.createServers')).toBe(1);
+  });
+
+  it('VPC quota (409 VPC.0114 in a {code,message} body) keeps its code and is permanent', async () => {
+    f.sim.faults.setQuotas({ vpcs: 0 });
+    const err = await f.cloud
+      .ensureVpc({ name: 'kgd-kgi-f1', cidr: '192.168.0.0/16', tags })
+      .catch((e) => e);
+    expect(err).toMatchObject({ kind: 'permanent', code: 'VPC.0114', httpStatus: 409 });
+    expect(err.message).toMatch(/Quota exceeded/);
+    expect(calls('vpc.createVpc')).toBe(1);
+  });
+
+  it('a sold-out flavor fails the job and surfaces as capacity, for that AZ only', async () => {
+    const net = await network();
+    f.sim.faults.soldOut({ az: 'cn-north-4b', flavor: 's6.small.1' });
+    const created = await f.cloud.createServer(server(net));
+    const err = await wait(created.jobId).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'capacity', code: 'Ecs.0319' });
+    expect(err.message).toMatch(/sold out.*try another availability zone or flavor/);
+    expect(await f.cloud.getServer(created.serverIds[0]!)).toBeUndefined();
+    expect(calls('ecs.createServers')).toBe(1);
+    // Quota and addresses were given back: another AZ works.
+    const other = await f.cloud.createServer(
+      server(net, {
+        az: 'cn-north-4a',
+        clientToken: clientToken({
+          instanceId: 'kgi-f1',
+          operationId: 'op_1',
+          step: 'create-server-az-a',
+        }),
+      }),
+    );
+    expect((await wait(other.jobId)).status).toBe('SUCCESS');
+    expect(f.sim.inspect().orphans).toEqual([]);
+  });
+
+  it('a flavor out of stock in an AZ by catalogue is capacity too', async () => {
+    const net = await network();
+    const created = await f.cloud.createServer(
+      server(net, { flavor: 'c7.xlarge.2', az: 'cn-north-4c' }),
+    );
+    await expect(wait(created.jobId)).rejects.toMatchObject({ kind: 'capacity' });
+  });
+
+  it('a frozen account is permanent, with what to check', async () => {
+    f.sim.faults.inject({ api: 'ecs.*', fault: { kind: 'frozen' } });
+    const err = await f.cloud.getServer('x').catch((e) => e);
+    expect(err).toMatchObject({ kind: 'permanent', code: 'Ecs.0003', httpStatus: 403 });
+    expect(err.message).toMatch(/account balance/);
+  });
+
+  it('the same client token with another body is refused (Ecs.0122)', async () => {
+    const net = await network();
+    await f.cloud.createServer(server(net));
+    const err = await f.cloud.createServer(server(net, { name: 'kgd-other' })).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'permanent', code: 'Ecs.0122' });
+  });
+});
+
+describe('timeouts', () => {
+  it('a hung request ends at the configured timeout and is retried, never hanging the caller', async () => {
+    f.sim.faults.script('ecs.showJob', [{ kind: 'timeout', holdMs: 60_000 }]);
+    const started = Date.now();
+    const err = await f.cloud.getJob('0123456789abcdef0123456789abcdef').catch((e) => e);
+    // Second attempt reaches the simulator and gets a clean 404.
+    expect(err).toMatchObject({ kind: 'not-found' });
+    expect(calls('ecs.showJob')).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('logging', () => {
+  it('reports retries and failures through the redacting logger, without secrets', async () => {
+    const { logger, lines } = createMemoryLogger();
+    const g = await startCloudFixture({ logger });
+    try {
+      g.sim.faults.setQuotas({ instances: 0 });
+      g.sim.faults.script('vpc.listVpcsByTags', [{ kind: 'server-error', status: 503 }]);
+      const vpc = await g.cloud.ensureVpc({ name: 'kgd-x', cidr: '192.168.0.0/16', tags });
+      const subnet = await g.cloud.ensureSubnet({
+        vpcId: vpc.id,
+        name: 'kgd-x',
+        cidr: '192.168.0.0/24',
+        gatewayIp: '192.168.0.1',
+        tags,
+      });
+      await g.cloud
+        .createServer(server({ vpc, subnet }, { adminPass: 'Very-Secret-Pass-9' }))
+        .catch(() => undefined);
+    } finally {
+      await g.stop();
+    }
+    const text = lines.join('\n');
+    expect(text).toMatch(/"operation":"vpc.list-vpcs-by-tags".*retrying/);
+    expect(text).toMatch(/"code":"Ecs.0001"/);
+    expect(text).not.toContain('Very-Secret-Pass-9');
+    expect(text).not.toContain(g.sim.sk);
+    expect(text).not.toMatch(/SDK-HMAC-SHA256/);
+  });
+});

@@ -1,0 +1,90 @@
+import type { Logger } from '../platform/logger.js';
+import { type CloudError, classifySdkFailure } from './errors.js';
+
+export interface RetryPolicy {
+  /** Attempts in total, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface CallerDeps {
+  region: string;
+  logger: Logger;
+  retry: RetryPolicy;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+export interface CallOptions {
+  /** False for calls whose repetition could duplicate a resource and that handle it themselves. */
+  retry?: boolean;
+  /** Also retry 409 in-use answers (deletes waiting for what uses the resource to go). */
+  retryConflicts?: boolean;
+  /** Log context (ids, never secrets). */
+  context?: Record<string, unknown>;
+}
+
+export type Call = <T>(
+  operation: string,
+  fn: () => Promise<T>,
+  options?: CallOptions,
+) => Promise<T>;
+
+/**
+ * Exponential backoff with full jitter. When the error names a wait (throttling 2 s, in-use 3 s),
+ * that wait is the floor and the base of the exponential, so a per-minute gateway limit or a
+ * port still being released is outlasted within the attempts.
+ */
+export function retryDelayMs(
+  attempt: number,
+  err: CloudError,
+  policy: RetryPolicy,
+  random: () => number,
+): number {
+  const floor = err.retryAfterMs ?? 0;
+  const base = floor > 0 ? floor : policy.baseDelayMs;
+  const ceiling = Math.min(policy.maxDelayMs, base * 2 ** (attempt - 1));
+  return Math.round(floor + random() * ceiling);
+}
+
+/**
+ * Wraps every SDK call: classifies what it throws into a CloudError (once, here), retries the
+ * retryable ones with backoff, and logs failures through the project's redacting logger (the
+ * SDK's own logging is silenced because it prints Authorization headers and passwords).
+ */
+export function createCaller(deps: CallerDeps): Call {
+  return async function call<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
+    const attempts = options.retry === false ? 1 : deps.retry.attempts;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (raw) {
+        const err = classifySdkFailure(raw, { operation, region: deps.region });
+        const retryableKind =
+          err.kind === 'retryable' || (options.retryConflicts === true && err.kind === 'conflict');
+        const willRetry = retryableKind && attempt < attempts;
+        const fields = {
+          operation,
+          kind: err.kind,
+          code: err.code,
+          httpStatus: err.httpStatus,
+          requestId: err.requestId,
+          attempt,
+          ...options.context,
+        };
+        if (!willRetry) {
+          if (err.kind !== 'not-found') deps.logger.warn(fields, err.message);
+          throw err;
+        }
+        const delayMs = retryDelayMs(attempt, err, deps.retry, deps.random);
+        deps.logger.info({ ...fields, delayMs }, `${operation} failed (${err.code}); retrying`);
+        await deps.sleep(delayMs);
+      }
+    }
+  };
+}

@@ -1,0 +1,96 @@
+import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { EcsClient, EcsRegion } from '@huaweicloud/huaweicloud-sdk-ecs';
+import { v2, v3 } from '@huaweicloud/huaweicloud-sdk-vpc';
+import type { HuaweiCloudSettings } from './huawei-settings.js';
+import { silenceSdkLogging } from './sdk-quiet.js';
+
+export interface HuaweiClients {
+  ecs: EcsClient;
+  vpc2: v2.VpcClient;
+  vpc3: v3.VpcClient;
+}
+
+/** Sent instead of the SDK's default, which writes ~/.huaweicloud/application_id (§0.4). */
+export const userAgent = 'koogallery-deployer';
+
+/**
+ * Builds the three SDK clients for one region with every trap handled: the project id always in
+ * the credentials (no IAM lookup), a custom user agent, a request timeout, SDK logging silenced.
+ */
+export function createHuaweiClients(settings: HuaweiCloudSettings): HuaweiClients {
+  silenceSdkLogging();
+  const credentials = () =>
+    new BasicCredentials()
+      .withAk(settings.ak)
+      .withSk(settings.sk)
+      .withProjectId(settings.projectId);
+  const options = {
+    customUserAgent: userAgent,
+    axiosRequestConfig: { timeout: settings.timeoutMs },
+  };
+  const regionOf = <R>(service: string, lookupRegion: (id: string) => R): R => {
+    try {
+      return lookupRegion(settings.region);
+    } catch {
+      throw new TypeError(
+        `cloud.region: ${service} does not know region "${settings.region}"; set cloud.endpoint to its endpoint`,
+      );
+    }
+  };
+  const build = <B extends { withEndpoint(e: string): B; withRegion(r: never): B }>(
+    builder: B,
+    service: string,
+    lookupRegion: (id: string) => unknown,
+  ): B =>
+    settings.endpoint
+      ? builder.withEndpoint(settings.endpoint)
+      : builder.withRegion(regionOf(service, lookupRegion) as never);
+
+  const ecs = build(
+    EcsClient.newBuilder().withCredential(credentials()).withOptions(options),
+    'ECS',
+    (id) => EcsRegion.valueOf(id),
+  ).build();
+  const vpc2 = build(
+    v2.VpcClient.newBuilder().withCredential(credentials()).withOptions(options),
+    'VPC',
+    (id) => v2.VpcRegion.valueOf(id),
+  ).build();
+  const vpc3 = build(
+    v3.VpcClient.newBuilder().withCredential(credentials()).withOptions(options),
+    'VPC v3',
+    (id) => v3.VpcRegion.valueOf(id),
+  ).build();
+  for (const client of [ecs, vpc2, vpc3]) keepErrorCodes(client);
+  return { ecs, vpc2, vpc3 };
+}
+
+interface AxiosLike {
+  interceptors: { response: { use(ok: undefined, fail: (e: unknown) => unknown): unknown } };
+}
+
+/**
+ * VPC v1 and the v2.0 tag APIs answer errors as `{code, message}`, a shape the SDK's exception
+ * parser ignores (it reads `error.code` or `error_code`), so the code (VPC.0114 quota, VPC.0003
+ * not found...) would be lost and only "Request failed with status code 409" remain. This
+ * rewrites such bodies to `{error_code, error_msg}` before the SDK parses them. It reaches into
+ * the SDK's axios instance; if a future SDK moves it, errors merely lose their codes again.
+ */
+function keepErrorCodes(client: unknown): void {
+  const axios = (client as { hcClient?: { httpClient?: { _axiosInstance?: AxiosLike } } }).hcClient
+    ?.httpClient?._axiosInstance;
+  axios?.interceptors?.response?.use(undefined, (error: unknown) => {
+    const response = (error as { response?: { data?: unknown } }).response;
+    const data = response?.data as Record<string, unknown> | undefined;
+    if (
+      data &&
+      typeof data === 'object' &&
+      typeof data.code === 'string' &&
+      data.error_code === undefined &&
+      data.error === undefined
+    ) {
+      response!.data = { ...data, error_code: data.code, error_msg: data.message };
+    }
+    return Promise.reject(error);
+  });
+}

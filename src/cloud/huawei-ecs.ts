@@ -1,0 +1,300 @@
+import { uuidPattern } from './client-token.js';
+import type { CloudApi, CloudJob, CreateServerInput, JobStatus, ServerInfo } from './cloud-api.js';
+import { CloudError, isCloudError } from './errors.js';
+import type { Call } from './huawei-call.js';
+import type { HuaweiClients } from './huawei-clients.js';
+import type { HuaweiCloudSettings } from './huawei-settings.js';
+import { fromTagList, toTagList, validateTags } from './tags.js';
+import type { WireCreateServers, WireJob, WireServer, WireServerLimits } from './wire-types.js';
+
+/**
+ * Request models are classes with private snake_case members; plain objects with the wire names
+ * are accepted at run time (huawei-cloud.md §0.7). This names that cast once.
+ */
+export const wire = <T>(plain: object): T => plain as T;
+/** Responses are plain JSON with wire names (§0.2): read them through the project's wire types. */
+export const read = <W>(resp: unknown): W => (resp ?? {}) as W;
+
+export function badInput(operation: string, field: string, expected: string): CloudError {
+  return new CloudError(`${operation}: ${field} ${expected}`, {
+    kind: 'permanent',
+    code: 'kgd.bad-input',
+    operation,
+  });
+}
+
+function badAnswer(operation: string, what: string): CloudError {
+  return new CloudError(`${operation}: the cloud's answer lacks ${what}`, {
+    kind: 'retryable',
+    code: 'kgd.bad-answer',
+    operation,
+  });
+}
+
+function validateCreate(input: CreateServerInput): void {
+  const op = 'createServer';
+  if (!uuidPattern.test(input.clientToken ?? '')) {
+    throw badInput(op, 'clientToken', 'must be a UUID (see clientToken())');
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.name ?? '')) {
+    throw badInput(op, 'name', 'must be 1-64 letters, digits, _ . -');
+  }
+  for (const f of ['imageId', 'flavor', 'vpcId', 'subnetId'] as const) {
+    if (typeof input[f] !== 'string' || input[f].length === 0) {
+      throw badInput(op, f, 'must be a non-empty string');
+    }
+  }
+  if (!input.adminPass && !input.keyName) {
+    throw badInput(op, 'adminPass', 'or keyName is required (how root logs in)');
+  }
+  if (!Number.isInteger(input.rootVolume?.sizeGb) || input.rootVolume.sizeGb < 1) {
+    throw badInput(op, 'rootVolume.sizeGb', 'must be a positive whole number of GB');
+  }
+  if (input.eip && !(Number.isInteger(input.eip.bandwidthMb) && input.eip.bandwidthMb >= 1)) {
+    throw badInput(op, 'eip.bandwidthMb', 'must be a positive whole number of Mbit/s');
+  }
+  try {
+    validateTags(input.tags ?? {});
+  } catch (e) {
+    throw badInput(op, 'tags', (e as Error).message);
+  }
+}
+
+export function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
+  const subs = w.entities?.sub_jobs ?? [];
+  const serverIds = subs
+    .map((s) => s.entities?.server_id)
+    .concat(w.entities?.server_id)
+    .filter((id): id is string => typeof id === 'string' && id.length > 0);
+  const failed = subs.find((s) => s.status === 'FAIL');
+  return {
+    id: w.job_id ?? fallbackId,
+    type: w.job_type ?? 'unknown',
+    status: (w.status ?? 'INIT') as JobStatus,
+    serverIds: [...new Set(serverIds)],
+    errorCode: w.error_code || failed?.error_code || undefined,
+    failReason: w.fail_reason || failed?.fail_reason || undefined,
+    beginTime: w.begin_time || undefined,
+    endTime: w.end_time || undefined,
+  };
+}
+
+export function toServerInfo(s: WireServer): ServerInfo {
+  const fixedIps: string[] = [];
+  const floatingIps: string[] = [];
+  for (const list of Object.values(s.addresses ?? {})) {
+    for (const a of list ?? []) {
+      if (!a.addr) continue;
+      (a['OS-EXT-IPS:type'] === 'floating' ? floatingIps : fixedIps).push(a.addr);
+    }
+  }
+  return {
+    id: s.id ?? '',
+    name: s.name ?? '',
+    status: s.status ?? 'UNKNOWN',
+    fixedIps,
+    floatingIps,
+    tags: fromTagList(s.tags),
+    flavor: s.flavor?.id ?? s.flavor?.name ?? '',
+    az: s['OS-EXT-AZ:availability_zone'] ?? '',
+    imageId: s.image?.id ?? '',
+    securityGroupIds: (s.security_groups ?? []).map((g) => g.id ?? g.name ?? '').filter(Boolean),
+    metadata: s.metadata ?? {},
+    ...(s.fault ? { fault: { code: s.fault.code, message: s.fault.message } } : {}),
+  };
+}
+
+type EcsPart = Pick<
+  CloudApi,
+  | 'createServer'
+  | 'getJob'
+  | 'getServer'
+  | 'findServersByTag'
+  | 'deleteServers'
+  | 'stopServers'
+  | 'startServers'
+  | 'rebootServers'
+  | 'resizeServer'
+  | 'resetPassword'
+>;
+
+/** The ECS half of the adapter. */
+export function createEcsOperations(deps: {
+  clients: HuaweiClients;
+  call: Call;
+  settings: HuaweiCloudSettings;
+}): EcsPart & { limits(): Promise<WireServerLimits> } {
+  const { clients, call, settings } = deps;
+  const ecs = clients.ecs;
+
+  const jobOf = (operation: string, resp: unknown) => {
+    const jobId = read<{ job_id?: string }>(resp).job_id;
+    if (!jobId) throw badAnswer(operation, 'job_id');
+    return { jobId };
+  };
+  const serverRefs = (ids: string[], operation: string) => {
+    if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => !id)) {
+      throw badInput(operation, 'ids', 'must list at least one server id');
+    }
+    return ids.map((id) => ({ id }));
+  };
+
+  const ops: EcsPart & { limits(): Promise<WireServerLimits> } = {
+    async createServer(input) {
+      validateCreate(input);
+      const server: Record<string, unknown> = {
+        name: input.name,
+        imageRef: input.imageId,
+        flavorRef: input.flavor,
+        vpcid: input.vpcId,
+        nics: [{ subnet_id: input.subnetId }],
+        security_groups: input.securityGroupIds.map((id) => ({ id })),
+        root_volume: { volumetype: input.rootVolume.type, size: input.rootVolume.sizeGb },
+        server_tags: toTagList(input.tags),
+        count: 1,
+      };
+      if (input.az) server.availability_zone = input.az;
+      if (input.adminPass) server.adminPass = input.adminPass;
+      if (input.keyName) server.key_name = input.keyName;
+      if (input.userData) server.user_data = Buffer.from(input.userData).toString('base64');
+      if (input.metadata) server.metadata = input.metadata;
+      if (input.description) server.description = input.description;
+      if (input.eip) {
+        server.publicip = {
+          eip: {
+            iptype: '5_bgp',
+            bandwidth: { size: input.eip.bandwidthMb, sharetype: 'PER', chargemode: 'traffic' },
+          },
+          delete_on_termination: true,
+        };
+      }
+      if (settings.enterpriseProjectId) {
+        server.extendparam = { enterprise_project_id: settings.enterpriseProjectId };
+      }
+      // Retrying is safe: the same X-Client-Token makes ECS answer with the original job.
+      const resp = await call(
+        'ecs.createPostPaidServers',
+        () =>
+          ecs.createPostPaidServers(
+            wire({ 'X-Client-Token': input.clientToken, body: { server } }),
+          ),
+        { context: { name: input.name, flavor: input.flavor, az: input.az } },
+      );
+      const w = read<WireCreateServers>(resp);
+      if (!w.job_id) throw badAnswer('ecs.createPostPaidServers', 'job_id');
+      return { jobId: w.job_id, serverIds: w.serverIds ?? [] };
+    },
+
+    async getJob(jobId) {
+      if (!jobId) throw badInput('getJob', 'jobId', 'must be a non-empty string');
+      const resp = await call('ecs.showJob', () => ecs.showJob(wire({ job_id: jobId })));
+      return toCloudJob(read<WireJob>(resp), jobId);
+    },
+
+    async getServer(id) {
+      if (!id) throw badInput('getServer', 'id', 'must be a non-empty string');
+      try {
+        const resp = await call('ecs.showServer', () => ecs.showServer(wire({ server_id: id })));
+        const s = read<{ server?: WireServer }>(resp).server;
+        return s ? toServerInfo(s) : undefined;
+      } catch (e) {
+        if (isCloudError(e, 'not-found')) return undefined;
+        throw e;
+      }
+    },
+
+    async findServersByTag(key, value) {
+      const limit = 100;
+      const found: ServerInfo[] = [];
+      // ECS `offset` is a page number starting at 1, not a row offset.
+      for (let page = 1; page <= 1000; page++) {
+        const resp = await call('ecs.listServersDetails', () =>
+          ecs.listServersDetails(wire({ tags: `${key}=${value}`, limit, offset: page })),
+        );
+        const w = read<{ count?: number; servers?: WireServer[] }>(resp);
+        const servers = w.servers ?? [];
+        found.push(...servers.map(toServerInfo));
+        if (servers.length < limit || found.length >= (w.count ?? 0)) break;
+      }
+      // The tag filter matches values containing the text; keep exact matches only.
+      return found.filter((s) => s.tags[key] === value);
+    },
+
+    async deleteServers(ids, options) {
+      let remaining = [...new Set(ids)];
+      serverRefs(remaining, 'deleteServers');
+      for (let round = 0; round < 2; round++) {
+        try {
+          const resp = await call('ecs.deleteServers', () =>
+            ecs.deleteServers(
+              wire({
+                body: {
+                  servers: serverRefs(remaining, 'deleteServers'),
+                  delete_publicip: options.deletePublicIp,
+                  delete_volume: options.deleteVolume,
+                },
+              }),
+            ),
+          );
+          return jobOf('ecs.deleteServers', resp);
+        } catch (e) {
+          if (!isCloudError(e, 'not-found')) throw e;
+          // Some are gone already: delete the ones left, or report nothing to do.
+          const present = await Promise.all(remaining.map((id) => ops.getServer(id)));
+          remaining = remaining.filter((_, i) => present[i] !== undefined);
+          if (remaining.length === 0) return {};
+        }
+      }
+      throw new CloudError('deleteServers: servers keep disappearing while being deleted', {
+        kind: 'retryable',
+        code: 'kgd.delete-race',
+        operation: 'ecs.deleteServers',
+      });
+    },
+
+    async stopServers(ids, type = 'SOFT') {
+      const body = { 'os-stop': { servers: serverRefs(ids, 'stopServers'), type } };
+      const resp = await call('ecs.batchStopServers', () => ecs.batchStopServers(wire({ body })));
+      return jobOf('ecs.batchStopServers', resp);
+    },
+
+    async startServers(ids) {
+      const body = { 'os-start': { servers: serverRefs(ids, 'startServers') } };
+      const resp = await call('ecs.batchStartServers', () => ecs.batchStartServers(wire({ body })));
+      return jobOf('ecs.batchStartServers', resp);
+    },
+
+    async rebootServers(ids, type = 'SOFT') {
+      const body = { reboot: { servers: serverRefs(ids, 'rebootServers'), type } };
+      const resp = await call('ecs.batchRebootServers', () =>
+        ecs.batchRebootServers(wire({ body })),
+      );
+      return jobOf('ecs.batchRebootServers', resp);
+    },
+
+    async resizeServer(id, flavor) {
+      if (!id) throw badInput('resizeServer', 'id', 'must be a non-empty string');
+      if (!flavor) throw badInput('resizeServer', 'flavor', 'must be a non-empty string');
+      const resp = await call('ecs.resizePostPaidServer', () =>
+        ecs.resizePostPaidServer(wire({ server_id: id, body: { resize: { flavorRef: flavor } } })),
+      );
+      return jobOf('ecs.resizePostPaidServer', resp);
+    },
+
+    async resetPassword(id, password) {
+      if (!id) throw badInput('resetPassword', 'id', 'must be a non-empty string');
+      if (!password) throw badInput('resetPassword', 'password', 'must be a non-empty string');
+      await call('ecs.resetServerPassword', () =>
+        ecs.resetServerPassword(
+          wire({ server_id: id, body: { 'reset-password': { new_password: password } } }),
+        ),
+      );
+    },
+
+    async limits() {
+      const resp = await call('ecs.showServerLimits', () => ecs.showServerLimits(wire({})));
+      return read<WireServerLimits>(resp);
+    },
+  };
+  return ops;
+}

@@ -1,0 +1,225 @@
+import type { CloudApi, NetworkResource, ResourceTags } from './cloud-api.js';
+import { CloudError, isCloudError } from './errors.js';
+import type { Call } from './huawei-call.js';
+import type { HuaweiClients } from './huawei-clients.js';
+import { badInput, read, wire } from './huawei-ecs.js';
+import { type EnsureDeps, findOrCreate, waitForStatus } from './huawei-ensure.js';
+import type { HuaweiCloudSettings } from './huawei-settings.js';
+import type { FindTagged } from './huawei-tag-lookup.js';
+import { toStarTags, validateTags } from './tags.js';
+import type { WireSubnet, WireVpc, WireVpcQuotas } from './wire-types.js';
+
+const cidrPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const ipPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function checkCidr(op: string, field: string, v: string): void {
+  const m = cidrPattern.exec(v ?? '');
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+    throw badInput(op, field, 'must be an IPv4 CIDR such as 192.168.0.0/16');
+  }
+}
+
+function checkName(op: string, name: string): void {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name ?? '')) {
+    throw badInput(op, 'name', 'must be 1-64 letters, digits, _ . -');
+  }
+}
+
+function checkTags(op: string, tags: ResourceTags): void {
+  try {
+    validateTags(tags ?? {});
+  } catch (e) {
+    throw badInput(op, 'tags', (e as Error).message);
+  }
+}
+
+type NetworkPart = Pick<CloudApi, 'ensureVpc' | 'ensureSubnet' | 'deleteVpc' | 'deleteSubnet'>;
+
+/** VPCs and subnets (VPC v2 API), the shared network, and the VPC quotas. */
+export function createNetworkOperations(
+  deps: EnsureDeps & {
+    clients: HuaweiClients;
+    call: Call;
+    settings: HuaweiCloudSettings;
+    findTagged: FindTagged;
+  },
+): NetworkPart & {
+  showSubnet(id: string): Promise<WireSubnet | undefined>;
+  quotas(): Promise<WireVpcQuotas>;
+} {
+  const { clients, call, settings, findTagged } = deps;
+  const vpc2 = clients.vpc2;
+  const shared = settings.sharedNetwork;
+  const budgetMs = settings.readyTimeoutMs;
+
+  const showVpc = async (id: string): Promise<WireVpc | undefined> => {
+    try {
+      const resp = await call('vpc.showVpc', () => vpc2.showVpc(wire({ vpc_id: id })));
+      return read<{ vpc?: WireVpc }>(resp).vpc;
+    } catch (e) {
+      if (isCloudError(e, 'not-found')) return undefined;
+      throw e;
+    }
+  };
+  const showSubnet = async (id: string): Promise<WireSubnet | undefined> => {
+    try {
+      const resp = await call('vpc.showSubnet', () => vpc2.showSubnet(wire({ subnet_id: id })));
+      return read<{ subnet?: WireSubnet }>(resp).subnet;
+    } catch (e) {
+      if (isCloudError(e, 'not-found')) return undefined;
+      throw e;
+    }
+  };
+  const sharedMissing = (what: string, id: string) =>
+    new CloudError(
+      `the shared ${what} ${id} does not exist in ${settings.region}; check cloud.sharedNetwork`,
+      { kind: 'permanent', code: 'kgd.shared-network-missing', operation: `vpc.show-${what}` },
+    );
+
+  return {
+    showSubnet,
+
+    async ensureVpc(input) {
+      if (shared) {
+        const v = await showVpc(shared.vpcId);
+        if (!v) throw sharedMissing('VPC', shared.vpcId);
+        return {
+          id: shared.vpcId,
+          name: v.name ?? '',
+          status: v.status ?? 'OK',
+          owned: false,
+          tags: {},
+        };
+      }
+      checkName('ensureVpc', input.name);
+      checkCidr('ensureVpc', 'cidr', input.cidr);
+      checkTags('ensureVpc', input.tags);
+      const id = await findOrCreate(
+        deps,
+        async () => (await findTagged('vpcs', input.tags, input.name))[0]?.id,
+        async () => {
+          const vpc: Record<string, unknown> = {
+            name: input.name,
+            cidr: input.cidr,
+            tags: toStarTags(input.tags),
+          };
+          if (settings.enterpriseProjectId)
+            vpc.enterprise_project_id = settings.enterpriseProjectId;
+          const resp = await call('vpc.createVpc', () => vpc2.createVpc(wire({ body: { vpc } })), {
+            retry: false,
+          });
+          const created = read<{ vpc?: WireVpc }>(resp).vpc?.id;
+          if (!created) throw badInput('vpc.createVpc', 'answer', 'lacks vpc.id');
+          return created;
+        },
+      );
+      let last: WireVpc | undefined;
+      await waitForStatus(
+        deps,
+        { operation: 'vpc.showVpc', description: `VPC ${id}`, budgetMs },
+        async () => {
+          last = await showVpc(id);
+          return last?.status;
+        },
+        'OK',
+      );
+      return { id, name: last?.name ?? input.name, status: 'OK', owned: true, tags: input.tags };
+    },
+
+    async ensureSubnet(input) {
+      if (shared) {
+        const s = await showSubnet(shared.subnetId);
+        if (!s) throw sharedMissing('subnet', shared.subnetId);
+        return {
+          id: shared.subnetId,
+          name: s.name ?? '',
+          status: s.status ?? 'ACTIVE',
+          owned: false,
+          tags: {},
+          vpcId: s.vpc_id ?? shared.vpcId,
+        };
+      }
+      checkName('ensureSubnet', input.name);
+      checkCidr('ensureSubnet', 'cidr', input.cidr);
+      if (!ipPattern.test(input.gatewayIp ?? '')) {
+        throw badInput('ensureSubnet', 'gatewayIp', 'must be an IPv4 address inside the cidr');
+      }
+      if (!input.vpcId) throw badInput('ensureSubnet', 'vpcId', 'must be a non-empty string');
+      checkTags('ensureSubnet', input.tags);
+      const id = await findOrCreate(
+        deps,
+        async () => {
+          for (const hit of await findTagged('subnets', input.tags, input.name)) {
+            if ((await showSubnet(hit.id))?.vpc_id === input.vpcId) return hit.id;
+          }
+          return undefined;
+        },
+        async () => {
+          const subnet: Record<string, unknown> = {
+            name: input.name,
+            cidr: input.cidr,
+            gateway_ip: input.gatewayIp,
+            vpc_id: input.vpcId,
+            dhcp_enable: true,
+            tags: toStarTags(input.tags),
+          };
+          if (input.az) subnet.availability_zone = input.az;
+          const resp = await call(
+            'vpc.createSubnet',
+            () => vpc2.createSubnet(wire({ body: { subnet } })),
+            { retry: false },
+          );
+          const created = read<{ subnet?: WireSubnet }>(resp).subnet?.id;
+          if (!created) throw badInput('vpc.createSubnet', 'answer', 'lacks subnet.id');
+          return created;
+        },
+      );
+      await waitForStatus(
+        deps,
+        { operation: 'vpc.showSubnet', description: `subnet ${id}`, budgetMs },
+        async () => (await showSubnet(id))?.status,
+        'ACTIVE',
+      );
+      return {
+        id,
+        name: input.name,
+        status: 'ACTIVE',
+        owned: true,
+        tags: input.tags,
+        vpcId: input.vpcId,
+      } satisfies NetworkResource & { vpcId: string };
+    },
+
+    async deleteVpc(id) {
+      if (!id) throw badInput('deleteVpc', 'id', 'must be a non-empty string');
+      if (shared?.vpcId === id) return;
+      try {
+        await call('vpc.deleteVpc', () => vpc2.deleteVpc(wire({ vpc_id: id })), {
+          retryConflicts: true,
+        });
+      } catch (e) {
+        if (!isCloudError(e, 'not-found')) throw e;
+      }
+    },
+
+    async deleteSubnet(vpcId, subnetId) {
+      if (!vpcId) throw badInput('deleteSubnet', 'vpcId', 'must be a non-empty string');
+      if (!subnetId) throw badInput('deleteSubnet', 'subnetId', 'must be a non-empty string');
+      if (shared?.subnetId === subnetId) return;
+      try {
+        await call(
+          'vpc.deleteSubnet',
+          () => vpc2.deleteSubnet(wire({ vpc_id: vpcId, subnet_id: subnetId })),
+          { retryConflicts: true },
+        );
+      } catch (e) {
+        if (!isCloudError(e, 'not-found')) throw e;
+      }
+    },
+
+    async quotas() {
+      const resp = await call('vpc.showQuota', () => vpc2.showQuota(wire({})));
+      return read<WireVpcQuotas>(resp);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { MiddlewareHandler } from 'hono';
+import type { SimContext, SimEnv } from './context.js';
+import type { RequestFault } from './faults.js';
+import { codes, sendError, styleOf } from './sim-errors.js';
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Per-API gate in front of each handler: counts the call, applies the rate limit (429 like the
+ * gateway), the injected fault for this call if any, and the answer latency.
+ */
+export function guard(ctx: SimContext, api: string): MiddlewareHandler<SimEnv> {
+  return async (c, next) => {
+    c.set('api', api);
+    const stats = ctx.stats.get(api) ?? { calls: 0, faulted: 0, throttled: 0 };
+    ctx.stats.set(api, stats);
+    stats.calls++;
+    const style = styleOf(api);
+
+    const limit = ctx.rateLimits.take(api);
+    if (limit !== undefined) {
+      stats.throttled++;
+      return throttled(c, limit);
+    }
+    if (api.startsWith('vpc3.') && !ctx.faults.v3Available) {
+      return sendError(
+        c,
+        'gateway',
+        404,
+        codes.gatewayNoApi,
+        'The API does not exist or has not been published in the environment',
+      );
+    }
+    const fault = ctx.faults.pick(api);
+    if (fault) stats.faulted++;
+    const apiDelay = ctx.latency.draw('apiMs');
+    if (apiDelay > 0) await delay(apiDelay);
+    if (!fault) return next();
+    return applyFault(ctx, c, fault, style, next);
+  };
+}
+
+function throttled(c: Parameters<MiddlewareHandler<SimEnv>>[0], limit: number) {
+  return sendError(
+    c,
+    'gateway',
+    429,
+    codes.gatewayThrottled,
+    `The throttling threshold has been reached: policy user over ratelimit,limit:${limit},time:1 minute`,
+  );
+}
+
+async function applyFault(
+  ctx: SimContext,
+  c: Parameters<MiddlewareHandler<SimEnv>>[0],
+  fault: RequestFault,
+  style: ReturnType<typeof styleOf>,
+  next: () => Promise<void>,
+) {
+  const incoming = (c.env as { incoming?: import('node:http').IncomingMessage } | undefined)
+    ?.incoming;
+  switch (fault.kind) {
+    case 'throttle':
+      return throttled(c, 0);
+    case 'server-error':
+      return sendError(
+        c,
+        'gateway',
+        fault.status ?? 500,
+        codes.injected,
+        'simulated backend failure (injected fault)',
+      );
+    case 'frozen':
+      return style === 'ecs'
+        ? sendError(
+            c,
+            'ecs',
+            403,
+            codes.ecsFrozen,
+            'You do not have permission to perform this operation. The account is frozen or in arrears.',
+          )
+        : sendError(c, style, 403, codes.vpcFrozen, 'Token not allowed to do this action.');
+    case 'slow':
+      await delay(fault.delayMs);
+      return next();
+    case 'reset':
+      incoming?.socket.destroy();
+      return new Response(null, { status: 499 });
+    case 'timeout': {
+      if (fault.processed) await next();
+      await new Promise<void>((resolve) => {
+        const release = () => {
+          clearTimeout(timer);
+          ctx.holds.delete(release);
+          resolve();
+        };
+        const timer = setTimeout(release, fault.holdMs ?? 120_000);
+        ctx.holds.add(release);
+        // The socket, not the request: a request emits 'close' as soon as its body is read.
+        incoming?.socket?.once('close', release);
+      });
+      incoming?.socket.destroy();
+      return new Response(null, { status: 499 });
+    }
+  }
+}

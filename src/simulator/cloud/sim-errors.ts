@@ -1,0 +1,100 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+/**
+ * Errors as each service writes them: ECS `{error:{code,message}}`, VPC v1 and the v2.0 tag
+ * APIs `{code,message}` (vpc_api_0003), VPC v3 and the API gateway `{error_code,error_msg,
+ * request_id}`. The SDK only keeps the code of the first and last shapes (huawei-cloud.md §1).
+ *
+ * Codes come from the reference where it lists one (ecs_07_0002, vpc_api_0003, the gateway's);
+ * the `sim` ones below are the simulator's own choice where it does not.
+ */
+export const codes = {
+  ecsQuota: 'Ecs.0001',
+  ecsFrozen: 'Ecs.0003',
+  ecsBadParam: 'Ecs.0005',
+  ecsSameFlavor: 'Ecs.0009',
+  ecsPassword: 'Ecs.0011',
+  ecsSubnetFull: 'Ecs.0012',
+  ecsEipQuota: 'Ecs.0013',
+  ecsNotFound: 'Ecs.0114',
+  ecsTokenBody: 'Ecs.0122',
+  ecsTokenFormat: 'Ecs.0123',
+  ecsTokenExpired: 'Ecs.0124',
+  /** Capacity for the flavor insufficient (listed by the migration service's ECS error table). */
+  ecsSoldOut: 'Ecs.0319',
+  /** sim: job not found / expired. */
+  ecsJobNotFound: 'Ecs.0105',
+  /** sim: server in a state that forbids the action. */
+  ecsState: 'Ecs.0108',
+  vpcBadParam: 'VPC.0101',
+  vpcNotFound: 'VPC.0003',
+  vpcNotActive: 'VPC.0004',
+  vpcQuota: 'VPC.0114',
+  vpcFrozen: 'VPC.2701',
+  /** sim: subnet / security group / rule not found. */
+  vpcResourceNotFound: 'VPC.0202',
+  /** sim: still in use. */
+  vpcInUse: 'VPC.0203',
+  /** sim: duplicate security-group rule. */
+  vpcDuplicateRule: 'VPC.0204',
+  gatewayAuth: 'APIGW.0301',
+  gatewayNoApi: 'APIGW.0101',
+  gatewayThrottled: 'APIGW.0308',
+  /** sim: an injected 5xx. */
+  injected: 'SIM.5XX',
+} as const;
+
+export type ServiceStyle = 'ecs' | 'vpc' | 'vpc3' | 'gateway';
+
+/** Thrown by handlers; rendered in the style of the API that failed. */
+export class SimHttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function styleOf(api: string | undefined): ServiceStyle {
+  if (!api) return 'gateway';
+  if (api.startsWith('ecs.')) return 'ecs';
+  if (api.startsWith('vpc3.')) return 'vpc3';
+  return 'vpc';
+}
+
+export function errorBody(style: ServiceStyle, code: string, message: string, requestId: string) {
+  switch (style) {
+    case 'ecs':
+      return { error: { code, message } };
+    case 'vpc':
+      return { code, message };
+    default:
+      return { request_id: requestId, error_code: code, error_msg: message };
+  }
+}
+
+export function sendError(
+  c: Context,
+  style: ServiceStyle,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+) {
+  const requestId = (c.get('requestId' as never) as string | undefined) ?? '';
+  return c.json(errorBody(style, code, message, requestId), status);
+}
+
+export const badParamCode = (style: ServiceStyle) =>
+  style === 'ecs' ? codes.ecsBadParam : codes.vpcBadParam;
+
+/** A 400 naming the offending fields, from a zod error. */
+export function fromZod(style: ServiceStyle, err: ZodError): SimHttpError {
+  const detail = err.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+  return new SimHttpError(400, badParamCode(style), `Invalid request parameters: ${detail}`);
+}

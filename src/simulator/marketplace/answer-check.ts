@@ -1,0 +1,169 @@
+import { createHmac } from 'node:crypto';
+import { decryptField, type EncryptType } from '../../marketplace/field-crypto.js';
+import { parseBodySign, safeEqual } from '../../marketplace/signatures.js';
+import type { Protocol } from './request-builder.js';
+
+/**
+ * What the marketplace checks in a seller's answer (spec §2.3, §2.4, §3, §4, §5): the result code,
+ * the `Body-Sign` over the exact bytes, the encrypted `appInfo` fields and the documented field
+ * limits. Each deviation is a human-readable problem; an answer with problems is not accepted.
+ */
+
+export interface AppInfo {
+  frontEndUrl?: string;
+  adminUrl?: string;
+  /** Decrypted. */
+  userName?: string;
+  /** Decrypted. */
+  password?: string;
+  memo?: string;
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  appInfo?: AppInfo;
+  usageInfo?: unknown;
+}
+
+export type BodySignState = 'valid' | 'invalid' | 'missing';
+
+export interface AnswerCheck {
+  parsed?: Record<string, unknown>;
+  resultCode?: string;
+  resultMsg?: string;
+  bodySign: BodySignState;
+  encryptType?: EncryptType;
+  instanceId?: string;
+  appInfo?: AppInfo;
+  info?: InstanceInfo[];
+  license?: string;
+  problems: string[];
+}
+
+/** Result codes that mean "done" for an activity; V2 newInstance may also answer "in progress". */
+export function successCodes(protocol: Protocol, activity: string): string[] {
+  return protocol === 'v2' && activity === 'newInstance' ? ['000000', '000004'] : ['000000'];
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+function checkBodySign(key: string, header: string | null, body: Buffer): BodySignState {
+  const given = parseBodySign(header);
+  if (!given) return 'missing';
+  const expected = createHmac('sha256', key).update(body).digest('base64');
+  return safeEqual(given, expected) ? 'valid' : 'invalid';
+}
+
+function limit(problems: string[], field: string, value: string | undefined, max: number) {
+  if (value !== undefined && value.length > max) {
+    problems.push(`${field} is ${value.length} characters, more than ${max}`);
+  }
+}
+
+function decryptAppInfo(
+  raw: unknown,
+  key: string,
+  encryptType: EncryptType,
+  where: string,
+  problems: string[],
+): AppInfo | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object') {
+    problems.push(`${where} is not an object`);
+    return undefined;
+  }
+  const r = raw as Record<string, unknown>;
+  const info: AppInfo = {
+    frontEndUrl: str(r.frontEndUrl),
+    adminUrl: str(r.adminUrl),
+    memo: str(r.memo),
+  };
+  limit(problems, `${where}.frontEndUrl`, info.frontEndUrl, 512);
+  limit(problems, `${where}.memo`, info.memo, 1024);
+  for (const field of ['userName', 'password'] as const) {
+    const cipher = str(r[field]);
+    if (!cipher) continue;
+    limit(problems, `${where}.${field}`, cipher, 128);
+    try {
+      info[field] = decryptField(cipher, key, encryptType);
+    } catch (err) {
+      problems.push(
+        `${where}.${field} does not decrypt with the Key (encryptType ${encryptType}): ${(err as Error).message}`,
+      );
+    }
+  }
+  return info;
+}
+
+/**
+ * Checks one answer. `key` is the marketplace's true Key, whatever key the request was signed
+ * with, because the seller signs answers with its configured Key.
+ */
+export function checkAnswer(input: {
+  protocol: Protocol;
+  activity: string;
+  key: string;
+  status: number;
+  bodySignHeader: string | null;
+  body: Buffer;
+}): AnswerCheck {
+  const problems: string[] = [];
+  const bodySign = checkBodySign(input.key, input.bodySignHeader, input.body);
+  if (bodySign === 'invalid') problems.push('Body-Sign does not verify over the answer bytes');
+  if (bodySign === 'missing' && input.protocol === 'v1') problems.push('Body-Sign header missing');
+  if (input.status !== 200) problems.push(`HTTP status ${input.status}, expected 200`);
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    const value: unknown = JSON.parse(input.body.toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      parsed = value as Record<string, unknown>;
+    } else problems.push('answer is JSON but not an object');
+  } catch {
+    problems.push('answer is not JSON');
+  }
+  if (!parsed) return { bodySign, problems };
+
+  const resultCode = str(parsed.resultCode);
+  if (!resultCode) problems.push('resultCode missing');
+  const rawType = str(parsed.encryptType);
+  let encryptType: EncryptType = 1;
+  if (rawType === '2') encryptType = 2;
+  else if (rawType !== undefined && rawType !== '1') {
+    problems.push(`encryptType ${rawType} is neither 1 (AES-256) nor 2 (AES-128)`);
+  }
+  const instanceId = str(parsed.instanceId);
+  limit(problems, 'instanceId', instanceId, 64);
+  const ok =
+    resultCode !== undefined && successCodes(input.protocol, input.activity).includes(resultCode);
+  const wantsInstanceId = ['newInstance', 'getLicense'].includes(input.activity);
+  if (ok && wantsInstanceId && !instanceId)
+    problems.push('instanceId missing from a success answer');
+  const appInfo = decryptAppInfo(parsed.appInfo, input.key, encryptType, 'appInfo', problems);
+  let info: InstanceInfo[] | undefined;
+  if (Array.isArray(parsed.info)) {
+    info = parsed.info.map((entry, i) => {
+      const e = (entry ?? {}) as Record<string, unknown>;
+      const id = str(e.instanceId);
+      if (!id) problems.push(`info[${i}].instanceId missing`);
+      return {
+        instanceId: id ?? '',
+        appInfo: decryptAppInfo(e.appInfo, input.key, encryptType, `info[${i}].appInfo`, problems),
+        usageInfo: e.usageInfo,
+      };
+    });
+  }
+  return {
+    parsed,
+    resultCode,
+    resultMsg: str(parsed.resultMsg),
+    bodySign,
+    encryptType,
+    instanceId,
+    appInfo,
+    info,
+    license: str(parsed.license),
+    problems,
+  };
+}
