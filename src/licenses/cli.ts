@@ -1,0 +1,244 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { sql } from 'kysely';
+import { CliError, type CliIo, exitCodes } from '../cli-io.js';
+import { openRuntime, type Runtime } from '../main.js';
+import { type Clock, systemClock } from '../platform/clock.js';
+import { type LicenseDocument, verifyLicense } from './license-token.js';
+import { loadOrCreateSigningKey } from './signing-key.js';
+
+/**
+ * `kgd license public-key | verify <file> | show <instanceId>`: the key products verify licenses
+ * with, and an operator's view of a license, all with `--json`. `verify` exits 1 unless the license
+ * is valid now; with `--public-key` it needs no database (a seller or buyer can run it anywhere).
+ *
+ * @example
+ *   kgd license public-key > license.pub
+ *   kgd license verify /opt/demo-license/license/license.key --public-key license.pub
+ */
+export interface LicenseCommandDeps {
+  /** Decides expiry; the system clock unless a test injects one. */
+  clock?: Clock;
+}
+
+type Status = 'valid' | 'expired' | 'not-yet-valid' | 'revoked' | 'invalid';
+
+interface Verdict {
+  status: Status;
+  reason?: string;
+  document?: LicenseDocument;
+  daysLeft?: number | null;
+}
+
+export function registerLicenseCommand(
+  program: Command,
+  io: CliIo,
+  deps: LicenseCommandDeps = {},
+): void {
+  const clock = deps.clock ?? systemClock;
+  const license = program
+    .command('license')
+    .description('the signed (Ed25519) licenses this service issues for each instance');
+
+  license
+    .command('public-key')
+    .description(
+      'print the PEM public key that verifies every license (products install or embed it)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const pem = await withRuntime(io, async (rt) => (await signingKey(rt, clock)).publicKeyPem);
+      if (!flags.json) return void io.stdout.write(pem);
+      const der = createPublicKey(pem).export({ format: 'der', type: 'spki' });
+      const fingerprint = `SHA256:${createHash('sha256').update(der).digest('base64')}`;
+      io.stdout.write(`${JSON.stringify({ publicKeyPem: pem, fingerprint }, null, 2)}\n`);
+    });
+
+  license
+    .command('verify <file>')
+    .description(
+      'check a license file (- for stdin): signature and validity; exit 0 only if valid now',
+    )
+    .option('--public-key <pem>', "verify with this PEM file instead of the service's key")
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, flags: { publicKey?: string; json?: boolean }) => {
+      const token = extractToken(await readInput(io, file));
+      const key = flags.publicKey
+        ? readPublicKey(flags.publicKey)
+        : await withRuntime(io, async (rt) => (await signingKey(rt, clock)).publicKey);
+      const verdict = judge(token, key, clock.now());
+      if (flags.json) io.stdout.write(`${JSON.stringify(verdictJson(verdict), null, 2)}\n`);
+      else io.stdout.write(describe(verdict));
+      if (verdict.status !== 'valid')
+        throw new CliError(`license ${verdict.status}: ${verdict.reason}`, exitCodes.failure);
+    });
+
+  license
+    .command('show <instanceId>')
+    .description("print an instance's current license (document and validity); exit 3 if none")
+    .option('--json', 'print the result as JSON')
+    .action(async (instanceId: string, flags: { json?: boolean }) => {
+      await withRuntime(io, async (rt) => {
+        const db = rt.database.db;
+        const rows = await db
+          .selectFrom('licenses')
+          .selectAll()
+          .where('instance_id', '=', instanceId)
+          .orderBy(sql`revoked_at IS NULL`, 'desc')
+          .orderBy('issued_at', 'desc')
+          .orderBy('id', 'desc')
+          .execute();
+        const current = rows[0];
+        if (!current) {
+          const instance = await db
+            .selectFrom('instances')
+            .select('id')
+            .where('id', '=', instanceId)
+            .executeTakeFirst();
+          throw new CliError(
+            instance ? `instance ${instanceId} has no license yet` : `no instance ${instanceId}`,
+            exitCodes.notFound,
+          );
+        }
+        const key = (await signingKey(rt, clock)).publicKey;
+        const verdict = judge(current.text, key, clock.now(), current.revoked_at);
+        if (flags.json) {
+          const out = {
+            instanceId,
+            ...verdictJson(verdict),
+            token: current.text,
+            issuedAt: current.issued_at.toISOString(),
+            revokedAt: current.revoked_at?.toISOString() ?? null,
+            licensesIssued: rows.length,
+          };
+          io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+          return;
+        }
+        io.stdout.write(describe(verdict));
+        io.stdout.write(
+          `${pad('issued for')}${rows.length} license(s) so far; this is the current one\n`,
+        );
+        io.stdout.write(`${pad('token')}${current.text}\n`);
+      });
+    });
+}
+
+async function withRuntime<T>(io: CliIo, use: (runtime: Runtime) => Promise<T>): Promise<T> {
+  // Logs go to stderr, so stdout stays what the command prints (a PEM, JSON).
+  const logDestination = new Writable({
+    write(chunk, _encoding, done) {
+      io.stderr.write(chunk.toString());
+      done();
+    },
+  });
+  const env = { ...io.env, KGD_LOG_LEVEL: io.env.KGD_LOG_LEVEL ?? 'warn' };
+  const runtime = await openRuntime(env, { applicationName: 'kgd-license', logDestination });
+  try {
+    return await use(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+function signingKey(runtime: Runtime, clock: Clock) {
+  return loadOrCreateSigningKey({ db: runtime.database.db, secretBox: runtime.secretBox, clock });
+}
+
+async function readInput(io: CliIo, file: string): Promise<string> {
+  if (file !== '-') {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+  let text = '';
+  for await (const chunk of io.stdin) text += chunk;
+  return text;
+}
+
+/** A license file may wrap the token in the product's template: take the KGD1 line. */
+function extractToken(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  return lines.find((l) => l.startsWith('KGD1.')) ?? text.trim();
+}
+
+function readPublicKey(file: string): KeyObject {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      `--public-key ${file}: cannot read (${(err as NodeJS.ErrnoException).code})`,
+    );
+  }
+  try {
+    return createPublicKey(pem);
+  } catch {
+    throw new CliError(`--public-key ${file}: expected a PEM public key (kgd license public-key)`);
+  }
+}
+
+function judge(token: string, key: KeyObject, now: Date, revokedAt?: Date | null): Verdict {
+  const check = verifyLicense(token, key, now);
+  if (!check.valid) return { status: 'invalid', reason: check.reason };
+  const document = check.document;
+  const daysLeft =
+    document.expiresAt === null
+      ? null
+      : Math.max(0, Math.ceil((Date.parse(document.expiresAt) - now.getTime()) / 86_400_000));
+  if (revokedAt)
+    return {
+      status: 'revoked',
+      reason: `revoked at ${revokedAt.toISOString()}`,
+      document,
+      daysLeft,
+    };
+  if (check.expired)
+    return { status: 'expired', reason: `expired at ${document.expiresAt}`, document, daysLeft };
+  if (check.notYetValid)
+    return { status: 'not-yet-valid', reason: `not valid before ${document.notBefore}`, document };
+  return { status: 'valid', document, daysLeft };
+}
+
+function verdictJson(v: Verdict) {
+  return {
+    valid: v.status === 'valid',
+    status: v.status,
+    ...(v.reason ? { reason: v.reason } : {}),
+    ...(v.daysLeft !== undefined ? { daysLeft: v.daysLeft } : {}),
+    license: v.document ?? null,
+  };
+}
+
+const pad = (label: string) => label.padEnd(12);
+
+function describe(v: Verdict): string {
+  const d = v.document;
+  const status = v.status === 'valid' ? 'valid' : `${v.status.toUpperCase()}: ${v.reason}`;
+  if (!d) return `${pad('status')}${status}\n`;
+  const limits = Object.entries(d.limits ?? {}).map(([k, value]) => `${k}=${value}`);
+  const expires =
+    d.expiresAt === null ? 'never (perpetual)' : `${d.expiresAt} (${v.daysLeft} days left)`;
+  const bound = [
+    d.boundTo?.serverId && `server ${d.boundTo.serverId}`,
+    d.boundTo?.machineCode && `machine ${d.boundTo.machineCode}`,
+  ].filter(Boolean);
+  const rows: Array<[string, string]> = [
+    ['license', d.id],
+    ['instance', d.instanceId],
+    ['order', d.orderId ?? '-'],
+    ['product', `${d.productId ?? '-'} (sku ${d.skuCode ?? '-'})`],
+    ['licensee', `${d.licensee.customerName ?? '-'} (${d.licensee.customerId ?? '-'})`],
+    ['limits', limits.join(', ') || 'none'],
+    ['issued', d.issuedAt],
+    ['valid from', d.notBefore],
+    ['expires', expires],
+    ['bound to', bound.join(', ') || 'nothing'],
+    ['test', d.test ? 'yes (seller test order)' : 'no'],
+    ['status', status],
+  ];
+  return rows.map(([k, value]) => `${pad(k)}${value}\n`).join('');
+}

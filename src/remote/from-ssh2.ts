@@ -1,0 +1,161 @@
+import ssh2 from 'ssh2';
+import { type Clock, systemClock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { HostKeyMismatch, RemoteError, SshAuthFailed, SshUnreachable } from './errors.js';
+import { hostKeyFingerprint } from './host-key-fingerprint.js';
+import type { RemoteHost, RemoteSession, SshTarget } from './remote-host.js';
+import { createSsh2Session } from './ssh2-session.js';
+import { waitForSsh } from './wait-for-ssh.js';
+
+export interface Ssh2Deps {
+  logger: Logger;
+  /** Decides `waitForSsh`'s deadline. */
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * Keepalives find a connection whose server vanished (powered off, EIP moved) within about a
+ * minute instead of waiting for TCP to notice.
+ */
+const keepalive = { intervalMs: 15_000, countMax: 4 };
+
+const defaultReadyTimeoutMs = 20_000;
+
+const socketReasons: Record<string, SshUnreachable['reason']> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  ETIMEDOUT: 'timeout',
+  EHOSTUNREACH: 'network',
+  ENETUNREACH: 'network',
+  EHOSTDOWN: 'network',
+  EADDRNOTAVAIL: 'network',
+  ENOTFOUND: 'network',
+  EAI_AGAIN: 'network',
+};
+
+type Ssh2Error = Error & { level?: string; code?: string };
+
+function classify(error: Ssh2Error, target: SshTarget, endpoint: string): RemoteError {
+  if (error.level === 'client-authentication') {
+    const methods = [target.password && 'password', target.privateKey && 'key'].filter(Boolean);
+    return new SshAuthFailed(
+      `${endpoint} rejected the ${methods.join(' and ')} of ${target.username}: check the ` +
+        'credentials recorded for this server',
+      { cause: error },
+    );
+  }
+  if (error.level === 'client-timeout') {
+    return new SshUnreachable(
+      'timeout',
+      `${endpoint} did not complete the SSH handshake within ${target.readyTimeoutMs ?? defaultReadyTimeoutMs} ms`,
+      { cause: error },
+    );
+  }
+  const reason = error.code ? socketReasons[error.code] : undefined;
+  if (reason || error.level === 'client-socket' || error.level === 'client-dns') {
+    return new SshUnreachable(
+      reason ?? 'network',
+      `cannot reach sshd on ${endpoint}: ${error.message}`,
+      { cause: error },
+    );
+  }
+  return new RemoteError('protocol', false, `SSH with ${endpoint} failed: ${error.message}`, {
+    cause: error,
+  });
+}
+
+function checkTarget(target: SshTarget): void {
+  if (!target.host) throw new Error('host: expected the server address');
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65_535) {
+    throw new Error(`port: expected a TCP port, got ${target.port}`);
+  }
+  if (!target.username) throw new Error('username: expected a user name');
+  if (!target.password && !target.privateKey) {
+    throw new Error('password or privateKey: expected at least one credential');
+  }
+}
+
+async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSession> {
+  checkTarget(target);
+  const endpoint = `${target.host}:${target.port}`;
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    let presented: string | undefined;
+    let mismatch = false;
+    let settled = false;
+    const fail = (error: RemoteError) => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
+      reject(error);
+    };
+    client.on('ready', () => {
+      settled = true;
+      logger.debug({ endpoint, hostKey: presented }, 'ssh session open');
+      resolve(createSsh2Session(client, presented!, endpoint, logger));
+    });
+    client.on('error', (error: Ssh2Error) =>
+      fail(
+        mismatch
+          ? new HostKeyMismatch(endpoint, target.expectedHostKey!, presented!)
+          : classify(error, target, endpoint),
+      ),
+    );
+    client.on('close', () =>
+      fail(
+        new SshUnreachable('reset', `${endpoint} closed the connection during the SSH handshake`),
+      ),
+    );
+    try {
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        password: target.password,
+        privateKey: target.privateKey,
+        readyTimeout: target.readyTimeoutMs ?? defaultReadyTimeoutMs,
+        keepaliveInterval: keepalive.intervalMs,
+        keepaliveCountMax: keepalive.countMax,
+        hostVerifier: (key: Buffer) => {
+          presented = hostKeyFingerprint(key);
+          mismatch = target.expectedHostKey !== undefined && presented !== target.expectedHostKey;
+          return !mismatch;
+        },
+      });
+      // Commands are small request/reply exchanges: Nagle plus delayed ACKs would add ~40 ms each.
+      client.setNoDelay(true);
+    } catch (error) {
+      // ssh2 throws synchronously on an unparsable private key.
+      fail(
+        new RemoteError('auth-failed', false, `privateKey: ${(error as Error).message}`, {
+          cause: error,
+        }),
+      );
+    }
+  });
+}
+
+/**
+ * The real `RemoteHost`: OpenSSH-compatible servers through the ssh2 library.
+ *
+ * @example
+ *   const remote = fromSsh2({ logger });
+ *   const session = await remote.waitForSsh(target, { timeoutMs: 300_000 });
+ */
+export function fromSsh2(deps: Ssh2Deps): RemoteHost {
+  const logger = deps.logger.child({ component: 'remote' });
+  const connect = (target: SshTarget) => connectOnce(target, logger);
+  const waitDeps = {
+    clock: deps.clock ?? systemClock,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: deps.random ?? Math.random,
+  };
+  return {
+    connect,
+    waitForSsh: (target, options) => waitForSsh(connect, target, options, waitDeps),
+  };
+}

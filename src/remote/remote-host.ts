@@ -1,0 +1,113 @@
+/**
+ * The `RemoteHost` port: what a deployment needs of a freshly created server over SSH — wait
+ * for sshd, pin the host key, upload files (skipping identical ones), run hooks with a timeout
+ * and streamed output, disconnect. `fromSsh2` (from-ssh2.ts) is the real adapter,
+ * `createFakeRemote` (fake-remote.ts) the typed fake for unit tests. Errors are the classes of
+ * errors.ts, each saying whether a retry can help.
+ *
+ * @example
+ *   const session = await remote.waitForSsh(
+ *     { host: eip, port: 22, username: 'root', password, expectedHostKey: instance.hostKey },
+ *     { timeoutMs: 300_000 },
+ *   );
+ *   if (!instance.hostKey) await store.recordHostKey(instance.id, session.hostKey);
+ *   await session.upload('pkg.tar.gz', '/opt/app/pkg.tar.gz');
+ *   const run = await session.exec('./install.sh', { cwd: '/opt/app', timeoutMs: 600_000,
+ *     onOutput: (line) => log.info({ hook: 'install', ...line }) });
+ *   await session.close();
+ */
+export interface RemoteHost {
+  /** One connection attempt; fails with a classified error. */
+  connect(target: SshTarget): Promise<RemoteSession>;
+  /**
+   * Connects as soon as sshd answers: retries refused, reset and timed-out attempts with an
+   * adaptive backoff until `timeoutMs`, then fails with `SshUnreachable`. Permanent errors (bad
+   * credentials, changed host key) fail at once.
+   */
+  waitForSsh(target: SshTarget, options: WaitForSshOptions): Promise<RemoteSession>;
+}
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  /** An OpenSSH or PEM private key. */
+  privateKey?: string | Buffer;
+  /**
+   * The host key fingerprint (SHA256:...) recorded at first contact. Absent on first contact:
+   * the key presented is trusted and returned as `RemoteSession.hostKey` for the caller to
+   * record; present, any other key fails with `HostKeyMismatch`.
+   */
+  expectedHostKey?: string;
+  /** Deadline for TCP connect + SSH handshake + authentication. Default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface WaitForSshOptions {
+  timeoutMs: number;
+  /** Called before each pause between attempts. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
+}
+
+export interface RemoteSession {
+  /** SHA256 fingerprint of the host key this connection verified. */
+  readonly hostKey: string;
+  /** Runs `command` with bash on the server. Resolves whatever the exit status; see `ExecResult`. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Uploads a local file to `remotePath` (parent directories created), atomically: written
+   * beside it under a private umask, its size checked, then renamed. Skips the transfer when the
+   * remote file already has the same sha256 (both sides are hashed only when the sizes match).
+   * `mode` defaults to the local file's permission bits. The result's sha256 is that of the
+   * bytes sent (or found identical).
+   */
+  upload(localPath: string, remotePath: string, options?: { mode?: number }): Promise<UploadResult>;
+  /** Same as `upload` for content in memory (rendered configuration, license files). */
+  uploadContent(content: string | Buffer, remotePath: string, mode?: number): Promise<UploadResult>;
+  /** Copies a remote file to `localPath`, verified by sha256. */
+  download(remotePath: string, localPath: string): Promise<{ bytes: number; sha256: string }>;
+  /** Ends the connection cleanly; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface ExecOptions {
+  /**
+   * After this long the command is killed (a KILL signal, and coreutils `timeout` on the server
+   * for sshd versions that ignore signals) and the result says `timedOut: true`.
+   */
+  timeoutMs?: number;
+  /** Each complete line of output, as it arrives (a final unterminated line is flushed at exit). */
+  onOutput?: (line: OutputLine) => void;
+  /** Exported for the command (sshd would refuse most variables sent as SSH `env` requests). */
+  env?: Record<string, string>;
+  /** Working directory; root's home when absent. */
+  cwd?: string;
+  /** Written to the command's standard input, then closed. */
+  stdin?: string | Buffer;
+}
+
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface ExecResult {
+  /** null when the command died of a signal or the server reported no status. */
+  exitCode: number | null;
+  /** Signal name without "SIG" (e.g. "KILL"), or null. */
+  signal: string | null;
+  timedOut: boolean;
+  /** The output, each capped to its last `maxCapturedOutput` bytes. */
+  stdout: string;
+  stderr: string;
+}
+
+export interface UploadResult {
+  skipped: boolean;
+  bytes: number;
+  sha256: string;
+}
+
+/** Bytes of each output stream an `ExecResult` keeps (the end, which is where errors are). */
+export const maxCapturedOutput = 1024 * 1024;
