@@ -1,0 +1,170 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { OperationDispatcher } from './dispatcher.js';
+import type { EngineDeps } from './flow-context.js';
+import { type OperationOutcome, runOperation } from './operation-workflow.js';
+
+export const OPERATIONS_QUEUE = 'kgd-operations';
+
+export interface EngineOptions {
+  /** Operations running at once across all replicas (cloud API quotas). */
+  concurrency: number;
+  /** Operations running at once in this process. */
+  workerConcurrency?: number;
+  /** How often pending operations are looked for (wakes lost in a crash are found here). */
+  sweepIntervalMs: number;
+  /** How often the queue is polled for work (DBOS queue dispatch). */
+  queuePollMs?: number;
+  /** Operations handed to DBOS and not finished, at most (default twice the concurrency). */
+  maxQueued?: number;
+}
+
+export interface Engine {
+  /** Given to the gateway: called after a call that recorded operations committed. */
+  dispatcher: OperationDispatcher;
+  /** After DBOS is launched: registers the queue and starts dispatching. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Hands pending operations to DBOS, oldest first, up to the queue bound. */
+  sweep(): Promise<number>;
+  /** Resolves when the operation's workflow ends (tests, the demo). */
+  result(operationId: string): Promise<OperationOutcome | null>;
+}
+
+/**
+ * The deployment engine: registers the operation workflow with DBOS (before launch) and feeds it
+ * the operations the gateway records. Operations of one instance run one at a time, in arrival
+ * order: each is enqueued on one DBOS queue partitioned by instance id, with partition
+ * concurrency 1. Starting an operation's workflow is idempotent (workflow id = operation id), so
+ * several replicas sweeping at once enqueue each operation once.
+ *
+ * @example
+ *   const engine = createEngine(deps, { concurrency: 50, sweepIntervalMs: 5000 });
+ *   await launchDurableEngine(...);
+ *   await engine.start();
+ */
+export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
+  // A finished operation frees a place on the queue: look for the next ones at once.
+  const workflow = DBOS.registerWorkflow(
+    (opId: string) =>
+      runOperation(deps, opId).finally(() => {
+        if (running) void sweep();
+      }),
+    { name: 'kgd.operation' },
+  );
+  const probe = DBOS.registerWorkflow(async () => true, { name: 'kgd.queue-probe' });
+
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  const enqueue = async (op: {
+    id: string;
+    instance_id: string | null;
+    order_id: string | null;
+  }) => {
+    await DBOS.startWorkflow(workflow, {
+      workflowID: op.id,
+      queueName: OPERATIONS_QUEUE,
+      enqueueOptions: { queuePartitionKey: op.instance_id ?? `order:${op.order_id}` },
+    })(op.id);
+    await deps.db
+      .updateTable('operations')
+      .set({ enqueued_at: deps.clock.now(), workflow_id: op.id })
+      .where('id', '=', op.id)
+      .where('enqueued_at', 'is', null)
+      .execute();
+  };
+
+  const maxQueued = options.maxQueued ?? options.concurrency * 2;
+
+  /**
+   * Hands pending operations to DBOS in arrival order, but only as many as can run soon: the
+   * operations table is the durable queue, and a burst of notifications never piles thousands of
+   * workflows onto DBOS's queue (whose dispatch cost grows with it).
+   */
+  const sweepNow = async () => {
+    const inFlight = await deps.db
+      .selectFrom('operations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', 'in', ['pending', 'running'])
+      .where('enqueued_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    const slots = maxQueued - Number(inFlight.n);
+    if (slots <= 0) return 0;
+    const rows = await deps.db
+      .selectFrom('operations')
+      .select(['id', 'instance_id', 'order_id'])
+      .where('status', '=', 'pending')
+      .where('enqueued_at', 'is', null)
+      .orderBy('seq')
+      .limit(slots)
+      .execute();
+    for (const row of rows) await enqueue(row);
+    return rows.length;
+  };
+
+  // One sweep at a time per process (each instance's operations go to DBOS in arrival order);
+  // wakes arriving meanwhile fold into one more pass.
+  let sweeping: Promise<number> | null = null;
+  let again = false;
+  const sweep = (): Promise<number> => {
+    if (sweeping) {
+      again = true;
+      return sweeping;
+    }
+    sweeping = (async () => {
+      let total = 0;
+      do {
+        again = false;
+        total += await sweepNow();
+      } while (again && running);
+      return total;
+    })()
+      .catch((err: Error) => {
+        deps.logger.error({ err: err.message }, 'dispatching operations failed');
+        return 0;
+      })
+      .finally(() => {
+        sweeping = null;
+      });
+    return sweeping;
+  };
+
+  return {
+    dispatcher: {
+      wake() {
+        if (running) void sweep();
+      },
+    },
+    async start() {
+      await DBOS.registerQueue(OPERATIONS_QUEUE, {
+        globalConcurrency: options.concurrency,
+        ...(options.workerConcurrency ? { workerConcurrency: options.workerConcurrency } : {}),
+        partitionConcurrency: 1,
+        minPollingIntervalMs: options.queuePollMs ?? 200,
+        onConflict: 'always_update',
+      });
+      // DBOS discovers a queue registered after launch at its next reconcile (up to a second):
+      // the engine is ready once a probe went through the queue, so /readyz means "dispatching".
+      const handle = await DBOS.startWorkflow(probe, {
+        workflowID: `kgd-queue-probe-${deps.ids.uuid()}`,
+        queueName: OPERATIONS_QUEUE,
+        enqueueOptions: { queuePartitionKey: 'kgd-queue-probe' },
+      })();
+      await handle.getResult();
+      running = true;
+      await sweep();
+
+      timer = setInterval(() => void sweep(), options.sweepIntervalMs);
+      timer.unref();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearInterval(timer);
+      await sweeping;
+    },
+    sweep,
+    async result(operationId) {
+      return DBOS.retrieveWorkflow<OperationOutcome>(operationId).getResult();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedProduct } from '../products/catalog.js';
+
+export interface PackageArchive {
+  path: string;
+  sha256: string;
+  /** tar (gzipped or not) or zip: how the server unpacks it. */
+  format: 'tar' | 'zip';
+}
+
+/**
+ * The package as one archive to upload: a directory source is packed (deterministically: sorted,
+ * fixed owner and mtime, so the same package has the same checksum and uploads are skipped),
+ * an archive source is used as it is.
+ */
+export function packageArchive(product: LoadedProduct, workDir: string): PackageArchive {
+  const source = product.packagePath;
+  if (!source) throw new Error(`${product.name} has no package`);
+  let file = source;
+  if (statSync(source).isDirectory()) {
+    const dir = path.join(workDir, 'packages');
+    mkdirSync(dir, { recursive: true });
+    file = path.join(dir, `${product.name}-${product.version}.tar.gz`);
+    if (!existsSync(file)) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      // gzip -n: no name or timestamp in the header, so the bytes depend on the content only.
+      execFileSync('tar', [
+        '--sort=name',
+        '--mtime=@0',
+        '--owner=0',
+        '--group=0',
+        '--numeric-owner',
+        '-I',
+        'gzip -n',
+        '-cf',
+        tmp,
+        '-C',
+        source,
+        '.',
+      ]);
+      renameSync(tmp, file);
+    }
+  }
+  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+  return { path: file, sha256, format: file.endsWith('.zip') ? 'zip' : 'tar' };
+}
