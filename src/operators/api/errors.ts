@@ -1,0 +1,37 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from '../../platform/logger.js';
+import { operatorErrorCode } from '../errors.js';
+
+const statusOf = { NOT_FOUND: 404, CONFLICT: 409, INVALID_REQUEST: 400, UNAVAILABLE: 503 } as const;
+
+/** One error body everywhere: `{ error: { code, message } }`; unexpected errors say nothing more. */
+export function adminErrorHandler(logger: Logger) {
+  return (err: Error, c: Context) => {
+    const code = operatorErrorCode(err);
+    if (code) return c.json({ error: { code, message: err.message } }, statusOf[code]);
+    if (err instanceof HTTPException)
+      return c.json(
+        { error: { code: 'INVALID_REQUEST', message: err.message } },
+        err.status as ContentfulStatusCode,
+      );
+    logger.error({ err: err.message, path: c.req.path }, 'admin request failed');
+    return c.json(
+      { error: { code: 'INTERNAL', message: 'internal error (see the service log)' } },
+      500,
+    );
+  };
+}
+
+/** zod validation failures as a 400 naming each field. */
+export function validationHook(
+  result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } },
+  c: Context,
+) {
+  if (result.success) return;
+  const message = (result.error?.issues ?? [])
+    .map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`)
+    .join('; ');
+  return c.json({ error: { code: 'INVALID_REQUEST', message } }, 400);
+}

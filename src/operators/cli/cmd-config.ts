@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { CliError, type CliIo, exitCodes } from '../../cli-io.js';
+import { loadConfig, settingNames } from '../../platform/config.js';
+import { openDatabase } from '../../platform/db/database.js';
+import { createSilentLogger } from '../../platform/logger.js';
+import { loadProductCatalog } from '../../products/catalog.js';
+import { printJson, table } from './output.js';
+
+const secret = /(_SK|_AK|_KEY|_KEYS|PASSWORD|DATABASE_URL)$/;
+
+interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+/**
+ * `kgd config check`: parses every setting (a bad one exits 78 naming the variable), then checks
+ * what the service will need: templates, database, cloud, marketplace keys, public URL. Secrets
+ * are reported as set or unset, never printed.
+ */
+export function registerConfigCommand(program: Command, io: CliIo): void {
+  program
+    .command('config')
+    .description('configuration')
+    .command('check')
+    .description('validate the configuration and what it points at; exit 78 if something is wrong')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const config = loadConfig(io.env);
+      const checks: Check[] = [];
+      try {
+        const catalog = loadProductCatalog(config.templatesDir);
+        checks.push({
+          name: 'templates',
+          status: 'ok',
+          detail: `${catalog.products.map((p) => `${p.name}@${p.version}`).join(', ')} from ${config.templatesDir}`,
+        });
+      } catch (err) {
+        checks.push({ name: 'templates', status: 'fail', detail: (err as Error).message });
+      }
+      if (config.databaseUrl) {
+        try {
+          const db = await openDatabase({
+            url: config.databaseUrl,
+            poolSize: 1,
+            logger: createSilentLogger(),
+            migrate: false,
+          });
+          await db.close();
+          checks.push({ name: 'database', status: 'ok', detail: 'DATABASE_URL answers' });
+        } catch (err) {
+          checks.push({ name: 'database', status: 'fail', detail: (err as Error).message });
+        }
+      } else {
+        checks.push({
+          name: 'database',
+          status: 'ok',
+          detail: `embedded PostgreSQL in ${config.dataDir} (single replica)`,
+        });
+      }
+      checks.push(
+        config.cloud.ak
+          ? {
+              name: 'cloud',
+              status: config.cloud.projectId ? 'ok' : 'fail',
+              detail: config.cloud.projectId
+                ? `Huawei Cloud ${config.cloud.region}${config.cloud.endpoint ? ` at ${config.cloud.endpoint}` : ''}`
+                : 'KGD_CLOUD_PROJECT_ID is required with KGD_CLOUD_AK/SK',
+            }
+          : {
+              name: 'cloud',
+              status: 'warn',
+              detail:
+                'no KGD_CLOUD_AK/SK: kgd serve deploys to its built-in simulator, nothing real is created',
+            },
+        config.marketplaceKeys.length
+          ? {
+              name: 'marketplace keys',
+              status: 'ok',
+              detail: `${config.marketplaceKeys.length} key(s) configured`,
+            }
+          : {
+              name: 'marketplace keys',
+              status: 'warn',
+              detail: 'KGD_MARKETPLACE_KEYS unset: a generated key is used (simulator only)',
+            },
+        config.databaseUrl && !io.env.KGD_PUBLIC_URL
+          ? {
+              name: 'public URL',
+              status: 'warn',
+              detail: `${config.publicUrl}: KGD_PUBLIC_URL unset with a shared database; every replica must hand buyers the same address`,
+            }
+          : config.publicUrl.startsWith('https://')
+            ? { name: 'public URL', status: 'ok', detail: config.publicUrl }
+            : {
+                name: 'public URL',
+                status: config.cloud.ak ? 'warn' : 'ok',
+                detail: `${config.publicUrl}${config.cloud.ak ? ': buyers get this address; KGD_PUBLIC_URL should be https' : ''}`,
+              },
+      );
+      const settings = Object.fromEntries(
+        settingNames.map((k) => {
+          const v = io.env[k];
+          return [k, v === undefined || v === '' ? null : secret.test(k) ? '(set, hidden)' : v];
+        }),
+      );
+      if (flags.json)
+        printJson(io, { ok: !checks.some((c) => c.status === 'fail'), checks, settings });
+      else {
+        io.stdout.write(
+          table(
+            ['CHECK', 'STATUS', 'DETAIL'],
+            checks.map((c) => [c.name, c.status, c.detail]),
+            120,
+          ),
+        );
+        const set = Object.entries(settings).filter(([, v]) => v !== null);
+        io.stdout.write(
+          `\nsettings from the environment${io.env.KGD_CONFIG_FILE ? ` and ${io.env.KGD_CONFIG_FILE}` : ''} (others take their defaults):\n`,
+        );
+        for (const [k, v] of set) io.stdout.write(`  ${k}=${v}\n`);
+      }
+      if (checks.some((c) => c.status === 'fail'))
+        throw new CliError('configuration check failed', exitCodes.config);
+    });
+}

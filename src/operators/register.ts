@@ -1,0 +1,77 @@
+import type { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { CloudApi } from '../cloud/cloud-api.js';
+import type { OperatorActions } from '../deployments/operator-actions.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db/database.js';
+import type { Logger } from '../platform/logger.js';
+import type { SecretBox } from '../platform/secrets.js';
+import { createOperatorService } from './actions/operator-service.js';
+import { createAdminApi } from './api/admin-api.js';
+import type { ChangeFeed } from './dashboard/change-feed.js';
+import { registerDashboard } from './dashboard/dashboard.js';
+import { registerMetricsRoute } from './metrics/metrics-route.js';
+import type { StepReader } from './queries/deployment-detail.js';
+
+/** What the operator surfaces need from the composition root. */
+export interface OperatorSurfacesDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** The engine's operator actions (createOperatorActions). */
+  engine: OperatorActions;
+  /** A workflow's recorded steps (the engine's `operationSteps`). */
+  steps?: StepReader | undefined;
+  /** The cloud the engine deploys to, for the sweep. */
+  cloud?: CloudApi | undefined;
+  /** Replays of inbox entries go through this app's own production route. */
+  replay?: { secretBox: SecretBox; keys: string[]; producePath: string } | undefined;
+  /** Wakes the engine for an instance that got a new operation (manual release). */
+  wake?: ((instanceId: string) => void) | undefined;
+  /** Live-update feed of the dashboard; closed by the service on shutdown. */
+  feed: ChangeFeed;
+  /** Served at /metrics when given. */
+  metrics?: Registry | undefined;
+}
+
+/**
+ * Mounts the operator surfaces on the service's app: the admin API (`/admin`, OpenAPI at
+ * `/admin/openapi.json`), the dashboard (`/dashboard`) and `/metrics`, all over one audited
+ * operator service, so the CLI, the API and the dashboard act the same way.
+ */
+export function registerOperatorSurfaces(app: Hono, deps: OperatorSurfacesDeps): void {
+  const service = createOperatorService({
+    db: deps.db,
+    clock: deps.clock,
+    engine: deps.engine,
+    cloud: deps.cloud,
+    wake: deps.wake,
+    replay: deps.replay && {
+      secretBox: deps.replay.secretBox,
+      keys: deps.replay.keys,
+      produceUrl: `http://kgd.internal${deps.replay.producePath}`,
+      // In-process: the replay takes the same path a marketplace call takes, minus the network.
+      send: async (request) => app.fetch(request),
+    },
+  });
+  app.route(
+    '/',
+    createAdminApi({
+      db: deps.db,
+      clock: deps.clock,
+      logger: deps.logger,
+      service,
+      steps: deps.steps,
+    }),
+  );
+  registerDashboard(app, {
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    service,
+    steps: deps.steps,
+    feed: deps.feed,
+  });
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
+  app.get('/', (c) => c.redirect('/dashboard', 302));
+}
