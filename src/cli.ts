@@ -1,0 +1,81 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, type CliIo, exitCodes } from './cli-io.js';
+import { registerLicenseCommand } from './licenses/cli.js';
+import { registerAuditCommand } from './operators/cli/cmd-audit.js';
+import { registerConfigCommand } from './operators/cli/cmd-config.js';
+import { registerDemoCommand } from './operators/cli/cmd-demo.js';
+import { registerDeploymentsCommand } from './operators/cli/cmd-deployments.js';
+import { registerInboxCommand } from './operators/cli/cmd-inbox.js';
+import { registerServeCommand } from './operators/cli/cmd-serve.js';
+import { registerSweepCommand } from './operators/cli/cmd-sweep.js';
+import { registerTokensCommand } from './operators/cli/cmd-tokens.js';
+import { ConfigError } from './platform/config.js';
+import { SetupError } from './platform/errors.js';
+
+import { TemplateError } from './products/catalog.js';
+import { registerTemplatesCommand } from './products/cli.js';
+import { registerSimulatorCommand } from './simulator/cli.js';
+import { registerMarketplaceCommand } from './simulator/marketplace/cli.js';
+
+export type { CliIo } from './cli-io.js';
+
+/** Every subcommand registers itself here; one file per subcommand under its feature. */
+const registrations: Array<(program: Command, io: CliIo) => void> = [
+  registerServeCommand,
+  registerDemoCommand,
+  registerMarketplaceCommand,
+  registerSimulatorCommand,
+  registerDeploymentsCommand,
+  registerInboxCommand,
+  registerSweepCommand,
+  registerTokensCommand,
+  registerAuditCommand,
+  registerConfigCommand,
+  registerLicenseCommand,
+  registerTemplatesCommand,
+];
+
+/**
+ * Runs `kgd` with the given arguments; resolves to the exit code. Never calls process.exit.
+ *
+ * @example
+ *   const code = await runCli(['templates', 'check'], { stdin, stdout, stderr, env });
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = new Command('kgd')
+    .description('koogallery-deployer: KooGallery production endpoint and Huawei Cloud deployer')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run kgd --help for usage)');
+  for (const register of registrations) register(program, io);
+  // Nested commands (kgd deployments list) too: commander must never call process.exit.
+  const overrideAll = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(overrideAll);
+  };
+  program.commands.forEach(overrideAll);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCodes.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        return exitCodes.ok;
+      if (err.code === 'commander.help') return exitCodes.ok;
+      return exitCodes.usage;
+    }
+    if (err instanceof ConfigError || err instanceof TemplateError || err instanceof SetupError) {
+      io.stderr.write(`kgd: ${err.message}\n`);
+      return exitCodes.config;
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`kgd: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`kgd: ${(err as Error).stack ?? String(err)}\n`);
+    return exitCodes.failure;
+  }
+}
