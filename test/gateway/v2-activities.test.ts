@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, createGatewayHarness, type GatewayHarness, KEY } from '../support/gateway.js';
+import { decryptAppInfo, readAnswer, v2Request } from '../support/marketplace-calls.js';
+
+let h: GatewayHarness;
+beforeAll(async () => {
+  h = await createGatewayHarness();
+});
+afterAll(() => h.close());
+
+async function v2(body: Record<string, unknown>) {
+  h.clock.advance(1);
+  return readAnswer(await h.app.request(v2Request(BASE, body, KEY, h.clock.now())), KEY);
+}
+
+const thin = (orderId: string, businessId = `b-${orderId}`) => ({
+  activity: 'newInstance',
+  orderId,
+  orderLineId: `${orderId}-000001`,
+  businessId,
+  testFlag: '0',
+});
+
+async function markReady(id: string) {
+  await h.database.db
+    .updateTable('instances')
+    .set({
+      status: 'ready',
+      front_end_url: 'http://127.20.0.5:8080/',
+      admin_url: 'http://127.20.0.5:8080/admin',
+      ready_at: h.clock.now(),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+describe('V2 newInstance and queryInstance', () => {
+  it('answers 000004 with an instanceId, then queryInstance reports progress until ready', async () => {
+    const a = await v2(thin('CS-V2-1'));
+    expect(a.body).toMatchObject({ resultCode: '000004' });
+    expect(a.bodySignValid).toBe(true);
+    const id = a.body.instanceId as string;
+    const q1 = await v2({ activity: 'queryInstance', instanceId: id, testFlag: '0' });
+    expect(q1.body.resultCode).toBe('000004');
+    expect(q1.body.info).toEqual([{ instanceId: id }]);
+    await markReady(id);
+    const q2 = await v2({ activity: 'queryInstance', instanceId: id });
+    expect(q2.body.resultCode).toBe('000000');
+    const info = (q2.body.info as { instanceId: string; appInfo: Record<string, string> }[])[0]!;
+    expect(info.appInfo.frontEndUrl).toBe(`https://deploy.example.com/i/${id}`);
+    expect(info.appInfo.adminUrl).toBe('http://127.20.0.5:8080/admin');
+    expect(decryptAppInfo(info.appInfo, KEY, 1).userName).toBe('admin');
+    // A resend after ready answers success with the same instance.
+    const again = await v2(thin('CS-V2-1', 'b-other'));
+    expect(again.body).toMatchObject({ resultCode: '000000', instanceId: id });
+  });
+
+  it('accepts the older inline body (buyerInfo / orderInfo) and records its order details', async () => {
+    const a = await v2({
+      activity: 'newInstance',
+      testFlag: 1,
+      buyerInfo: { customerId: 'cu-7', customerName: 'Inline Co', userId: 'u7' },
+      orderInfo: [
+        {
+          businessId: 'b-inline',
+          orderId: 'CS-INLINE',
+          orderLineId: 'CS-INLINE-000001',
+          trialFlag: '1',
+          chargingMode: 'PERIOD',
+          periodType: 'month',
+          periodNumber: 1,
+          expireTime: '20261223000000',
+          productInfo: [{ skuCode: 'sku-x', productId: 'prod-x', linearValue: 3 }],
+          extendParams: [{ name: 'adminEmail', value: 'ops@buyer.example' }],
+        },
+      ],
+    });
+    expect(a.body.resultCode).toBe('000004');
+    const inst = await h.database.db
+      .selectFrom('instances')
+      .selectAll()
+      .where('id', '=', a.body.instanceId as string)
+      .executeTakeFirstOrThrow();
+    expect(inst).toMatchObject({
+      product_id: 'prod-x',
+      sku_code: 'sku-x',
+      customer_name: 'Inline Co',
+      trial: true,
+      test: true,
+      order_line_id: 'CS-INLINE-000001',
+    });
+  });
+
+  it('queries up to 100 ids at once: 000003 when none is known, mixed states reported', async () => {
+    expect(
+      (await v2({ activity: 'queryInstance', instanceId: 'kgi-a,kgi-b' })).body.resultCode,
+    ).toBe('000003');
+    const one = (await v2(thin('CS-V2-Q1'))).body.instanceId as string;
+    const two = (await v2(thin('CS-V2-Q2'))).body.instanceId as string;
+    await markReady(one);
+    const q = await v2({ activity: 'queryInstance', instanceId: `${one},${two},kgi-unknown` });
+    expect(q.body.resultCode).toBe('000004');
+    expect((q.body.info as unknown[]).length).toBe(2);
+    const tooMany = Array.from({ length: 101 }, (_, i) => `kgi-${i}`).join(',');
+    expect((await v2({ activity: 'queryInstance', instanceId: tooMany })).body).toMatchObject({
+      resultCode: '000002',
+      resultMsg: expect.stringContaining('100'),
+    });
+  });
+});
+
+describe('V2 lifecycle activities', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = (await v2(thin('CS-V2-LIFE'))).body.instanceId as string;
+  });
+  const kinds = async () =>
+    (
+      await h.database.db
+        .selectFrom('operations')
+        .select('kind')
+        .where('instance_id', '=', id)
+        .orderBy('seq')
+        .execute()
+    ).map((o) => o.kind);
+
+  it('refreshInstance accepts all four scenes, each once', async () => {
+    for (const scene of [
+      'TRIAL_TO_FORMAL',
+      'RENEWAL',
+      'RENEWAL_CHANGE',
+      'UNSUBSCRIBE_RENEWAL_PERIOD',
+    ]) {
+      const body = {
+        activity: 'refreshInstance',
+        scene,
+        orderId: `R-${scene}`,
+        orderLineId: `R-${scene}-000001`,
+        instanceId: id,
+        productId: 'prod-demo',
+        expireTime: '20270101000000',
+        testFlag: '0',
+      };
+      expect((await v2(body)).body.resultCode).toBe('000000');
+      expect((await v2(body)).body.resultCode).toBe('000000');
+    }
+    expect((await kinds()).filter((k) => k === 'renew')).toHaveLength(4);
+    expect(
+      (await v2({ activity: 'refreshInstance', scene: 'LATER', orderId: 'x', instanceId: id }))
+        .body,
+    ).toMatchObject({ resultCode: '000002', resultMsg: expect.stringContaining('scene') });
+  });
+
+  it('updateInstanceStatus FREEZE / UNFREEZE, duplicates absorbed', async () => {
+    for (const status of ['FREEZE', 'FREEZE', 'UNFREEZE', 'UNFREEZE', 'FREEZE']) {
+      expect(
+        (await v2({ activity: 'updateInstanceStatus', instanceId: id, status, testFlag: '0' })).body
+          .resultCode,
+      ).toBe('000000');
+    }
+    expect((await kinds()).filter((k) => k === 'freeze' || k === 'unfreeze')).toEqual([
+      'freeze',
+      'unfreeze',
+      'freeze',
+    ]);
+  });
+
+  it('upgradeInstance and orderNotify are recorded once each', async () => {
+    const up = {
+      activity: 'upgradeInstance',
+      instanceId: id,
+      orderId: 'UP-1',
+      orderLineId: 'UP-1-000001',
+      testFlag: '0',
+    };
+    expect((await v2(up)).body.resultCode).toBe('000000');
+    expect((await v2(up)).body.resultCode).toBe('000000');
+    const note = {
+      activity: 'orderNotify',
+      orderId: 'CS-V2-LIFE',
+      orderLineId: 'CS-V2-LIFE-000001',
+      testFlag: '0',
+    };
+    expect((await v2(note)).body.resultCode).toBe('000000');
+    expect((await v2(note)).body.resultCode).toBe('000000');
+    const k = await kinds();
+    expect(k.filter((x) => x === 'upgrade')).toHaveLength(1);
+    expect(k.filter((x) => x === 'sync')).toHaveLength(1);
+  });
+
+  it('releaseInstance once, repeats answer success', async () => {
+    const rel = {
+      activity: 'releaseInstance',
+      instanceId: id,
+      orderId: 'CS-V2-LIFE',
+      orderLineId: 'CS-V2-LIFE-000001',
+      testFlag: '0',
+    };
+    for (let i = 0; i < 3; i++) expect((await v2(rel)).body.resultCode).toBe('000000');
+    expect((await kinds()).filter((k) => k === 'release')).toHaveLength(1);
+    const inst = await h.database.db
+      .selectFrom('instances')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(inst.status).toBe('releasing');
+  });
+});

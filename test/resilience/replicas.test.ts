@@ -1,0 +1,75 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster } from '../support/cluster.js';
+import { waitFor } from '../support/wait-for.js';
+
+let cluster: Cluster;
+let pool: pg.Pool;
+beforeAll(async () => {
+  cluster = await startCluster();
+  pool = new pg.Pool({ connectionString: cluster.db.url, max: 2 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await cluster?.close();
+});
+
+const count = async (sql: string, params: unknown[] = []) =>
+  Number((await pool.query(sql, params)).rows[0].n);
+
+describe('two replicas on one PostgreSQL', () => {
+  it('finishes the work of a replica that died for good', async () => {
+    const a = await cluster.serve('replica-a');
+    const b = await cluster.serve('replica-b');
+    const orders = Array.from({ length: 10 }, (_, i) => `REPL-${i}`);
+    for (const [i, orderId] of orders.entries()) {
+      const answer = await cluster.buy(i % 2 === 0 ? a.url : b.url, orderId);
+      expect(answer?.resultCode).toBe('000000');
+    }
+    // Kill A while it holds unfinished operations.
+    await waitFor(
+      'replica A to be running operations',
+      async () =>
+        (await count(
+          "SELECT count(*) AS n FROM dbos.workflow_status WHERE executor_id = 'replica-a' AND status = 'PENDING'",
+        )) > 0,
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
+    const orphaned = await count(
+      "SELECT count(*) AS n FROM dbos.workflow_status WHERE executor_id = 'replica-a' AND status = 'PENDING'",
+    );
+    a.child.kill('SIGKILL');
+    await a.exited;
+
+    await waitFor(
+      'every deployment to be ready',
+      async () =>
+        (await count("SELECT count(*) AS n FROM instances WHERE status = 'ready'")) ===
+        orders.length,
+      {
+        timeoutMs: 180_000,
+        intervalMs: 500,
+      },
+    );
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM executors WHERE id = 'replica-a' AND reaped_at IS NOT NULL",
+      ),
+    ).toBe(1);
+    expect(
+      await count("SELECT count(*) AS n FROM dbos.workflow_status WHERE status = 'PENDING'"),
+    ).toBe(0);
+    const ids = (await pool.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
+    const inventory = await cluster.sim.inventory(ids);
+    for (const id of ids)
+      expect([id, inventory.servers.filter((s) => s.tags['kgd-instance'] === id).length]).toEqual([
+        id,
+        1,
+      ]);
+    expect(inventory.orphans).toEqual([]);
+    console.log(
+      `replica test: replica A killed holding ${orphaned} unfinished operation(s); replica B finished all ${orders.length} deployments`,
+    );
+    await b.stop();
+  }, 600_000);
+});
