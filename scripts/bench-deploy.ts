@@ -1,0 +1,404 @@
+/**
+ * Deploy benchmark, against the simulator with fixed (jitter-free) realistic latencies:
+ *
+ * 1. Orchestration overhead: buyer time-to-ready (the instance's created → ready timestamps)
+ *    against the lower bound, the sum of the simulated cloud durations on the critical path
+ *    (VPC, subnet, server creation, boot until sshd answers, and the API calls that must be made).
+ *    The same purchases are then run against the service with every wait polled at a fixed
+ *    10-second interval (KGD_POLL_INTERVAL_MS), the reference.
+ * 2. 200 purchases at once under a server-creation rate limit: makespan against the limit's lower
+ *    bound, and the service's peak memory.
+ *
+ * Usage: npx tsx scripts/bench-deploy.ts [--time-scale 1] [--deploys 3] [--purchases 200]
+ *          [--burst-time-scale 0.1] [--create-rate 100]
+ * Needs root (the simulated servers run in Linux namespaces).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { v1AuthToken } from '../src/marketplace/signatures.js';
+import { createSilentLogger } from '../src/platform/logger.js';
+import { type LatencyProfile, realisticLatency } from '../src/simulator/cloud/latency.js';
+import { createSimulatedHosts } from '../src/simulator/hosts/create-simulated-hosts.js';
+import { type SimulatorHandle, startSimulator } from '../src/simulator/server.js';
+
+const { values } = parseArgs({
+  options: {
+    'time-scale': { type: 'string', default: '1' },
+    deploys: { type: 'string', default: '3' },
+    purchases: { type: 'string', default: '200' },
+    'burst-time-scale': { type: 'string', default: '0.1' },
+    'create-rate': { type: 'string', default: '100' },
+    'skip-burst': { type: 'boolean', default: false },
+    steps: { type: 'boolean', default: false },
+    'skip-overhead': { type: 'boolean', default: false },
+  },
+});
+const KEY = `bench-deploy-${randomBytes(6).toString('hex')}`;
+const root = path.resolve(import.meta.dirname, '..');
+const work = mkdtempSync(path.join(tmpdir(), 'kgd-bench-deploy-'));
+chmodSync(work, 0o755); // embedded PostgreSQL runs as the OS user postgres
+
+const logger = createSilentLogger();
+
+/** The realistic profile with each range collapsed to its middle: durations are exact. */
+const fixed: LatencyProfile = Object.fromEntries(
+  Object.entries(realisticLatency).map(([k, [a, b]]) => [k, [(a + b) / 2, (a + b) / 2]]),
+) as unknown as LatencyProfile;
+
+/** API calls a deploy cannot avoid: create VPC, subnet, security group (+ its rules), server. */
+const essentialCalls = 5;
+const lowerBoundMs = (scale: number) =>
+  scale *
+  (fixed.vpcCreateMs[0] +
+    fixed.subnetCreateMs[0] +
+    fixed.serverCreateMs[0] +
+    fixed.bootMs[0] +
+    essentialCalls * fixed.apiMs[0]);
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let eipBase = 100;
+/** An account sized for the run: one VPC, subnet, group, server and EIP per deployment. */
+const quotas = {
+  instances: 1000,
+  cores: 4000,
+  ramMb: 8_192_000,
+  vpcs: 1000,
+  subnets: 1000,
+  securityGroups: 1000,
+  securityGroupRules: 10_000,
+  publicIps: 1000,
+};
+
+async function simulator(timeScale: number, rateLimits?: Record<string, number>) {
+  const hosts = createSimulatedHosts({ dataDir: path.join(work, `sim-${timeScale}`), logger });
+  const sim = await startSimulator({
+    timeScale,
+    latency: fixed,
+    hosts,
+    logger,
+    eipPool: `127.${eipBase++}.0.0/16`,
+    quotas,
+
+    ...(rateLimits ? { rateLimits } : {}),
+    marketplace: {
+      logger,
+      config: {
+        key: KEY,
+        sellerCredentials: [
+          { ak: 'KGDSIMULATORAKEY0001', sk: 'kgd-simulator-secret-key-not-for-real-use' },
+        ],
+      },
+    },
+  });
+  return { sim, hosts };
+}
+
+interface Service {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function serve(
+  name: string,
+  sim: SimulatorHandle,
+  extra: Record<string, string>,
+): Promise<Service> {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    KGD_DATA_DIR: path.join(work, name),
+    KGD_PORT: String(port),
+    KGD_HOST: '127.0.0.1',
+    KGD_MARKETPLACE_KEYS: KEY,
+    KGD_CLOUD_AK: sim.ak,
+    KGD_CLOUD_SK: sim.sk,
+    KGD_CLOUD_PROJECT_ID: sim.projectId,
+    KGD_CLOUD_ENDPOINT: sim.endpoint,
+    KGD_MARKETPLACE_API_URL: sim.endpoint,
+    KGD_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+  const child = spawn(process.execPath, ['bin/kgd.js', 'serve'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-10_000)));
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-10_000)));
+  const url = `http://127.0.0.1:${port}`;
+  dataDirs.set(url, env.KGD_DATA_DIR);
+
+  for (const deadline = Date.now() + 120_000; ; ) {
+    if (child.exitCode !== null) throw new Error(`kgd serve exited:\n${out}`);
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (Date.now() > deadline) throw new Error(`kgd serve did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function buy(url: string, i: number): Promise<string> {
+  const params: [string, string][] = [
+    ['activity', 'newInstance'],
+    ['businessId', randomBytes(6).toString('hex')],
+    ['orderId', `BENCH-${Date.now()}-${i}`],
+    ['customerId', `c${i}`],
+    ['customerName', `Bench Buyer ${i}`],
+    ['productId', 'OFFI-DEMO-LICENSE-MONTH'],
+    ['skuCode', 'basic'],
+    ['chargingMode', '1'],
+    ['expireTime', '20271231000000'],
+    [
+      'timeStamp',
+      new Date(Date.now() + i)
+        .toISOString()
+        .replace(/[-:TZ.]/g, '')
+        .slice(0, 17),
+    ],
+  ];
+  const qs = new URLSearchParams([...params, ['authToken', v1AuthToken(KEY, params)]]);
+  for (;;) {
+    const answer = (await (await fetch(`${url}/koogallery/produce?${qs}`)).json()) as {
+      resultCode: string;
+      instanceId?: string;
+    };
+    if (answer.resultCode === '000000' && answer.instanceId) return answer.instanceId;
+    throw new Error(`purchase refused: ${JSON.stringify(answer)}`);
+  }
+}
+
+interface Timing {
+  id: string;
+  createdAt: number;
+  readyAt: number;
+}
+
+async function waitReady(url: string, ids: string[], deadlineMs: number): Promise<Timing[]> {
+  const done = new Map<string, Timing>();
+  const deadline = Date.now() + deadlineMs;
+  while (done.size < ids.length) {
+    for (const id of ids.filter((x) => !done.has(x))) {
+      const view = (await (await fetch(`${url}/i/${id}?format=json`)).json()) as {
+        status: string;
+        createdAt: string;
+        readyAt: string | null;
+      };
+      if (view.status === 'failed') throw new Error(`${id} failed: ${await failureOf(url, id)}`);
+
+      if (view.status === 'ready' && view.readyAt)
+        done.set(id, {
+          id,
+          createdAt: Date.parse(view.createdAt),
+          readyAt: Date.parse(view.readyAt),
+        });
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${ids.length - done.size} deployment(s) not ready in time`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return [...done.values()];
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const dataDirs = new Map<string, string>();
+
+function databaseUrl(dataDir: string): string {
+  const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim();
+  return `postgresql://kgd:${encodeURIComponent(password)}@localhost/kgd?host=${encodeURIComponent(path.join(dataDir, 'pg-run'))}`;
+}
+
+/** Why a deployment failed, from the service's database (the buyer's page does not say). */
+async function failureOf(serviceUrl: string, id: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl(dataDirs.get(serviceUrl)!) });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT i.status_detail, o.failed_step, o.error FROM instances i JOIN operations o ON o.instance_id = i.id WHERE i.id = $1',
+      [id],
+    );
+    return JSON.stringify(rows);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The step timeline of one deployment, read from the service's embedded database. */
+
+async function printSteps(dataDir: string, t: Timing) {
+  const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim();
+  const url = `postgresql://kgd:${encodeURIComponent(password)}@localhost/kgd?host=${encodeURIComponent(path.join(dataDir, 'pg-run'))}`;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query(
+    "SELECT id FROM operations WHERE instance_id = $1 AND kind = 'deploy'",
+    [t.id],
+  );
+  await client.end();
+  const { openWorkflowControl } = await import('../src/deployments/workflow-control.js');
+  const wf = await openWorkflowControl(url, logger);
+  let prev = t.createdAt;
+  for (const s of await wf.listSteps(rows[0].id)) {
+    console.log(
+      `    ${s.name.padEnd(24)} +${((s.startedAt! - t.createdAt) / 1000).toFixed(3)}  gap ${((s.startedAt! - prev) / 1000).toFixed(3)}  took ${((s.completedAt! - s.startedAt!) / 1000).toFixed(3)}`,
+    );
+    prev = Math.max(prev, s.completedAt!);
+  }
+  await wf.close();
+}
+
+try {
+  if (!values['skip-overhead']) {
+    const scale = Number(values['time-scale']);
+    const n = Number(values.deploys);
+    const lb = lowerBoundMs(scale);
+    console.log(
+      `part 1: ${n} deploys of demo-license, simulated durations ×${scale} (fixed midpoints of the realistic ranges)`,
+    );
+    console.log(
+      `  lower bound (VPC ${fmt(scale * fixed.vpcCreateMs[0])} + subnet ${fmt(scale * fixed.subnetCreateMs[0])} + server ${fmt(scale * fixed.serverCreateMs[0])} + boot ${fmt(scale * fixed.bootMs[0])} + ${essentialCalls} API calls ${fmt(scale * essentialCalls * fixed.apiMs[0])}): ${fmt(lb)}`,
+    );
+    const { sim, hosts } = await simulator(scale);
+    const rows: Array<{ mode: string; mean: number; max: number }> = [];
+    for (const [mode, extra] of [
+      ['adaptive polling (kgd)', {}],
+      [
+        'fixed 10 s polling (reference)',
+        { KGD_POLL_INTERVAL_MS: String(Math.round(10_000 * scale)) },
+      ],
+    ] as const) {
+      const svc = await serve(mode.startsWith('adaptive') ? 'adaptive' : 'fixed', sim, extra);
+      const ids = await Promise.all(Array.from({ length: n }, (_, i) => buy(svc.url, i)));
+      const timings = await waitReady(svc.url, ids, 30 * 60_000);
+      if (values.steps)
+        await printSteps(
+          path.join(work, mode.startsWith('adaptive') ? 'adaptive' : 'fixed'),
+          timings[0]!,
+        );
+      await svc.stop();
+
+      const ttr = timings.map((t) => t.readyAt - t.createdAt);
+      const mean = ttr.reduce((a, b) => a + b, 0) / ttr.length;
+      rows.push({ mode, mean, max: Math.max(...ttr) });
+    }
+    for (const r of rows) {
+      console.log(
+        `  ${r.mode.padEnd(32)} time-to-ready mean ${fmt(r.mean)} (max ${fmt(r.max)}), overhead ${(((r.mean - lb) / lb) * 100).toFixed(2)} % of the lower bound`,
+      );
+    }
+    console.log(
+      `  target: kgd overhead under 3 % -> ${(rows[0]!.mean - lb) / lb < 0.03 ? 'met' : 'NOT met'}`,
+    );
+    await sim.stop();
+    await hosts.close();
+  }
+
+  if (!values['skip-burst']) {
+    const burstScale = Number(values['burst-time-scale']);
+    const purchases = Number(values.purchases);
+    const rate = Number(values['create-rate']);
+    console.log(
+      `part 2: ${purchases} purchases at once, ecs.createServers limited to ${rate}/minute, durations ×${burstScale}`,
+    );
+    const burst = await simulator(burstScale, {
+      'ecs.createServers': rate,
+      'ecs.*': 3000,
+      '*': 6000,
+    });
+    const svc = await serve('burst', burst.sim, {
+      KGD_ENGINE_CONCURRENCY: String(purchases),
+      KGD_CLOUD_CREATE_RATE_PER_MINUTE: String(rate),
+      KGD_DB_POOL_SIZE: '20',
+    });
+    const cpuBefore = cpuSeconds(svc.child.pid!);
+    const started = Date.now();
+
+    const ids: string[] = [];
+    for (let i = 0; i < purchases; i += 20) {
+      ids.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(20, purchases - i) }, (_, j) => buy(svc.url, i + j)),
+        )),
+      );
+    }
+    const timings = await waitReady(svc.url, ids, 60 * 60_000);
+    const makespan =
+      Math.max(...timings.map((t) => t.readyAt)) - Math.min(...timings.map((t) => t.createdAt));
+    const bound = 60_000 * (Math.ceil(purchases / rate) - 1) + lowerBoundMs(burstScale);
+    const peak = peakRssMb(svc.child.pid!);
+    const t0 = Math.min(...timings.map((t) => t.createdAt));
+    const readyAfter = timings.map((t) => (t.readyAt - t0) / 1000).sort((a, b) => a - b);
+    const at = (q: number) =>
+      readyAfter[Math.min(readyAfter.length - 1, Math.floor(q * readyAfter.length))]!.toFixed(1);
+    console.log(
+      `  ready after (s): first ${at(0)}, 25 % ${at(0.25)}, 50 % ${at(0.5)}, 75 % ${at(0.75)}, last ${at(1)}`,
+    );
+    const stats = burst.sim.inspect().stats;
+    const calls = Object.entries(stats).filter(
+      ([api]) => api.startsWith('ecs.') || api.startsWith('vpc.'),
+    );
+    console.log(
+      `  cloud API calls: ${calls.map(([api, s]) => `${api} ${s.calls}${s.throttled ? ` (${s.throttled} throttled)` : ''}`).join(', ')}`,
+    );
+
+    const inventory = burst.sim.inspect();
+    console.log(
+      `  all ${timings.length} ready in ${fmt(makespan)} (purchases sent in ${fmt(Math.min(...timings.map((t) => t.createdAt)) - started + (Date.now() - Date.now()))}); servers ${inventory.servers.length}`,
+    );
+    console.log(
+      `  lower bound: ${Math.ceil(purchases / rate) - 1} full rate-limit window(s) of 60 s + one deploy ${fmt(lowerBoundMs(burstScale))} = ${fmt(bound)}; makespan / bound = ${(makespan / bound).toFixed(3)}`,
+    );
+    const cpu = cpuSeconds(svc.child.pid!) - cpuBefore;
+    console.log(
+      `  kgd serve peak memory (VmHWM): ${peak.toFixed(0)} MB; CPU ${cpu.toFixed(1)} s (${((cpu / purchases) * 1000).toFixed(0)} ms per deployment) — the simulator and its ${purchases} servers run on the same 2 cores`,
+    );
+
+    await svc.stop();
+    await burst.sim.stop();
+    await burst.hosts.close();
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

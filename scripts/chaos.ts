@@ -1,0 +1,383 @@
+/**
+ * Chaos run: purchases through the simulated marketplace (resent, duplicated, some renewed before
+ * they are ready, some released during install) while the simulated cloud fails at random (5xx,
+ * throttling, sold-out create jobs, dropped SSH connections) and the service is SIGKILLed every
+ * 5–15 s and restarted. Then the required outcome is checked (scripts/chaos/checks.ts).
+ *
+ * Usage: npx tsx scripts/chaos.ts [--purchases 100] [--replicas 1|2] [--seed 1] [--keep]
+ *   --replicas 2: two replicas on one shared PostgreSQL (127.0.0.1:5432, a fresh database), the
+ *   marketplace alternating between them, one killed for good halfway.
+ * Needs root (the simulated servers run in Linux namespaces).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { Inventory } from '../src/simulator/cloud/inspection.js';
+import type { LedgerEntry, Violation } from '../src/simulator/marketplace/ledger.js';
+import { type Purchase, runChecks } from './chaos/checks.js';
+import {
+  freePort,
+  kgd,
+  killAll,
+  killReplica,
+  type Replica,
+  startFront,
+  startReplica,
+  waitUntil,
+} from './chaos/processes.js';
+
+const { values } = parseArgs({
+  options: {
+    purchases: { type: 'string', default: '100' },
+    replicas: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    'time-scale': { type: 'string', default: '0.02' },
+    'kill-min': { type: 'string', default: '5' },
+    'kill-max': { type: 'string', default: '15' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const purchasesWanted = Number(values.purchases);
+const replicaCount = Number(values.replicas);
+let seed = Number(values.seed);
+/** Deterministic choices (which purchases are resent, renewed early, released; kill times). */
+const random = () => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+const between = (a: number, b: number) => a + random() * (b - a);
+
+const work = mkdtempSync(path.join(tmpdir(), 'kgd-chaos-'));
+chmodSync(work, 0o755);
+const masterKey = randomBytes(32);
+const marketplaceKey = `chaos-${randomBytes(8).toString('hex')}`;
+const started = Date.now();
+const t = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+const say = (line: string) => console.log(`${t()}  ${line}`);
+
+// Shared PostgreSQL for two replicas; embedded (in the first replica's data dir) for one.
+const adminUrl = process.env.KGD_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const sharedDb = replicaCount > 1 ? `kgd_chaos_${randomBytes(4).toString('hex')}` : undefined;
+async function admin(sql: string) {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+const sharedUrl = sharedDb
+  ? Object.assign(new URL(adminUrl), { pathname: `/${sharedDb}` }).toString()
+  : undefined;
+
+function embeddedUrl(dataDir: string) {
+  const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim();
+  return `postgresql://kgd:${encodeURIComponent(password)}@localhost/kgd?host=${encodeURIComponent(path.join(dataDir, 'pg-run'))}`;
+}
+
+async function main() {
+  if (sharedDb) await admin(`CREATE DATABASE ${sharedDb}`);
+  // The simulated cloud, failing at random.
+  const faults = {
+    rules: [
+      { api: '*', fault: { kind: 'server-error' }, rate: 0.1 },
+      { api: '*', fault: { kind: 'throttle' }, rate: 0.05 },
+    ],
+    soldOutRate: 0.03,
+    sshDropRate: 0.02,
+    quotas: {
+      instances: 1000,
+      cores: 4000,
+      ramMb: 8_192_000,
+      vpcs: 1000,
+      subnets: 1000,
+      securityGroups: 1000,
+      securityGroupRules: 10_000,
+      publicIps: 1000,
+    },
+  };
+  writeFileSync(path.join(work, 'faults.json'), JSON.stringify(faults));
+  const simPort = await freePort();
+  const sim = kgd(
+    [
+      'simulator',
+      '--port',
+      String(simPort),
+      '--time-scale',
+      values['time-scale']!,
+      '--eip-pool',
+      `127.${40 + replicaCount}.0.0/16`,
+      '--data-dir',
+      path.join(work, 'sim'),
+      '--faults',
+      path.join(work, 'faults.json'),
+      '--templates',
+      'templates',
+      '--seed',
+      String(seed),
+    ],
+    { KGD_LOG_LEVEL: 'warn' },
+    path.join(work, 'simulator.log'),
+  );
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  await waitUntil('the simulator', async () => (await fetch(`${simUrl}/sim/inventory`)).ok, 60_000);
+
+  const replicas: Replica[] = [];
+  for (let i = 0; i < replicaCount; i++) {
+    const port = await freePort();
+    replicas.push({
+      name: `chaos-${String.fromCharCode(97 + i)}`,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      child: undefined,
+      starts: 0,
+      kills: 0,
+      retired: false,
+    });
+  }
+  // Every replica hands out status-page URLs under the one address the marketplace calls: a resend
+  // answered by another replica must carry the same access information.
+  const frontPort = await freePort();
+  const envOf = (r: Replica): Record<string, string> => ({
+    KGD_PUBLIC_URL: `http://127.0.0.1:${frontPort}`,
+    KGD_DATA_DIR: path.join(work, r.name),
+    KGD_MASTER_KEY: masterKey.toString('base64'),
+    KGD_MARKETPLACE_KEYS: marketplaceKey,
+    KGD_CLOUD_AK: 'KGDSIMULATORAKEY0001',
+    KGD_CLOUD_SK: 'kgd-simulator-secret-key-not-for-real-use',
+    KGD_CLOUD_PROJECT_ID: '6b67642d73696d756c61746f72000001',
+    KGD_CLOUD_ENDPOINT: simUrl,
+    KGD_MARKETPLACE_API_URL: simUrl,
+    KGD_EXECUTOR_ID: r.name,
+    KGD_REPLICA_TIMEOUT_SECONDS: '6',
+    KGD_LOG_LEVEL: 'info',
+    ...(sharedUrl ? { DATABASE_URL: sharedUrl } : {}),
+  });
+  for (const r of replicas) {
+    mkdirSync(path.join(work, r.name), { recursive: true });
+    await startReplica(r, envOf(r), path.join(work, `${r.name}.log`));
+  }
+  const front = await startFront(replicas, frontPort);
+
+  say(
+    `simulator ${simUrl}; ${replicaCount} replica(s) behind ${front.url}; faults: 10 % 5xx, 5 % 429, 3 % sold-out create jobs, 2 % SSH drops`,
+  );
+
+  const control = async (
+    route: string,
+    body?: unknown,
+    method = body === undefined ? 'GET' : 'POST',
+  ) => {
+    const res = await fetch(`${simUrl}/sim/marketplace${route}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${route}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  // Retries keep their real proportions: seconds of downtime against a window of many minutes.
+  const policy = { intervalMs: 2000, windowMs: 20 * 60_000 };
+  await control(
+    '/config',
+    {
+      productionUrl: `${front.url}/koogallery/produce`,
+      key: marketplaceKey,
+      products: {
+        'OFFI-DEMO-LICENSE-MONTH': { protocol: 'v2' },
+        'OFFI-DEMO-LICENSE-YEAR': { protocol: 'v1' },
+      },
+      knobs: {
+        timeoutMs: 5000,
+        retry: { purchase: policy, renewal: policy, release: policy, status: policy },
+        poll: { intervalMs: 1000, deadlineMs: 20 * 60_000 },
+      },
+    },
+    'PATCH',
+  );
+
+  // The killer: every 5–15 s one replica dies (SIGKILL) and is restarted; with two replicas, the
+  // second one is killed for good halfway through the purchases.
+  let killing = true;
+  // Kills, restarts and the retirement run one at a time: retiring a replica the killer is
+  // restarting would leave the killer waiting for a process that is gone.
+  let lifecycle: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lifecycle.then(fn);
+    lifecycle = run.catch(() => {});
+    return run;
+  };
+  let retireAt = replicaCount > 1 ? Math.floor(purchasesWanted / 2) : Number.POSITIVE_INFINITY;
+  const killer = (async () => {
+    while (killing) {
+      const wait = between(Number(values['kill-min']), Number(values['kill-max'])) * 1000;
+      const until = Date.now() + wait;
+      while (killing && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      if (!killing) break;
+      await exclusive(async () => {
+        const alive = replicas.filter((r) => !r.retired);
+        const victim = alive[Math.floor(random() * alive.length)]!;
+        await killReplica(victim);
+        say(`SIGKILL ${victim.name} (kill ${victim.kills})`);
+        await startReplica(victim, envOf(victim), path.join(work, `${victim.name}.log`));
+        say(`${victim.name} restarted`);
+      });
+    }
+  })();
+
+  const purchases: Purchase[] = [];
+  const followUps: Promise<void>[] = [];
+  for (let i = 0; i < purchasesWanted; i++) {
+    if (i === retireAt) {
+      const victim = replicas[1]!;
+      await exclusive(async () => {
+        victim.retired = true;
+        await killReplica(victim);
+        say(`${victim.name} killed for good`);
+      });
+
+      retireAt = Number.POSITIVE_INFINITY;
+    }
+    const protocol: 'v1' | 'v2' = i % 2 === 0 ? 'v2' : 'v1';
+    const bought = await control('/orders', {
+      productId: protocol === 'v2' ? 'OFFI-DEMO-LICENSE-MONTH' : 'OFFI-DEMO-LICENSE-YEAR',
+      skuCode: 'basic',
+      resends: Math.floor(random() * 4),
+      duplicates: random() < 0.1 ? 2 : 1,
+      wait: 'none',
+    });
+    const orderId = (bought.order as { orderId: string }).orderId;
+    const opId = (bought.operation as { id: string }).id;
+    const p: Purchase = {
+      orderId,
+      protocol,
+      renewedEarly: i % 10 === 3,
+      releaseSent: i % 10 === 6,
+    };
+    purchases.push(p);
+    if (p.renewedEarly || p.releaseSent) {
+      followUps.push(
+        (async () => {
+          // Once the purchase is answered (the instance exists), before it is ready.
+          await waitUntil(
+            `purchase ${orderId} answered`,
+            async () =>
+              ['succeeded', 'failed'].includes(
+                ((await control(`/operations/${opId}`)) as { status: string }).status,
+              ) ||
+              !!((await control(`/instances/${orderId}`)) as { instanceId?: string }).instanceId,
+            20 * 60_000,
+            300,
+          );
+          if (p.renewedEarly)
+            await control(`/instances/${orderId}/renew`, {
+              periodType: 'month',
+              periodNumber: 1,
+              resends: 1,
+              wait: 'none',
+            });
+          if (p.releaseSent) {
+            await new Promise((r) => setTimeout(r, between(500, 3000)));
+            await control(`/instances/${orderId}/release`, { resends: 1, wait: 'none' });
+          }
+        })(),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  say(
+    `${purchasesWanted} purchases sent (${purchases.filter((p) => p.renewedEarly).length} renewed before ready, ${purchases.filter((p) => p.releaseSent).length} released during install)`,
+  );
+  await Promise.all(followUps);
+
+  await waitUntil(
+    'every marketplace operation to end',
+    async () =>
+      ((await control('/operations')) as { operations: { status: string }[] }).operations.every(
+        (o) => o.status !== 'running',
+      ),
+    30 * 60_000,
+    1000,
+  );
+  killing = false;
+  await killer;
+  say('marketplace done; kills stopped; waiting for the engine to settle');
+  for (const r of replicas)
+    if (!r.retired && !r.child) await startReplica(r, envOf(r), path.join(work, `${r.name}.log`));
+  const databaseUrl = sharedUrl ?? embeddedUrl(path.join(work, replicas[0]!.name));
+  await waitUntil(
+    'no unfinished operation',
+    async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        const { rows } = await c.query(
+          "SELECT count(*)::int AS n FROM operations WHERE status IN ('pending', 'running')",
+        );
+        return rows[0].n === 0;
+      } finally {
+        await c.end();
+      }
+    },
+    15 * 60_000,
+    1000,
+  );
+
+  const ledger = (await control('/ledger')) as unknown as {
+    entries: LedgerEntry[];
+    violations: Violation[];
+  };
+  const results = await runChecks({
+    databaseUrl,
+    masterKey,
+    purchases,
+    ledger: ledger.entries,
+    violations: ledger.violations,
+    inventory: async (live) =>
+      (await (await fetch(`${simUrl}/sim/inventory?live=${live.join(',')}`)).json()) as Inventory,
+  });
+  const kills = replicas.reduce((n, r) => n + r.kills, 0);
+  console.log(
+    `\nchaos run: ${purchasesWanted} purchases, ${replicaCount} replica(s), ${kills} SIGKILLs, ${ledger.entries.length} marketplace calls, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}`);
+  writeFileSync(
+    path.join(work, 'report.json'),
+    JSON.stringify(
+      {
+        purchases: purchasesWanted,
+        replicas: replicaCount,
+        kills,
+        calls: ledger.entries.length,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
+
+  for (const r of replicas) if (r.child) r.child.kill('SIGTERM');
+  await Promise.all(
+    replicas.map((r) => (r.child ? new Promise((res) => r.child!.once('exit', res)) : undefined)),
+  );
+  await front.close();
+  sim.kill('SIGTERM');
+  await new Promise((r) => sim.once('exit', r));
+  console.log(`  logs and data: ${work}${values.keep ? '' : ' (removed; --keep to keep them)'}`);
+  return results.every((r) => r.ok);
+}
+
+const ok = await main().catch((err) => {
+  console.error(err);
+  killAll();
+  return false;
+});
+
+if (sharedDb) await admin(`DROP DATABASE IF EXISTS ${sharedDb} WITH (FORCE)`).catch(() => {});
+if (!values.keep) rmSync(work, { recursive: true, force: true });
+process.exitCode = ok ? 0 : 1;
