@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -164,10 +166,23 @@ describe('the sandbox of a simulated machine', () => {
       http.createServer((q, s) => s.end('8081 on ' + os.hostname())).listen(8081);
     " >/dev/null 2>&1 &`;
     await Promise.all([sa.exec(app), sb.exec(app)]);
-    const get = async (spec: HostSpec, port: number) => {
-      const res = await fetch(`http://${spec.address}:${port}/`);
-      return res.text();
-    };
+    // A fresh connection per request (no keep-alive pool to hide a rule change) and a deadline,
+    // so a connection that never answers fails this step by name instead of the whole test.
+    const get = (spec: HostSpec, port: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpGet({ host: spec.address, port, path: '/', agent: false, timeout: 5000 });
+        req.on('timeout', () => req.destroy(new Error(`no answer from ${spec.address}:${port}`)));
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve(body));
+          res.on('error', reject);
+        });
+      });
     // Both machines bind 8080 without conflict: separate network namespaces.
     expect(await waitFor('app on A', () => get(a, 8080))).toBe('ecs-iso-a');
     expect(await waitFor('app on B', () => get(b, 8080))).toBe('ecs-iso-b');
@@ -197,7 +212,12 @@ describe('the sandbox of a simulated machine', () => {
 
 function refused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port });
+    const socket = tcpConnect({ host, port, timeout: 5000 });
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+
     socket.on('connect', () => {
       socket.destroy();
       resolve(false);
