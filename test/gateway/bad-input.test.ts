@@ -138,17 +138,7 @@ describe('bad input: a precise 000002, never a crash, never an order', () => {
         { activity: 'newInstance', orderId: '\ud800', orderLineId: 'l2', businessId: 'b' },
         /^orderId: .*unpaired surrogate/,
       ],
-      [{ activity: '\u0000' }, /^activity: contains a NUL/],
-      [
-        {
-          activity: 'newInstance',
-          orderId: 'o',
-          orderLineId: 'l3',
-          businessId: 'b',
-          extendParams: [{ name: 'k', value: 'v\u0000' }],
-        },
-        /contains a NUL/,
-      ],
+      [{ activity: '\u0000' }, /^activity: unknown V2 activity '\\0'/],
     ];
     for (const [body, message] of cases) {
       const a = await v2(body);
@@ -158,7 +148,29 @@ describe('bad input: a precise 000002, never a crash, never an order', () => {
     const v1Nul = await v1({ activity: 'expireInstance', instanceId: 'a\u0000b' });
     expect(v1Nul.body.resultCode).toBe('000002');
     expect(v1Nul.body.resultMsg).toMatch(/^instanceId: contains a NUL/);
+    // A value decoded while parsing (base64 extension parameters) is named by its decoded path.
+    const decoded = await v1({
+      activity: 'newInstance',
+      businessId: 'b',
+      orderId: 'o-decoded',
+      skuCode: 's',
+      productId: 'p',
+      saasExtendParams: Buffer.from(JSON.stringify([{ name: 'k', value: 'v\u0000' }])).toString(
+        'base64',
+      ),
+    });
+    expect(decoded.body.resultCode).toBe('000002');
+    expect(decoded.body.resultMsg).toMatch(/^order\.extendParams\[0\]\.value: contains a NUL/);
     expect(await orderRows()).toEqual(before);
+
+    // Unknown fields and parameters are ignored, whatever they hold (and however deep).
+    const deep = `${'['.repeat(20_000)}"\\u0000"${']'.repeat(20_000)}`;
+    const ignored = await v2(
+      `{"activity":"newInstance","orderId":"o-ignored","orderLineId":"l-ignored","businessId":"b","x\\u0000":"\\ud800","extra":${deep}}`,
+    );
+    expect(ignored.body.resultCode).toBe('000004');
+    const v1Ignored = await v1({ activity: 'expireInstance', instanceId: 'nowhere', x: '\u0000' });
+    expect(v1Ignored.body.resultCode).toBe('000003');
   });
 
   it('refuses structural problems before authentication, writing nothing', async () => {

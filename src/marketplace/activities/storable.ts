@@ -18,21 +18,36 @@ export function shown(s: string, max = 40): string {
  *
  * @example unstorablePath({ order: { id: 'a\u0000b' } }) === 'order.id'
  */
-export function unstorablePath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return isStorable(value) ? undefined : path || '(value)';
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = unstorablePath(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const at = path ? `${path}.${shown(k)}` : shown(k);
-      if (!isStorable(k)) return at;
-      const found = unstorablePath(v, at);
-      if (found) return found;
+export function unstorablePath(value: unknown): string | undefined {
+  return firstUnstorable(value)?.path;
+}
+
+/** The first string (key or value, depth first) that cannot be stored, and where it is. */
+export function firstUnstorable(value: unknown): { path: string; text: string } | undefined {
+  return findString(value, (s) => !isStorable(s));
+}
+
+/** The first string (key or value, depth first) that `matches`, and its path. */
+export function findString(
+  value: unknown,
+  matches: (s: string) => boolean,
+): { path: string; text: string } | undefined {
+  // An explicit stack: a hostile value may nest deeper than the call stack.
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (matches(v)) return { path: path || '(value)', text: v };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i]!;
+        const at = path ? `${path}.${shown(k)}` : shown(k);
+        if (matches(k)) return { path: at, text: k };
+        stack.push([child, at]);
+      }
     }
   }
   return undefined;

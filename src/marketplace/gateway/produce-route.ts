@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import type { Command } from '../activities/commands.js';
-import { isStorable, unstorablePath } from '../activities/storable.js';
+import { findString, firstUnstorable, isStorable, shown } from '../activities/storable.js';
 import type { ParseResult } from '../activities/v1.js';
 import { parseV1 } from '../activities/v1.js';
 import { parseV2 } from '../activities/v2.js';
@@ -35,65 +35,52 @@ export function registerProduceRoute(app: Hono, deps: GatewayDeps): void {
   });
 }
 
-function parse(call: IncomingCall): {
+/**
+ * Parses the authenticated call into a command. Unknown fields and parameters are ignored, so
+ * only what the command keeps must be storable: PostgreSQL text holds no NUL and its jsonb no
+ * unpaired surrogate, and a call carrying either in a kept field is malformed (000002), never a
+ * storage failure (000005) the marketplace would retry for hours.
+ */
+function parse(call: IncomingCall): { activity: string | null; parsed: ParseResult } {
+  const { wire, ...result } = parseCall(call);
+  const activity = result.activity !== null && isStorable(result.activity) ? result.activity : null;
+  const { parsed } = result;
+  if (!parsed.ok) return { activity, parsed: { ok: false, message: shown(parsed.message, 500) } };
+  const found = firstUnstorable(parsed.command);
+  if (!found) return { activity, parsed };
+  // Named as the marketplace sent it; a value decoded while parsing keeps the command's path.
+  const bad = findString(wire, (s) => s === found.text)?.path ?? found.path;
+  return {
+    activity,
+    parsed: { ok: false, message: `${bad}: contains a NUL character or an unpaired surrogate` },
+  };
+}
+
+function parseCall(call: IncomingCall): {
   activity: string | null;
   parsed: ParseResult;
-  form: unknown;
+  wire?: unknown;
 } {
   if (call.protocol === 'v1') {
     const params = Object.fromEntries(call.params);
     const activity = params.activity ?? null;
-    const bad = unstorablePath(params);
-    if (bad) return unstorable(activity, bad);
-    if (!activity)
-      return { activity, parsed: { ok: false, message: 'activity: required' }, form: null };
-    return { activity, parsed: decodedStorable(parseV1(activity, params)), form: null };
+    if (!activity) return { activity, parsed: { ok: false, message: 'activity: required' } };
+    return { activity, parsed: parseV1(activity, params), wire: params };
   }
   let body: unknown;
   try {
     body = JSON.parse(call.body.toString('utf8'));
   } catch {
-    return { activity: null, parsed: { ok: false, message: 'body: not valid JSON' }, form: null };
+    return { activity: null, parsed: { ok: false, message: 'body: not valid JSON' } };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return {
-      activity: null,
-      parsed: { ok: false, message: 'body: expected a JSON object' },
-      form: null,
-    };
+    return { activity: null, parsed: { ok: false, message: 'body: expected a JSON object' } };
   }
   const activity =
     typeof (body as { activity?: unknown }).activity === 'string'
       ? (body as { activity: string }).activity
       : null;
-  const bad = unstorablePath(body);
-  if (bad) return unstorable(activity, bad);
-  return {
-    activity,
-    parsed: decodedStorable(parseV2(body as Record<string, unknown>)),
-    form: body,
-  };
-}
-
-function unstorable(activity: string | null, path: string) {
-  return {
-    // The inbox keeps the activity name only when it can be stored; the raw call is sealed whole.
-    activity: activity !== null && isStorable(activity) ? activity : null,
-    parsed: {
-      ok: false as const,
-      message: `${path}: contains a NUL character or an unpaired surrogate`,
-    },
-    form: null,
-  };
-}
-
-/** Values decoded or decrypted during parsing (extension parameters, contacts) are checked too. */
-function decodedStorable(parsed: ParseResult): ParseResult {
-  if (!parsed.ok) return parsed;
-  const bad = unstorablePath(parsed.command);
-  return bad
-    ? { ok: false, message: `${bad}: contains a NUL character or an unpaired surrogate` }
-    : parsed;
+  return { activity, parsed: parseV2(body as Record<string, unknown>), wire: body };
 }
 
 /** What is stored as the parsed form: the command without secrets (extension values, contacts). */
