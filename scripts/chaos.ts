@@ -7,6 +7,9 @@
  * Usage: npx tsx scripts/chaos.ts [--purchases 100] [--replicas 1|2] [--seed 1] [--keep]
  *   --replicas 2: two replicas on one shared PostgreSQL (127.0.0.1:5432, a fresh database), the
  *   marketplace alternating between them, one killed for good halfway.
+ *   --keep: keep the logs and data (and the shared database), with secrets.env (0600) holding the
+ *   run's keys, and print the scripts/secrets-scan.ts command that searches them.
+
  * Needs root (the simulated servers run in Linux namespaces).
  */
 import { randomBytes } from 'node:crypto';
@@ -81,6 +84,17 @@ function embeddedUrl(dataDir: string) {
 
 async function main() {
   if (sharedDb) await admin(`CREATE DATABASE ${sharedDb}`);
+  if (values.keep) {
+    // What scripts/secrets-scan.ts needs to know which values to search for (owner-only).
+    const secretsEnv = [
+      `KGD_MASTER_KEY=${masterKey.toString('base64')}`,
+      `KGD_MARKETPLACE_KEYS=${marketplaceKey}`,
+      'KGD_CLOUD_AK=KGDSIMULATORAKEY0001',
+      'KGD_CLOUD_SK=kgd-simulator-secret-key-not-for-real-use',
+      ...(sharedUrl ? [`DATABASE_URL=${sharedUrl}`] : []),
+    ];
+    writeFileSync(path.join(work, 'secrets.env'), `${secretsEnv.join('\n')}\n`, { mode: 0o600 });
+  }
   // The simulated cloud, failing at random.
   const faults = {
     rules: [
@@ -369,6 +383,16 @@ async function main() {
   sim.kill('SIGTERM');
   await new Promise((r) => sim.once('exit', r));
   console.log(`  logs and data: ${work}${values.keep ? '' : ' (removed; --keep to keep them)'}`);
+  if (values.keep) {
+    // Not simulator.log: the simulated cloud prints its own AK/SK for the user to configure kgd,
+    // as a real cloud's console shows them; the service's own output is what must never show them.
+    const logs = replicas.map((r) => `${work}/${r.name}.log`);
+
+    console.log(
+      `  secrets scan: (set -a; . ${work}/secrets.env; npx tsx scripts/secrets-scan.ts --data-dir ${work}/chaos-a --logs ${logs.join(' ')})`,
+    );
+    if (sharedDb) console.log(`  database ${sharedDb} kept: DROP DATABASE ${sharedDb} when done`);
+  }
   return results.every((r) => r.ok);
 }
 
@@ -378,6 +402,9 @@ const ok = await main().catch((err) => {
   return false;
 });
 
-if (sharedDb) await admin(`DROP DATABASE IF EXISTS ${sharedDb} WITH (FORCE)`).catch(() => {});
+if (sharedDb && !values.keep) {
+  await admin(`DROP DATABASE IF EXISTS ${sharedDb} WITH (FORCE)`).catch(() => {});
+}
+
 if (!values.keep) rmSync(work, { recursive: true, force: true });
 process.exitCode = ok ? 0 : 1;
