@@ -94,6 +94,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+// The generated section of docs/performance.md (declared before the run uses them).
+const begin = '<!-- bench:begin (written by npx tsx scripts/bench.ts --write-doc) -->';
+const end = '<!-- bench:end -->';
+
 const started = new Date();
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}`;
 const rows: Row[] = [];
@@ -162,9 +166,6 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
     child.on('close', (code) => resolve({ code, output: own(output) }));
   });
 }
-
-const begin = '<!-- bench:begin (written by npx tsx scripts/bench.ts --write-doc) -->';
-const end = '<!-- bench:end -->';
 
 /** Replaces the generated section of docs/performance.md; the prose around it is kept. */
 function writeDoc(report: string, raw: { name: string; output: string }[]) {
