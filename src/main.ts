@@ -21,27 +21,14 @@ import { meterCloud } from './operators/metrics/metered-cloud.js';
 import { meterRemote } from './operators/metrics/metered-remote.js';
 import { createMetrics } from './operators/metrics/metrics.js';
 import { systemClock } from './platform/clock.js';
-import { type Config, loadConfig } from './platform/config.js';
-import {
-  embeddedMarketplaceKey,
-  embeddedMasterKey,
-  ensureDataDir,
-  readOrCreateSecretFile,
-} from './platform/data-dir.js';
-import { type DatabaseHandle, openDatabase } from './platform/db/database.js';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './platform/db/embedded-postgres.js';
+import type { Config } from './platform/config.js';
+import { readOrCreateSecretFile } from './platform/data-dir.js';
 import { launchDurableEngine } from './platform/durable.js';
 import { createIds } from './platform/ids.js';
-import {
-  createLogger,
-  createSecretScrubber,
-  type Logger,
-  type SecretScrubber,
-} from './platform/logger.js';
 import { createTokenBucket } from './platform/rate-limiter.js';
-import { createSecretBox, type SecretBox } from './platform/secrets.js';
 import { loadProductCatalog } from './products/catalog.js';
 import { fromSsh2 } from './remote/from-ssh2.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { openCloud } from './simulator/cloud/open-cloud.js';
 import { createSimulatedHosts } from './simulator/hosts/create-simulated-hosts.js';
 
@@ -49,84 +36,6 @@ import { createSimulatedHosts } from './simulator/hosts/create-simulated-hosts.j
  * The composition root: the only module that reads the environment and builds real adapters.
  * Everything below it receives what it needs as arguments.
  */
-export interface Runtime {
-  config: Config;
-  logger: Logger;
-  scrubber: SecretScrubber;
-  database: DatabaseHandle;
-  secretBox: SecretBox;
-  marketplaceKeys: string[];
-  close(): Promise<void>;
-}
-
-export interface RuntimeOptions {
-  /** `pg_stat_activity.application_name`, so the embedded database knows who is connected. */
-  applicationName?: string;
-  logDestination?: NodeJS.WritableStream;
-}
-
-/** Opens configuration, logger, secrets and the database: what every command needs. */
-export async function openRuntime(
-  env: Record<string, string | undefined>,
-  options: RuntimeOptions = {},
-): Promise<Runtime> {
-  const config = loadConfig(env);
-  const scrubber = createSecretScrubber();
-  for (const k of config.marketplaceKeys) scrubber.add(k);
-  scrubber.add(config.cloud.sk);
-  scrubber.add(config.cloud.ak);
-  const logger = createLogger({
-    level: config.logLevel,
-    scrubber,
-    destination: options.logDestination,
-  });
-  ensureDataDir(config.dataDir);
-
-  const embedded = !config.databaseUrl;
-  const masterKey = config.masterKey ?? embeddedMasterKey(config.dataDir);
-  scrubber.add(masterKey.toString('base64'));
-  scrubber.add(masterKey.toString('hex'));
-  const marketplaceKeys =
-    config.marketplaceKeys.length > 0
-      ? config.marketplaceKeys
-      : [embeddedMarketplaceKey(config.dataDir)];
-  for (const k of marketplaceKeys) scrubber.add(k);
-  if (config.marketplaceKeys.length === 0) {
-    logger.warn(
-      { file: path.join(config.dataDir, 'marketplace.key') },
-      'KGD_MARKETPLACE_KEYS is not set: using a generated key (fine for the simulator; set the seller-console Key for real traffic)',
-    );
-  }
-
-  let pg: EmbeddedPostgres | undefined;
-  if (embedded) pg = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-  const url = config.databaseUrl ?? pg!.url;
-  let database: DatabaseHandle;
-  try {
-    database = await openDatabase({
-      url,
-      poolSize: config.dbPoolSize,
-      logger,
-      applicationName: options.applicationName ?? 'kgd',
-    });
-  } catch (err) {
-    await pg?.stop();
-    throw err;
-  }
-  return {
-    config,
-    logger,
-    scrubber,
-    database,
-    secretBox: createSecretBox(masterKey),
-    marketplaceKeys,
-    async close() {
-      await database.close();
-      await pg?.stop();
-    },
-  };
-}
-
 export interface Service {
   url: string;
   runtime: Runtime;

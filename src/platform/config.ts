@@ -141,7 +141,6 @@ const schema = z
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected up to 64 letters, digits, _ . -')
       .optional(),
     KGD_APP_VERSION: z.string().min(1).optional(),
-    KGD_DEBUG_ENDPOINTS: bool.default(false),
   })
   .superRefine((c, ctx) => {
     if ((c.KGD_CLOUD_AK === undefined) !== (c.KGD_CLOUD_SK === undefined)) {
@@ -228,7 +227,6 @@ export interface Config {
   simulator: { port: number; sshPort: number | undefined; timeScale: number };
   executorId: string | undefined;
   appVersion: string | undefined;
-  debugEndpoints: boolean;
 }
 
 export class ConfigError extends Error {
@@ -348,7 +346,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     executorId: c.KGD_EXECUTOR_ID,
     appVersion: c.KGD_APP_VERSION,
-    debugEndpoints: c.KGD_DEBUG_ENDPOINTS,
   };
 }
 
