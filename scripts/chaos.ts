@@ -84,17 +84,6 @@ function embeddedUrl(dataDir: string) {
 
 async function main() {
   if (sharedDb) await admin(`CREATE DATABASE ${sharedDb}`);
-  if (values.keep) {
-    // What scripts/secrets-scan.ts needs to know which values to search for (owner-only).
-    const secretsEnv = [
-      `KGD_MASTER_KEY=${masterKey.toString('base64')}`,
-      `KGD_MARKETPLACE_KEYS=${marketplaceKey}`,
-      'KGD_CLOUD_AK=KGDSIMULATORAKEY0001',
-      'KGD_CLOUD_SK=kgd-simulator-secret-key-not-for-real-use',
-      ...(sharedUrl ? [`DATABASE_URL=${sharedUrl}`] : []),
-    ];
-    writeFileSync(path.join(work, 'secrets.env'), `${secretsEnv.join('\n')}\n`, { mode: 0o600 });
-  }
   // The simulated cloud, failing at random.
   const faults = {
     rules: [
@@ -171,6 +160,15 @@ async function main() {
     KGD_LOG_LEVEL: 'info',
     ...(sharedUrl ? { DATABASE_URL: sharedUrl } : {}),
   });
+  if (values.keep) {
+    // What scripts/secrets-scan.ts needs to know which values to search for (owner-only).
+    const secretNames = ['KGD_MASTER_KEY', 'KGD_MARKETPLACE_KEYS', 'KGD_CLOUD_AK', 'KGD_CLOUD_SK'];
+    const env = envOf(replicas[0]!);
+    const lines = [...secretNames, 'DATABASE_URL']
+      .filter((n) => env[n])
+      .map((n) => `${n}=${env[n]}`);
+    writeFileSync(path.join(work, 'secrets.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
+  }
   for (const r of replicas) {
     mkdirSync(path.join(work, r.name), { recursive: true });
     await startReplica(r, envOf(r), path.join(work, `${r.name}.log`));

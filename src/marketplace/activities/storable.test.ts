@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isStorable, shown, unstorablePath } from './storable.js';
+import { firstUnstorable, isStorable, shown } from './storable.js';
+
+const unstorablePath = (value: unknown) => firstUnstorable(value)?.path;
 
 describe('storable text', () => {
   it('refuses NUL and unpaired surrogates, keeps everything else', () => {

@@ -13,16 +13,11 @@ export function shown(s: string, max = 40): string {
 }
 
 /**
- * The path of the first string (object key or value, at any depth) that cannot be stored, or
+ * The first string (object key or value, at any depth) that cannot be stored, and its path; or
  * undefined when everything can.
  *
- * @example unstorablePath({ order: { id: 'a\u0000b' } }) === 'order.id'
+ * @example firstUnstorable({ order: { id: 'a\u0000b' } })?.path === 'order.id'
  */
-export function unstorablePath(value: unknown): string | undefined {
-  return firstUnstorable(value)?.path;
-}
-
-/** The first string (key or value, depth first) that cannot be stored, and where it is. */
 export function firstUnstorable(value: unknown): { path: string; text: string } | undefined {
   return findString(value, (s) => !isStorable(s));
 }
