@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CloudFixture, startCloudFixture } from '../../test/support/cloud-sim.js';
 import { createMemoryLogger } from '../platform/logger.js';
 import { defaultImageId } from '../simulator/cloud/catalog.js';
 import { clientToken } from './client-token.js';
 import type { CreateServerInput } from './cloud-api.js';
 import { CloudError } from './errors.js';
-import { type CloudFixture, startCloudFixture } from './sim-fixture.js';
 import { kgdTags } from './tags.js';
 import { waitForJob } from './wait-for-job.js';
 

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CloudFixture, startCloudFixture } from '../../test/support/cloud-sim.js';
 import { createSilentLogger } from '../platform/logger.js';
 import { defaultImageId } from '../simulator/cloud/catalog.js';
 import { clientToken } from './client-token.js';
 import type { CreateServerInput, ResourceTags } from './cloud-api.js';
 import { fromHuaweiSdk } from './huawei-adapter.js';
 import { parseHuaweiCloudSettings } from './huawei-settings.js';
-import { type CloudFixture, startCloudFixture } from './sim-fixture.js';
 import { kgdTags } from './tags.js';
 import { waitForJob } from './wait-for-job.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFakeClock } from '../platform/clock.js';
+import { createManualClock } from '../../test/support/fakes/manual-clock.js';
 import { createSilentLogger } from '../platform/logger.js';
 import { type SimulatorHandle, startSimulator } from '../simulator/server.js';
 import { fromHuaweiSdk } from './huawei-adapter.js';
@@ -49,7 +49,7 @@ describe('through the SDK', () => {
   });
 
   it('refuses a date more than 15 minutes off (APIGW.0303)', async () => {
-    const ahead = createFakeClock(new Date(Date.now() + 20 * 60_000));
+    const ahead = createManualClock({ start: new Date(Date.now() + 20 * 60_000) });
     const skewed = await startSimulator({
       authClock: ahead,
       timeScale: 0,

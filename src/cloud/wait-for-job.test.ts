@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../platform/clock.js';
+import { createManualClock } from '../../test/support/fakes/manual-clock.js';
 import type { CloudApi, CloudJob } from './cloud-api.js';
 import { CloudError } from './errors.js';
 import { waitForJob } from './wait-for-job.js';
@@ -19,7 +19,7 @@ function scriptedJobs(
 
 describe('waitForJob', () => {
   it('polls fast first then backs off, without sleeping for real', async () => {
-    const clock = createFakeClock();
+    const clock = createManualClock();
     const slept: number[] = [];
     const sleep = async (ms: number) => {
       slept.push(ms);
@@ -41,7 +41,7 @@ describe('waitForJob', () => {
   });
 
   it('throws capacity for a sold-out FAIL and permanent for others', async () => {
-    const clock = createFakeClock();
+    const clock = createManualClock();
     const sleep = async (ms: number) => clock.advance(ms);
     const deadline = new Date(clock.now().getTime() + 60_000);
     const soldOut = scriptedJobs([
@@ -59,7 +59,7 @@ describe('waitForJob', () => {
   });
 
   it('gives up at the deadline with a retryable error', async () => {
-    const clock = createFakeClock();
+    const clock = createManualClock();
     const sleep = async (ms: number) => clock.advance(ms);
     const api = scriptedJobs([{ status: 'RUNNING' }]);
     const err = await waitForJob(api, 'j', {
@@ -70,6 +70,6 @@ describe('waitForJob', () => {
     expect(err).toBeInstanceOf(CloudError);
     expect(err.kind).toBe('retryable');
     expect(err.code).toBe('kgd.job-timeout');
-    expect(clock.now().getTime() - createFakeClock().now().getTime()).toBe(15_000);
+    expect(clock.now().getTime() - createManualClock().now().getTime()).toBe(15_000);
   });
 });

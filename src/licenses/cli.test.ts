@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../test/products/cli-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { createManualClock } from '../../test/support/fakes/manual-clock.js';
 import { runCli } from '../cli.js';
 import type { CliIo } from '../cli-io.js';
-import { createFakeClock } from '../platform/clock.js';
 import { type DatabaseHandle, openDatabase } from '../platform/db/database.js';
 import { createIds } from '../platform/ids.js';
 import { createSilentLogger } from '../platform/logger.js';
@@ -18,7 +18,7 @@ import { createLicenseIssuer, type LicenseRequest } from './license-store.js';
 import { type LicenseDocument, signLicense } from './license-token.js';
 import { type LicenseSigningKey, loadOrCreateSigningKey } from './signing-key.js';
 
-const clock = createFakeClock(new Date('2026-11-23T08:00:00.000Z'));
+const clock = createManualClock({ start: new Date('2026-11-23T08:00:00.000Z') });
 const register = (program: Command, io: CliIo) => registerLicenseCommand(program, io, { clock });
 const day = 86_400_000;
 

@@ -1,13 +1,13 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../test/support/fakes/manual-clock.js';
 import { verifyRequest } from '../cloud/sdk-signing.js';
-import { createFakeClock } from '../platform/clock.js';
 import { createOrderQueryClient, OrderQueryError } from './order-query-client.js';
 
 const AK = 'SELLERAK0000000001';
 const SK = 'seller-secret-key-0001';
-const clock = createFakeClock(new Date('2026-11-23T08:00:00Z'));
+const clock = createManualClock({ start: new Date('2026-11-23T08:00:00Z') });
 const script: Array<(c: { status: (n: number) => void }) => unknown> = [];
 let calls = 0;
 /** A scripted answer with an HTTP status other than 200. */

@@ -1,52 +1,95 @@
 /**
- * The closed set of error codes the service answers with, each mapped once to its HTTP status
- * (admin API, buyer pages) and to its KooGallery result code (spec §3). One body shape
- * everywhere: `{ error: { code, message } }` over HTTP, `{ resultCode, resultMsg }` to KooGallery.
+ * The one error contract. Adapters (cloud, SSH, order API, database) classify each failure once
+ * into one of these; everything else branches on `instanceof` only, never on a name, a message or
+ * a flag.
+ *
+ * - `Retryable`: may succeed later (throttling, 5xx, a dropped connection, sshd still booting, a
+ *   resource still in use). `retryAfterMs` is a wait the other side asked for.
+ * - `Permanent`: retrying cannot help; an operator must act (the message says what to check).
+ * - `CapacityExhausted`: a `Permanent` failure of one choice (flavor sold out in an AZ) that the
+ *   deploy answers with the next AZ or flavor.
+ * - `Cancelled`: the operation was asked to stop (a release arrived, an operator cancelled it).
+ *
+ * `code` is the other side's code (Ecs.0319, APIGW.0308, auth-failed...) when there is one.
+ *
+ * @example
+ *   throw new Retryable(`timed out after ${s} s waiting for ${what}`);
+ *   shouldRetry: (err) => err instanceof Retryable,
  */
-export const errorCodes = {
-  AUTH_FAILED: { http: 401, market: '000001' },
-  FORBIDDEN: { http: 403, market: '000001' },
-  INVALID_REQUEST: { http: 400, market: '000002' },
-  NOT_FOUND: { http: 404, market: '000003' },
-  IN_PROGRESS: { http: 202, market: '000004' },
-  INTERNAL: { http: 500, market: '000005' },
-  UNAVAILABLE: { http: 503, market: '000005' },
-  CONFLICT: { http: 409, market: '000005' },
-  NO_RESOURCE: { http: 503, market: '000100' },
-  ALREADY_PURCHASED: { http: 409, market: '000103' },
-  SOLD_OUT: { http: 503, market: '000106' },
-  LICENSE_QUOTA: { http: 409, market: '000900' },
-  LICENSE_PERIOD: { http: 409, market: '000901' },
-  LICENSE_EXPIRY_MISSING: { http: 400, market: '000902' },
-  LICENSE_FINGERPRINT_MISSING: { http: 400, market: '000903' },
+export interface ErrorOptions {
+  cause?: unknown;
+  code?: string;
+}
+
+export class Retryable extends Error {
+  override name = 'Retryable';
+  readonly code: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: ErrorOptions & { retryAfterMs?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export class Permanent extends Error {
+  override name = 'Permanent';
+  readonly code: string | undefined;
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+export class CapacityExhausted extends Permanent {
+  override name = 'CapacityExhausted';
+}
+
+export class Cancelled extends Error {
+  override name = 'Cancelled';
+}
+
+/**
+ * A problem with the machine or the setup that an operator fixes (a directory PostgreSQL cannot
+ * enter, missing binaries, a bad configuration value): printed as its message alone, no stack.
+ */
+export class SetupError extends Error {
+  override name = 'SetupError';
+}
+
+/**
+ * Why an operator action (CLI, admin API, dashboard) was refused: a closed set, mapped once to an
+ * HTTP status and a CLI exit code.
+ */
+export const actionErrorCodes = {
+  INVALID_REQUEST: { http: 400, exit: 2 },
+  UNAUTHENTICATED: { http: 401, exit: 1 },
+  FORBIDDEN: { http: 403, exit: 1 },
+  NOT_FOUND: { http: 404, exit: 3 },
+  CONFLICT: { http: 409, exit: 4 },
+  UNAVAILABLE: { http: 503, exit: 1 },
 } as const;
 
-export type ErrorCode = keyof typeof errorCodes;
+export type ActionErrorCode = keyof typeof actionErrorCodes;
 
-export class AppError extends Error {
-  override name = 'AppError';
+export class ActionError extends Error {
+  override name = 'ActionError';
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ActionErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
-  get httpStatus(): number {
-    return errorCodes[this.code].http;
+  get httpStatus(): 400 | 401 | 403 | 404 | 409 | 503 {
+    return actionErrorCodes[this.code].http;
   }
-  get resultCode(): string {
-    return errorCodes[this.code].market;
-  }
-  toBody() {
-    return { error: { code: this.code, message: this.message } };
+  get exitCode(): number {
+    return actionErrorCodes[this.code].exit;
   }
 }
 
-/**
- * A problem with the machine or the setup that an operator fixes (a directory PostgreSQL cannot
- * enter, missing binaries): printed as its message alone, no stack trace.
- */
-export class SetupError extends Error {
-  override name = 'SetupError';
+/** The message of whatever was thrown (an Error's, or its string form). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../platform/clock.js';
+import { createManualClock } from '../../test/support/fakes/manual-clock.js';
 import { HostKeyMismatch, SshAuthFailed, SshUnreachable } from './errors.js';
 import type { RemoteSession, SshTarget } from './remote-host.js';
 import { waitBackoff, waitForSsh } from './wait-for-ssh.js';
@@ -22,7 +22,7 @@ function scripted(errors: Error[]) {
 }
 
 function deps() {
-  const clock = createFakeClock();
+  const clock = createManualClock();
   const sleeps: number[] = [];
   return {
     sleeps,

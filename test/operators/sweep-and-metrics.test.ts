@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientToken } from '../../src/cloud/client-token.js';
 import type { CloudApi } from '../../src/cloud/cloud-api.js';
 import { isCloudError } from '../../src/cloud/errors.js';
-import { type CloudFixture, startCloudFixture } from '../../src/cloud/sim-fixture.js';
 import { kgdTags } from '../../src/cloud/tags.js';
 import { waitForJob } from '../../src/cloud/wait-for-job.js';
 import { createOperatorActions } from '../../src/deployments/operator-actions.js';
@@ -17,6 +16,7 @@ import { type DatabaseHandle, openDatabase } from '../../src/platform/db/databas
 import { createIds } from '../../src/platform/ids.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { defaultImageId } from '../../src/simulator/cloud/catalog.js';
+import { type CloudFixture, startCloudFixture } from '../support/cloud-sim.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seedInstance, seedOperation } from './support/seed.js';
 

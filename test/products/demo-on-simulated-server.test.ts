@@ -11,7 +11,7 @@ import type { RemoteSession } from '../../src/remote/remote-host.js';
 import { shellQuote } from '../../src/remote/shell-quote.js';
 import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
 import type { HostSpec, SimulatedHosts } from '../../src/simulator/hosts/simulated-hosts.js';
-import { testHostSpec } from '../../src/simulator/hosts/testing.js';
+import { testHostSpec } from '../support/sim-hosts.js';
 import { repoRoot } from './demo-install.js';
 
 /**

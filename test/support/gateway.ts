@@ -5,12 +5,12 @@ import { idleDispatcher, type OperationDispatcher } from '../../src/deployments/
 import { createLicenseIssuer } from '../../src/licenses/license-store.js';
 import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
 import type { GatewayDeps } from '../../src/marketplace/handlers/context.js';
-import { createFakeClock, type FakeClock } from '../../src/platform/clock.js';
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
 import { createIds } from '../../src/platform/ids.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { createSecretBox } from '../../src/platform/secrets.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
 
 export const KEY = 'demo-access-key-0001';
 export const OTHER_KEY = 'rotated-access-key-0002';
@@ -19,7 +19,7 @@ export const BASE = 'http://kgd.test/koogallery/produce';
 export interface GatewayHarness {
   app: Hono;
   deps: GatewayDeps;
-  clock: FakeClock;
+  clock: ManualClock;
   database: DatabaseHandle;
   testDb: TestDatabase;
   masterKey: Buffer;
@@ -30,10 +30,10 @@ export interface GatewayHarness {
 
 export async function createGatewayHarness(
   overrides: Partial<GatewayDeps> = {},
-  shared?: { testDb: TestDatabase; masterKey: Buffer; clock: FakeClock },
+  shared?: { testDb: TestDatabase; masterKey: Buffer; clock: ManualClock },
 ): Promise<GatewayHarness> {
   const testDb = shared?.testDb ?? (await createTestDatabase());
-  const clock = shared?.clock ?? createFakeClock(new Date('2026-11-23T08:00:00.000Z'));
+  const clock = shared?.clock ?? createManualClock({ start: new Date('2026-11-23T08:00:00.000Z') });
   const masterKey = shared?.masterKey ?? randomBytes(32);
   const logger = createSilentLogger();
   const database = await openDatabase({ url: testDb.url, poolSize: 20, logger });

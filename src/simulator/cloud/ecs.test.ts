@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeClock, type FakeClock } from '../../platform/clock.js';
+import { createManualClock, type ManualClock } from '../../../test/support/fakes/manual-clock.js';
+import { simClient } from '../../../test/support/sim-cloud-client.js';
 import { type SimulatorHandle, startSimulator } from '../server.js';
 import { defaultImageId } from './catalog.js';
 import { createRecordingHosts, type RecordingHosts } from './recording-hosts.js';
-import { simClient } from './test-client.js';
 
 /** ECS as the wire sees it: codes, bodies, lifecycles, client tokens. */
 let sim: SimulatorHandle;
-let clock: FakeClock;
+let clock: ManualClock;
 let hosts: RecordingHosts;
 let api: ReturnType<typeof simClient>;
 let net: { vpcId: string; subnetId: string; sgId: string };
@@ -34,7 +34,7 @@ const server = (over: Record<string, unknown> = {}) => ({
 });
 
 beforeEach(async () => {
-  clock = createFakeClock(new Date('2026-04-01T00:00:00Z'));
+  clock = createManualClock({ start: new Date('2026-04-01T00:00:00Z') });
   hosts = createRecordingHosts();
   sim = await startSimulator({ clock, hosts, seed: 11, latency: { apiMs: [0, 0] } });
   api = simClient(sim);

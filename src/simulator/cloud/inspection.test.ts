@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { simClient } from '../../../test/support/sim-cloud-client.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { type SimulatorHandle, startSimulator } from '../server.js';
 import { defaultImageId } from './catalog.js';
 import { createRecordingHosts, type RecordingHosts } from './recording-hosts.js';
-import { simClient } from './test-client.js';
 
 /** The /sim/ control and inspection API, and lifecycles driven by real timers. */
 let sim: SimulatorHandle | undefined;

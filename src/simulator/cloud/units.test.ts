@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../platform/clock.js';
+import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
+import { systemClock } from '../../platform/clock.js';
 import { createEipPool } from './eip-pool.js';
 import { createFaults } from './faults.js';
 import { cidrInside, parseCidr } from './ipv4.js';
@@ -11,7 +12,7 @@ import { createScheduler } from './scheduler.js';
 
 describe('scheduler', () => {
   it('runs due transitions in time order on advance, and nothing early', () => {
-    const clock = createFakeClock();
+    const clock = createManualClock();
     const s = createScheduler(clock, (e) => {
       throw e;
     });
@@ -33,7 +34,7 @@ describe('scheduler', () => {
   });
 
   it('fires from its timer on the system clock, without anyone reading', async () => {
-    const s = createScheduler({ now: () => new Date() }, () => {});
+    const s = createScheduler(systemClock, () => {});
     let fired = false;
     s.at(Date.now() + 20, () => {
       fired = true;
@@ -76,7 +77,7 @@ describe('faults', () => {
 
 describe('rate limiter', () => {
   it('allows N per sliding minute per API, the most specific limit winning', () => {
-    const clock = createFakeClock();
+    const clock = createManualClock();
     const r = createRateLimiter(clock, { 'ecs.*': 2, 'ecs.showJob': 3, '*': 100 });
     expect([r.take('ecs.showServer'), r.take('ecs.showServer'), r.take('ecs.showServer')]).toEqual([
       undefined,

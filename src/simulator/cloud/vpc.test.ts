@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeClock, type FakeClock } from '../../platform/clock.js';
+import { createManualClock, type ManualClock } from '../../../test/support/fakes/manual-clock.js';
+import { simClient } from '../../../test/support/sim-cloud-client.js';
 import { type SimulatorHandle, startSimulator } from '../server.js';
 import { defaultImageId } from './catalog.js';
-import { simClient } from './test-client.js';
 
 /** VPC v1, the v2.0 tag APIs and VPC v3, as the wire sees them. */
 let sim: SimulatorHandle;
-let clock: FakeClock;
+let clock: ManualClock;
 let api: ReturnType<typeof simClient>;
 
 beforeEach(async () => {
-  clock = createFakeClock(new Date('2026-04-01T00:00:00Z'));
+  clock = createManualClock({ start: new Date('2026-04-01T00:00:00Z') });
   sim = await startSimulator({ clock, seed: 5, latency: { apiMs: [0, 0] } });
   api = simClient(sim);
 });

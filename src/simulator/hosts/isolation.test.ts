@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssh2, { type SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testHostSpec } from '../../../test/support/sim-hosts.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { createSilentLogger } from '../../platform/logger.js';
 import { fromSsh2 } from '../../remote/from-ssh2.js';
 import type { RemoteSession, SshTarget } from '../../remote/remote-host.js';
 import { createSimulatedHosts } from './create-simulated-hosts.js';
 import type { HostSpec, SimulatedHosts } from './simulated-hosts.js';
-import { testHostSpec } from './testing.js';
 
 const sshPort = 2222;
 const remote = fromSsh2({ logger: createSilentLogger() });

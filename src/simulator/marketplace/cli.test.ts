@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runMarketplaceCli as kgd } from './testing/run-cli.js';
-import { createSimulatorHarness, type SimulatorHarness } from './testing/simulator-harness.js';
+import { runMarketplaceCli as kgd } from '../../../test/support/marketplace-sim/run-cli.js';
+import {
+  createSimulatorHarness,
+  type SimulatorHarness,
+} from '../../../test/support/marketplace-sim/simulator-harness.js';
 
 let h: SimulatorHarness;
 beforeEach(async () => {

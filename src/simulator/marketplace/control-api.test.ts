@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signRequest } from '../../cloud/sdk-signing.js';
-import { orderQueryPath } from './order-query-api.js';
 import {
   createSimulatorHarness,
   type SimulatorHarness,
   simKey,
-} from './testing/simulator-harness.js';
+} from '../../../test/support/marketplace-sim/simulator-harness.js';
+import { signRequest } from '../../cloud/sdk-signing.js';
+import { orderQueryPath } from './order-query-api.js';
 
 let h: SimulatorHarness;
 beforeEach(async () => {

@@ -1,18 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
+import {
+  createProductionEndpoint,
+  type ProductionEndpoint,
+} from '../../../test/support/marketplace-sim/production-endpoint.js';
 import { decryptField } from '../../marketplace/field-crypto.js';
-import { createFakeClock } from '../../platform/clock.js';
 import { type Listening, listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
 import { encodeExtendParams } from './notification-fields.js';
 import { buildRequest, type CallSpec } from './request-builder.js';
-import {
-  createProductionEndpoint,
-  type ProductionEndpoint,
-} from './testing/production-endpoint.js';
 import { formatV1TimeStamp } from './time-format.js';
 
 const KEY = 'client-test-key-0001';
-const clock = createFakeClock(new Date('2026-03-01T08:00:00.123Z'));
+const clock = createManualClock({ start: new Date('2026-03-01T08:00:00.123Z') });
 let endpoint: ProductionEndpoint;
 let server: Listening;
 let url: string;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createProductionEndpoint } from '../../../test/support/marketplace-sim/production-endpoint.js';
 import { systemClock } from '../../platform/clock.js';
 import { createMemoryLogger } from '../../platform/logger.js';
 import { type Listening, listen } from './listen.js';
@@ -7,7 +8,6 @@ import {
   registerMarketplaceSimulator,
   startMarketplaceSimulator,
 } from './marketplace-simulator.js';
-import { createProductionEndpoint } from './testing/production-endpoint.js';
 
 const KEY = 'realtime-test-key-0001';
 const cleanup: Array<() => Promise<void>> = [];

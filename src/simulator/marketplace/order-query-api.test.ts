@@ -2,8 +2,8 @@ import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
 import { signRequest } from '../../cloud/sdk-signing.js';
-import { createFakeClock } from '../../platform/clock.js';
 import { type Listening, listen } from './listen.js';
 import {
   type OrderQueryRecord,
@@ -19,7 +19,7 @@ import { createOrderBook } from './orders.js';
 const AK = 'SELLERAK0000TEST';
 const SK = 'seller-secret-key-for-tests-0001';
 // The real SDK signs with its own clock: the simulator's clock must be near real time.
-const clock = createFakeClock(new Date());
+const clock = createManualClock({ start: new Date() });
 const book = createOrderBook({ clock });
 const order = book.createPurchase({
   productId: 'OFFI0001',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../platform/clock.js';
+import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
 import { InputError } from './input-error.js';
 import { mockOrderIds } from './mock-orders.js';
 import { createOrderBook, termsOf } from './orders.js';
@@ -26,7 +26,7 @@ describe('time formats', () => {
 });
 
 describe('order book', () => {
-  const clock = createFakeClock(start);
+  const clock = createManualClock({ start: start });
 
   it('creates purchase orders with marketplace-shaped ids, lines and expiry', () => {
     const book = createOrderBook({ clock });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decryptField } from '../../marketplace/field-crypto.js';
 import {
   createScenarioHarness,
   harnessKey,
   type ScenarioHarness,
-} from './testing/scenario-harness.js';
+} from '../../../test/support/marketplace-sim/scenario-harness.js';
+import { decryptField } from '../../marketplace/field-crypto.js';
 
 const hour = 3_600_000;
 let h: ScenarioHarness;

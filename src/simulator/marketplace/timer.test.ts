@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../platform/clock.js';
-import { createRealTimer, createVirtualTimer, TimerClosedError } from './timer.js';
+import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
+import { createVirtualTimer } from '../../../test/support/marketplace-sim/virtual-timer.js';
+import { createRealTimer, TimerClosedError } from './timer.js';
 
 describe('virtual timer', () => {
   it('jumps the clock to each due sleep, in order', async () => {
-    const clock = createFakeClock(new Date('2026-01-01T00:00:00Z'));
+    const clock = createManualClock({ start: new Date('2026-01-01T00:00:00Z') });
     const timer = createVirtualTimer(clock);
     const woke: Array<[string, string]> = [];
     await Promise.all([
@@ -18,7 +19,7 @@ describe('virtual timer', () => {
   });
 
   it('does not jump while tracked work is in flight', async () => {
-    const clock = createFakeClock(new Date('2026-01-01T00:00:00Z'));
+    const clock = createManualClock({ start: new Date('2026-01-01T00:00:00Z') });
     const timer = createVirtualTimer(clock);
     let finish!: () => void;
     const work = timer.track(new Promise<void>((r) => (finish = r)));
@@ -34,7 +35,7 @@ describe('virtual timer', () => {
   });
 
   it('close() rejects pending and later sleeps', async () => {
-    const timer = createVirtualTimer(createFakeClock());
+    const timer = createVirtualTimer(createManualClock());
     let finish!: () => void;
     const work = timer.track(new Promise<void>((r) => (finish = r)));
     const pending = timer.sleep(1_000);

@@ -1,5 +1,3 @@
-import type { FakeClock } from '../../platform/clock.js';
-
 /**
  * How the marketplace simulator waits between resends and polls. The real simulator waits on
  * real timers (optionally time-scaled: the 3-hour retry cadence of spec §7 in seconds); tests use
@@ -7,7 +5,7 @@ import type { FakeClock } from '../../platform/clock.js';
  * 3-hour cadence runs instantly and deterministically.
  *
  * @example
- *   const clock = createFakeClock();
+ *   const clock = createManualClock();
  *   const timer = createVirtualTimer(clock);
  *   await timer.sleep(3_600_000); // returns at once; clock.now() moved one hour
  */
@@ -30,7 +28,7 @@ export class TimerClosedError extends Error {
   override name = 'TimerClosedError';
 }
 
-interface Sleeper {
+export interface Sleeper {
   due: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -83,59 +81,5 @@ export function createRealTimer(options: { scale?: number | (() => number) } = {
       }
       pending.clear();
     },
-  };
-}
-
-/** Virtual time over a fake clock: sleeping advances the clock, never the wall clock. */
-export function createVirtualTimer(clock: FakeClock): Timer & { pendingSleeps(): number } {
-  const sleepers: Sleeper[] = [];
-  let inFlight = 0;
-  let checkScheduled = false;
-  let closed = false;
-
-  const check = () => {
-    checkScheduled = false;
-    if (inFlight > 0 || sleepers.length === 0) return;
-    sleepers.sort((a, b) => a.due - b.due);
-    const due = sleepers[0]!.due;
-    if (due > clock.now().getTime()) clock.set(new Date(due));
-    const ready = sleepers.filter((s) => s.due <= due);
-    sleepers.splice(0, ready.length);
-    for (const s of ready) s.resolve();
-    // Later sleepers wait for the next check: by then, the woken ones have either slept again
-    // or started tracked work.
-    scheduleCheck();
-  };
-  // setImmediate runs after the microtasks a resolved sleep triggers, so an operation that
-  // resumes and starts its next HTTP call is counted in flight before the next jump.
-  const scheduleCheck = () => {
-    if (checkScheduled || closed) return;
-    checkScheduled = true;
-    setImmediate(check);
-  };
-
-  return {
-    now: () => clock.now().getTime(),
-    sleep(ms) {
-      if (closed) return Promise.reject(new TimerClosedError('timer closed'));
-      return new Promise<void>((resolve, reject) => {
-        sleepers.push({ due: clock.now().getTime() + Math.max(0, ms), resolve, reject });
-        scheduleCheck();
-      });
-    },
-    async track(work) {
-      inFlight++;
-      try {
-        return await work;
-      } finally {
-        inFlight--;
-        scheduleCheck();
-      }
-    },
-    close() {
-      closed = true;
-      for (const s of sleepers.splice(0)) s.reject(new TimerClosedError('timer closed'));
-    },
-    pendingSleeps: () => sleepers.length,
   };
 }

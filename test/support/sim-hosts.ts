@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { HostSpec } from './simulated-hosts.js';
+import type { HostSpec } from '../../src/simulator/hosts/simulated-hosts.js';
 
 /**
  * A spec for tests: a random EIP in 127.20.0.0/16 (test files run in parallel), SSH and 8080

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../../../cli-io.js';
-import { registerMarketplaceCommand } from '../cli.js';
+import { CliError, type CliIo, exitCodes } from '../../../src/cli-io.js';
+import { registerMarketplaceCommand } from '../../../src/simulator/marketplace/cli.js';
 
 /**
  * Runs `kgd marketplace ...` in-process as src/cli.ts would once the command is registered there:

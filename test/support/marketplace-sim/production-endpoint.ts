@@ -1,8 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { type Context, Hono } from 'hono';
-import { decryptField, type EncryptType, encryptField } from '../../../marketplace/field-crypto.js';
-import { bodySignHeader, verifyV1, verifyV2 } from '../../../marketplace/signatures.js';
-import type { Clock } from '../../../platform/clock.js';
+import {
+  decryptField,
+  type EncryptType,
+  encryptField,
+} from '../../../src/marketplace/field-crypto.js';
+import { bodySignHeader, verifyV1, verifyV2 } from '../../../src/marketplace/signatures.js';
+import type { Clock } from '../../../src/platform/clock.js';
 
 /**
  * A small seller production endpoint for the simulator's own tests, written against the spec

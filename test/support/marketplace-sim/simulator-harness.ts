@@ -1,8 +1,8 @@
-import { createFakeClock } from '../../../platform/clock.js';
-import { type Listening, listen } from '../listen.js';
-import { startMarketplaceSimulator } from '../marketplace-simulator.js';
-import { createVirtualTimer } from '../timer.js';
+import { type Listening, listen } from '../../../src/simulator/marketplace/listen.js';
+import { startMarketplaceSimulator } from '../../../src/simulator/marketplace/marketplace-simulator.js';
+import { createManualClock } from '../fakes/manual-clock.js';
 import { createProductionEndpoint, type ProductionEndpoint } from './production-endpoint.js';
+import { createVirtualTimer } from './virtual-timer.js';
 
 export const simKey = 'control-test-key-0001';
 
@@ -11,7 +11,7 @@ export const simKey = 'control-test-key-0001';
  * production endpoint, configured with its URL and Key.
  */
 export async function createSimulatorHarness(options: { provisioningMs?: number } = {}) {
-  const clock = createFakeClock(new Date());
+  const clock = createManualClock({ start: new Date() });
   const timer = createVirtualTimer(clock);
   const endpoint: ProductionEndpoint = createProductionEndpoint({
     keys: [simKey],

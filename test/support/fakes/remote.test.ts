@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../platform/clock.js';
-import { createFakeRemote } from './fake-remote.js';
+import { createManualClock } from './manual-clock.js';
+import { createFakeRemote } from './remote.js';
 
 const target = { host: '10.0.0.5', port: 22, username: 'root', password: 'pw' };
 
 describe('the fake remote', () => {
   it('waits through refusals on its fake clock and pins the host key on first use', async () => {
-    const clock = createFakeClock();
+    const clock = createManualClock();
     const remote = createFakeRemote({ clock });
     const vm = remote.addMachine({ host: '10.0.0.5', password: 'pw' });
     vm.refuseConnections(3);

@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { createFakeClock, type FakeClock } from '../platform/clock.js';
 import {
   HostKeyMismatch,
   SshAuthFailed,
   SshConnectionLost,
   SshUnreachable,
   TransferFailed,
-} from './errors.js';
-import { createOutputCapture } from './output-capture.js';
+} from '../../../src/remote/errors.js';
+import { createOutputCapture } from '../../../src/remote/output-capture.js';
 import type {
   ExecOptions,
   ExecResult,
@@ -16,8 +15,9 @@ import type {
   RemoteSession,
   SshTarget,
   UploadResult,
-} from './remote-host.js';
-import { waitForSsh } from './wait-for-ssh.js';
+} from '../../../src/remote/remote-host.js';
+import { waitForSsh } from '../../../src/remote/wait-for-ssh.js';
+import { createManualClock, type ManualClock } from './manual-clock.js';
 
 /** A command as the fake received it. */
 export interface FakeCommand {
@@ -96,8 +96,8 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
  *     password: 'pw' }, { timeoutMs: 60_000 });
  *   expect(vm.commands.map((c) => c.command)).toContain('./install.sh');
  */
-export function createFakeRemote(deps: { clock?: FakeClock } = {}): FakeRemote {
-  const clock = deps.clock ?? createFakeClock();
+export function createFakeRemote(deps: { clock?: ManualClock } = {}): FakeRemote {
+  const clock = deps.clock ?? createManualClock();
   const machines = new Map<string, InternalMachine>();
   const attempts: FakeRemote['attempts'] = [];
 

@@ -1,14 +1,18 @@
-import { createFakeClock } from '../../../platform/clock.js';
-import { createInstanceRegistry } from '../instances.js';
-import { createLedger } from '../ledger.js';
-import { listen } from '../listen.js';
-import { createMarketplaceClient } from '../marketplace-client.js';
-import { createOperationRegistry } from '../operations.js';
-import { createOrderBook } from '../orders.js';
-import { createMarketplaceScenario } from '../scenario.js';
-import { parseConfig, type SimConfig, type SimConfigInput } from '../sim-config.js';
-import { createVirtualTimer } from '../timer.js';
+import { createInstanceRegistry } from '../../../src/simulator/marketplace/instances.js';
+import { createLedger } from '../../../src/simulator/marketplace/ledger.js';
+import { listen } from '../../../src/simulator/marketplace/listen.js';
+import { createMarketplaceClient } from '../../../src/simulator/marketplace/marketplace-client.js';
+import { createOperationRegistry } from '../../../src/simulator/marketplace/operations.js';
+import { createOrderBook } from '../../../src/simulator/marketplace/orders.js';
+import { createMarketplaceScenario } from '../../../src/simulator/marketplace/scenario.js';
+import {
+  parseConfig,
+  type SimConfig,
+  type SimConfigInput,
+} from '../../../src/simulator/marketplace/sim-config.js';
+import { createManualClock } from '../fakes/manual-clock.js';
 import { createProductionEndpoint } from './production-endpoint.js';
+import { createVirtualTimer } from './virtual-timer.js';
 
 export const harnessKey = 'scenario-test-key-0001';
 
@@ -19,7 +23,7 @@ export const harnessKey = 'scenario-test-key-0001';
 export async function createScenarioHarness(
   options: { config?: SimConfigInput; provisioningMs?: number } = {},
 ) {
-  const clock = createFakeClock(new Date('2026-05-01T00:00:00Z'));
+  const clock = createManualClock({ start: new Date('2026-05-01T00:00:00Z') });
   const timer = createVirtualTimer(clock);
   const endpoint = createProductionEndpoint({
     keys: [harnessKey],

@@ -1,19 +1,25 @@
-import { createFakeClock, type FakeClock } from '../platform/clock.js';
-import { createSilentLogger, type Logger } from '../platform/logger.js';
-import { createRecordingHosts, type RecordingHosts } from '../simulator/cloud/recording-hosts.js';
+import type { CloudApi } from '../../src/cloud/cloud-api.js';
+import { fromHuaweiSdk } from '../../src/cloud/huawei-adapter.js';
+import {
+  type HuaweiCloudSettingsInput,
+  parseHuaweiCloudSettings,
+} from '../../src/cloud/huawei-settings.js';
+import { createSilentLogger, type Logger } from '../../src/platform/logger.js';
+import {
+  createRecordingHosts,
+  type RecordingHosts,
+} from '../../src/simulator/cloud/recording-hosts.js';
 import {
   type SimulatorHandle,
   type SimulatorOptions,
   startSimulator,
-} from '../simulator/server.js';
-import type { CloudApi } from './cloud-api.js';
-import { fromHuaweiSdk } from './huawei-adapter.js';
-import { type HuaweiCloudSettingsInput, parseHuaweiCloudSettings } from './huawei-settings.js';
+} from '../../src/simulator/server.js';
+import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
 
 export interface CloudFixture {
   sim: SimulatorHandle;
   cloud: CloudApi & { securityGroupApi(): 'v3' | 'v2' };
-  clock: FakeClock;
+  clock: ManualClock;
   /** Advances the fake clock instead of waiting: the adapter's and waitForJob's sleep. */
   sleep: (ms: number) => Promise<void>;
   slept: number[];
@@ -34,7 +40,7 @@ export async function startCloudFixture(
     logger?: Logger;
   } = {},
 ): Promise<CloudFixture> {
-  const clock = createFakeClock(new Date('2026-03-01T08:00:00Z'));
+  const clock = createManualClock({ start: new Date('2026-03-01T08:00:00Z') });
   const hosts = createRecordingHosts();
   const sim = await startSimulator({
     clock,

@@ -1,5 +1,5 @@
-import { signRequest } from '../../cloud/sdk-signing.js';
-import type { SimulatorHandle } from '../server.js';
+import { signRequest } from '../../src/cloud/sdk-signing.js';
+import type { SimulatorHandle } from '../../src/simulator/server.js';
 
 /**
  * Test support: signed raw HTTP calls to the simulator (what the SDK sends, without the SDK), for
