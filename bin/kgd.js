@@ -11,7 +11,7 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 register();
-const { runCli } = await import('../src/cli.ts');
+const { runCli } = await import('../src/app/cli.ts');
 process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

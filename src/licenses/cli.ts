@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { sql } from 'kysely';
-import { CliError, type CliIo, exitCodes } from '../cli-io.js';
+import { openRuntime, type Runtime } from '../app/runtime.js';
+import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { type Clock, systemClock } from '../platform/clock.js';
-import { openRuntime, type Runtime } from '../runtime.js';
 import { type LicenseDocument, verifyLicense } from './license-token.js';
 import { loadOrCreateSigningKey } from './signing-key.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../test/products/cli-harness.js';
-import { runCli } from '../cli.js';
+import { runCli } from '../app/cli.js';
 import { registerTemplatesCommand } from './cli.js';
 
 const templatesDir = path.resolve(import.meta.dirname, '../../templates');

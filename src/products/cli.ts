@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { type LoadedProduct, loadProductCatalog, TemplateError } from './catalog.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { createLogger } from '../platform/logger.js';
 import { loadProductCatalog } from '../products/catalog.js';
 import { faultSpecSchema } from './cloud/control.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../../src/cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../../src/platform/cli-io.js';
 import { ConfigError } from '../../src/platform/config.js';
 
 export interface CliRun {
@@ -10,7 +10,7 @@ export interface CliRun {
 }
 
 /**
- * Runs one `kgd` subcommand in-process, the way src/cli.ts's `runCli` runs the registered ones
+ * Runs one `kgd` subcommand in-process, the way src/app/cli.ts's `runCli` runs the registered ones
  * (same exit-code mapping), for commands not registered there yet.
  */
 export async function runCommand(

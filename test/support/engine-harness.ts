@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { Hono } from 'hono';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/http.js';
 import { fromHuaweiSdk } from '../../src/cloud/huawei-adapter.js';
 import { parseHuaweiCloudSettings } from '../../src/cloud/huawei-settings.js';
 import { createEngine, type Engine } from '../../src/deployments/engine.js';

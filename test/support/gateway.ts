@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/http.js';
 import { idleDispatcher, type OperationDispatcher } from '../../src/deployments/dispatcher.js';
 import { createLicenseIssuer } from '../../src/licenses/license-store.js';
 import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../../cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 import { loadConfig, settingNames } from '../../platform/config.js';
 import { openDatabase } from '../../platform/db/database.js';
 import { createSilentLogger } from '../../platform/logger.js';

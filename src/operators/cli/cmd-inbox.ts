@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 import { Unavailable } from '../errors.js';
 import { inboxDetail, listInbox } from '../queries/inbox.js';
 import { withOperator } from './operator-context.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
 import { recordAudit } from '../queries/audit.js';
 import { withOperator } from './operator-context.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CliError, type CliIo } from '../../cli-io.js';
 import type { Overrides } from '../../deployments/plan.js';
+import { CliError, type CliIo } from '../../platform/cli-io.js';
 import type { Db } from '../../platform/db/database.js';
 import { type OperatorContext, operatorExitCodes, withOperator } from './operator-context.js';
 import { createProgress, duration, printJson } from './output.js';

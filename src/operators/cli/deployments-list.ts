@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 import { instanceStatuses } from '../model.js';
 import { listDeployments } from '../queries/deployments.js';
 import { withOperator } from './operator-context.js';

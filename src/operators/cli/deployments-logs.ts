@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 import { readLogs } from '../queries/logs.js';
 import { formatLogLine } from './deployments-show.js';
 import { withOperator } from './operator-context.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 import { InputError } from '../errors.js';
 import type { DeploymentDetail, LogLine } from '../model.js';
 import { deploymentDetail } from '../queries/deployment-detail.js';

@@ -1,13 +1,13 @@
 import { userInfo } from 'node:os';
 import { Writable } from 'node:stream';
-import { CliError, type CliIo, exitCodes } from '../../cli-io.js';
+import { openRuntime, type Runtime } from '../../app/runtime.js';
 import type { CloudApi } from '../../cloud/cloud-api.js';
 import { createOperatorActions } from '../../deployments/operator-actions.js';
 import { openWorkflowControl, type WorkflowControl } from '../../deployments/workflow-control.js';
+import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import { createIds } from '../../platform/ids.js';
-import { openRuntime, type Runtime } from '../../runtime.js';
 import { openCloud } from '../../simulator/cloud/open-cloud.js';
 import { createOperatorService, type OperatorService } from '../actions/operator-service.js';
 import type { ReplayDeps } from '../actions/replay.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 import { createProgress, duration, table } from './output.js';
 
 const io = (tty: boolean) => {

@@ -1,4 +1,4 @@
-import type { CliIo } from '../../cli-io.js';
+import type { CliIo } from '../../platform/cli-io.js';
 
 /**
  * How operator commands print: aligned tables for people, `--json` for scripts, and a progress

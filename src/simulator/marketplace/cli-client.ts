@@ -1,4 +1,4 @@
-import { CliError, type CliIo, exitCodes } from '../../cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 
 /**
  * The HTTP side of `kgd marketplace`: calls the simulator's control API and turns its errors

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../../cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 import { control, simUrl } from './cli-client.js';
 import { collect, intArg, withTarget } from './cli-options.js';
 

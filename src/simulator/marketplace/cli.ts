@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../../cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 import { control, type SimTarget, simUrl } from './cli-client.js';
 import { registerMarketplaceConfigCommand } from './cli-config.js';
 import { formatInstance, formatLedger, formatStarted } from './cli-format.js';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type CliIo, runCli } from '../../../src/cli.js';
+import { type CliIo, runCli } from '../../../src/app/cli.js';
 
 export interface CliRun {
   code: number;

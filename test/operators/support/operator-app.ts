@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
-import { createApp } from '../../../src/app.js';
+import { createApp } from '../../../src/app/http.js';
 import type { CloudApi } from '../../../src/cloud/cloud-api.js';
 import type { OperationDispatcher } from '../../../src/deployments/dispatcher.js';
 import { createOperatorActions } from '../../../src/deployments/operator-actions.js';

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { CliError, type CliIo, exitCodes } from '../../../src/cli-io.js';
+import { CliError, type CliIo, exitCodes } from '../../../src/platform/cli-io.js';
 import { registerMarketplaceCommand } from '../../../src/simulator/marketplace/cli.js';
 
 /**
- * Runs `kgd marketplace ...` in-process as src/cli.ts would once the command is registered there:
+ * Runs `kgd marketplace ...` in-process as src/app/cli.ts would once the command is registered there:
  * same commander setup, same error-to-exit-code mapping.
  */
 export async function runMarketplaceCli(

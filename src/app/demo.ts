@@ -1,10 +1,10 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CliError, type CliIo } from '../../cli-io.js';
-import { startService } from '../../main.js';
-import type { Db } from '../../platform/db/database.js';
-import type { Instance } from '../../platform/db/schema.js';
+import { CliError, type CliIo } from '../platform/cli-io.js';
+import type { Db } from '../platform/db/database.js';
+import type { Instance } from '../platform/db/schema.js';
+import { startService } from './serve.js';
 
 /**
  * `kgd demo` (`npm run demo`): the service's main job on its embedded defaults, narrated. It starts

@@ -1,20 +1,20 @@
 import path from 'node:path';
-import { type Config, loadConfig } from './platform/config.js';
-import { embeddedMarketplaceKey, embeddedMasterKey, ensureDataDir } from './platform/data-dir.js';
-import { type DatabaseHandle, openDatabase } from './platform/db/database.js';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './platform/db/embedded-postgres.js';
+import { type Config, loadConfig } from '../platform/config.js';
+import { embeddedMarketplaceKey, embeddedMasterKey, ensureDataDir } from '../platform/data-dir.js';
+import { type DatabaseHandle, openDatabase } from '../platform/db/database.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../platform/db/embedded-postgres.js';
 import {
   createLogger,
   createSecretScrubber,
   type Logger,
   type SecretScrubber,
-} from './platform/logger.js';
-import { createSecretBox, type SecretBox } from './platform/secrets.js';
+} from '../platform/logger.js';
+import { createSecretBox, type SecretBox } from '../platform/secrets.js';
 
 /**
  * What every command needs, opened from the environment: configuration, the redacting logger,
  * secrets at rest and the database (embedded PostgreSQL when DATABASE_URL is unset). `kgd serve`
- * (src/main.ts) builds the service on it; the operator commands use it alone.
+ * (src/app/serve.ts) builds the service on it; the operator commands use it alone.
  */
 export interface Runtime {
   config: Config;

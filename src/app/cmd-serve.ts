@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../cli-io.js';
-import { startService } from '../../main.js';
+import type { CliIo } from '../platform/cli-io.js';
+import { startService } from './serve.js';
 
 /** `kgd serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export function registerServeCommand(program: Command, io: CliIo): void {

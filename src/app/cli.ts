@@ -1,23 +1,22 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, type CliIo, exitCodes } from './cli-io.js';
-import { registerLicenseCommand } from './licenses/cli.js';
-import { registerAuditCommand } from './operators/cli/cmd-audit.js';
-import { registerConfigCommand } from './operators/cli/cmd-config.js';
-import { registerDemoCommand } from './operators/cli/cmd-demo.js';
-import { registerDeploymentsCommand } from './operators/cli/cmd-deployments.js';
-import { registerInboxCommand } from './operators/cli/cmd-inbox.js';
-import { registerServeCommand } from './operators/cli/cmd-serve.js';
-import { registerSweepCommand } from './operators/cli/cmd-sweep.js';
-import { registerTokensCommand } from './operators/cli/cmd-tokens.js';
-import { ConfigError } from './platform/config.js';
-import { SetupError } from './platform/errors.js';
+import { registerLicenseCommand } from '../licenses/cli.js';
+import { registerAuditCommand } from '../operators/cli/cmd-audit.js';
+import { registerConfigCommand } from '../operators/cli/cmd-config.js';
+import { registerDeploymentsCommand } from '../operators/cli/cmd-deployments.js';
+import { registerInboxCommand } from '../operators/cli/cmd-inbox.js';
+import { registerSweepCommand } from '../operators/cli/cmd-sweep.js';
+import { registerTokensCommand } from '../operators/cli/cmd-tokens.js';
+import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
+import { ConfigError } from '../platform/config.js';
+import { SetupError } from '../platform/errors.js';
+import { TemplateError } from '../products/catalog.js';
+import { registerTemplatesCommand } from '../products/cli.js';
+import { registerSimulatorCommand } from '../simulator/cli.js';
+import { registerMarketplaceCommand } from '../simulator/marketplace/cli.js';
+import { registerServeCommand } from './cmd-serve.js';
+import { registerDemoCommand } from './demo.js';
 
-import { TemplateError } from './products/catalog.js';
-import { registerTemplatesCommand } from './products/cli.js';
-import { registerSimulatorCommand } from './simulator/cli.js';
-import { registerMarketplaceCommand } from './simulator/marketplace/cli.js';
-
-export type { CliIo } from './cli-io.js';
+export type { CliIo } from '../platform/cli-io.js';
 
 /** Every subcommand registers itself here; one file per subcommand under its feature. */
 const registrations: Array<(program: Command, io: CliIo) => void> = [

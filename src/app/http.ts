@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { registerProduceRoute } from './marketplace/gateway/produce-route.js';
-import type { GatewayDeps } from './marketplace/handlers/context.js';
-import { registerStatusPage } from './marketplace/status-page.js';
-import { registerHealth } from './operators/health.js';
-import { type OperatorSurfacesDeps, registerOperatorSurfaces } from './operators/register.js';
+import { registerProduceRoute } from '../marketplace/gateway/produce-route.js';
+import type { GatewayDeps } from '../marketplace/handlers/context.js';
+import { registerStatusPage } from '../marketplace/status-page.js';
+import { registerHealth } from '../operators/health.js';
+import { type OperatorSurfacesDeps, registerOperatorSurfaces } from '../operators/register.js';
 
 export interface AppDeps {
   gateway: GatewayDeps;
