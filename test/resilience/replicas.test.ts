@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type Cluster, startCluster } from '../support/cluster.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -19,6 +19,8 @@ const count = async (sql: string, params: unknown[] = []) =>
 
 describe('two replicas on one PostgreSQL', () => {
   it('finishes the work of a replica that died for good', async () => {
+    // The simulator logs what the replicas cannot see (a server whose machine failed to boot).
+    onTestFailed(() => console.error(cluster.logs()));
     const a = await cluster.serve('replica-a');
     const b = await cluster.serve('replica-b');
     const orders = Array.from({ length: 10 }, (_, i) => `REPL-${i}`);
