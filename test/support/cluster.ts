@@ -79,6 +79,8 @@ export interface Cluster {
     url: string,
     orderId: string,
   ): Promise<{ instanceId?: string; resultCode?: string } | undefined>;
+  /** What the simulator and every replica started so far printed (warnings and errors): for failures. */
+  logs(): string;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startCluster(options: { timeScale?: number } = {}): Promis
   });
   const masterKey = randomBytes(32).toString('base64');
   const running = new Set<KgdProcess>();
+  const started: Array<[string, KgdProcess]> = [['kgd simulator', sim.proc]];
   const env = (executorId: string): Record<string, string> => ({
     DATABASE_URL: db.url,
     KGD_MASTER_KEY: masterKey,
@@ -113,6 +116,7 @@ export async function startCluster(options: { timeScale?: number } = {}): Promis
       const port = await freePort();
       const proc = await serveKgd(env(executorId), port);
       running.add(proc);
+      started.push([executorId, proc]);
       void proc.exited.then(() => running.delete(proc));
       return { ...proc, port };
     },
@@ -136,6 +140,15 @@ export async function startCluster(options: { timeScale?: number } = {}): Promis
       } catch {
         return undefined;
       }
+    },
+    logs() {
+      // The simulator's first line holds its credentials: not worth printing.
+      const quiet = (out: string) =>
+        out
+          .split('\n')
+          .filter((l) => !l.startsWith('{"endpoint"'))
+          .join('\n');
+      return started.map(([name, p]) => `--- ${name}\n${quiet(p.output())}`).join('\n');
     },
     async close() {
       for (const p of running) p.child.kill('SIGKILL');

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { parseHostSpec, parseIngress } from './host-spec.js';
 import { createMachine, type Machine } from './machine.js';
+import { type Sandbox, type SandboxOptions, startSandbox } from './sandbox.js';
 import type { HostDescription, SimulatedHosts } from './simulated-hosts.js';
 
 export interface SimulatedHostsOptions {
@@ -16,6 +17,10 @@ export interface SimulatedHostsOptions {
   clock?: Clock;
   /** Decides which connections `setSshDropRate` drops. */
   random?: () => number;
+  /** Sandboxes booting at once, at most (default 2: see why where it is used). */
+  bootConcurrency?: number;
+  /** Boots one machine's namespaces (tests replace it). */
+  startSandbox?: (options: SandboxOptions) => Promise<Sandbox>;
 }
 
 /**
@@ -41,6 +46,12 @@ export function createSimulatedHosts(options: SimulatedHostsOptions): SimulatedH
   // Disks left by a previous instance that died: their machines died with it (PID 1 exits when
   // the simulator's pipe closes), so nothing else uses them.
   const prepared = rm(hostsDir, { recursive: true, force: true });
+  // A boot is some sixty short-lived processes (unshare, mount, ip…) racing for the CPU: boots
+  // run all at once share it, so each takes as long as the whole batch, and ten servers created
+  // together on a busy machine overran the boot deadline (the machine then never comes up while
+  // the cloud says ACTIVE). A few at a time, each boot's deadline measures that boot alone.
+  const bootGate = createGate(options.bootConcurrency ?? 2);
+  const boot = options.startSandbox ?? startSandbox;
 
   const env = {
     dataDir: options.dataDir,
@@ -55,6 +66,7 @@ export function createSimulatedHosts(options: SimulatedHostsOptions): SimulatedH
       return all > one ? all : one;
     },
     dropRate: () => dropRate,
+    bootSandbox: (sandboxOptions: SandboxOptions) => bootGate(() => boot(sandboxOptions)),
   };
 
   const machine = (serverId: string): Machine => {
@@ -125,5 +137,23 @@ export function createSimulatedHosts(options: SimulatedHostsOptions): SimulatedH
       await prepared;
       await rm(hostsDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Runs at most `limit` of the works given to it at once, the others in turn as slots free up. */
+function createGate(limit: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    // A finishing work hands its slot straight to the next in line (running stays the same).
+    if (running < limit) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }

@@ -5,7 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { generateHostKey } from './host-key.js';
 import { createMachineNetwork } from './machine-network.js';
-import { type Sandbox, startSandbox } from './sandbox.js';
+import type { Sandbox, SandboxOptions } from './sandbox.js';
 import type { HostDescription, HostSpec, HostState } from './simulated-hosts.js';
 import { authenticate, parseAuthorizedKeys, type RootCredentials } from './ssh-auth.js';
 import { rootPath, serveSessions } from './ssh-session.js';
@@ -18,6 +18,8 @@ export interface MachineEnv {
   random: () => number;
   refusedUntil(serverId: string): Date | undefined;
   dropRate(): number;
+  /** Boots the machine's sandbox when the hosts let it (see createSimulatedHosts). */
+  bootSandbox(options: SandboxOptions): Promise<Sandbox>;
 }
 
 export interface Machine {
@@ -132,7 +134,7 @@ export function createMachine(initial: HostSpec, env: MachineEnv): Machine {
   async function powerOn() {
     if (sandbox) return;
     if (!installed) await install();
-    sandbox = await startSandbox({
+    sandbox = await env.bootSandbox({
       hostDir,
       diskDir,
       hostname: spec.hostname,

@@ -35,6 +35,10 @@ export interface SandboxOptions {
   hostname: string;
   privateIp: string;
   logger: Logger;
+  /**
+   * Only catches a wedged boot (default 60 s). A boot takes half a second on a quiet machine and
+   * several seconds on a busy one, and one that overruns is killed: its server never comes up.
+   */
   startTimeoutMs?: number;
 }
 
@@ -73,7 +77,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   unshare.stdin.on('error', () => {});
-  const initPid = await waitForReady(unshare, options.startTimeoutMs ?? 10_000);
+  const initPid = await waitForReady(unshare, options.startTimeoutMs ?? 60_000);
   const log = options.logger.child({ initPid });
   let stopped = false;
   const exited = new Promise<void>((resolve) => {
