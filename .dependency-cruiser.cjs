@@ -1,5 +1,6 @@
 /**
- * The import rule of ARCHITECTURE.md, checked in `npm test` (`npm run lint:imports`):
+ * The import rule of ARCHITECTURE.md, run by `npm run check:imports` (it joins `npm test` once
+ * the violations are down to 0):
  *
  *   app → operators, marketplace → deployments → cloud, remote, licenses, products → platform
  *   simulator sits beside, imported by app alone.

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step between a change and a run.
-import { register } from 'tsx/esm/api';
+// The `kgd` command. `#cli` (package.json "imports") is the compiled CLI in dist/, which
+// `npm run build` writes and `prepare` builds on `npm ci`; under the `development` condition
+// (`npm run dev`, through tsx) it is the TypeScript sources, with no build between a change and a run.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // DBOS's schema migrations trip a pg deprecation notice on every start; it is not ours to fix
 // and only confuses operators. Every other warning still prints.
@@ -10,8 +13,12 @@ process.emitWarning = (warning, ...rest) => {
   return emitWarning.call(process, warning, ...rest);
 };
 
-register();
-const { runCli } = await import('../src/app/cli.ts');
+const cli = import.meta.resolve('#cli');
+if (!existsSync(fileURLToPath(cli))) {
+  process.stderr.write('kgd: not built: run npm run build\n');
+  process.exit(78); // the exit code of every other setup problem (exitCodes.config)
+}
+const { runCli } = await import(cli);
 process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

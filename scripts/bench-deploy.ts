@@ -24,6 +24,7 @@ import { createSilentLogger } from '../src/platform/logger.js';
 import { type LatencyProfile, realisticLatency } from '../src/simulator/cloud/latency.js';
 import { createSimulatedHosts } from '../src/simulator/hosts/create-simulated-hosts.js';
 import { type SimulatorHandle, startSimulator } from '../src/simulator/server.js';
+import { build } from './build.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     'skip-overhead': { type: 'boolean', default: false },
   },
 });
+// The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
+build();
 const KEY = `bench-deploy-${randomBytes(6).toString('hex')}`;
 const root = path.resolve(import.meta.dirname, '..');
 const work = mkdtempSync(path.join(tmpdir(), 'kgd-bench-deploy-'));

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { v2Signature } from '../src/marketplace/signatures.js';
+import { build } from './build.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     profile: { type: 'string' },
   },
 });
+// The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
+build();
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const KEY = `bench-key-${randomBytes(8).toString('hex')}`;

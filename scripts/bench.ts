@@ -6,9 +6,9 @@
  * - gateway throughput and p99 against a bare Hono route (scripts/bench-gateway.ts);
  * - deploy time-to-ready against the simulated lower bound and against 10-second polling, and
  *   200 purchases against the server-creation rate limit with peak memory (scripts/bench-deploy.ts);
- * - SSH upload against OpenSSH scp (scripts/bench-ssh.ts);
+ * - SSH upload against OpenSSH scp (scripts/spikes/bench-ssh.ts);
  * - the install phase against an Ansible playbook, where Debian's ansible is installed
- *   (scripts/bench-ansible.ts).
+ *   (scripts/spikes/bench-ansible.ts).
  *
  * Usage: npx tsx scripts/bench.ts [--quick] [--only gateway,deploy,ssh,ansible] [--write-doc]
  *   [--gateway-seconds 20] [--time-scale 1] [--deploys 3] [--purchases 200] [--create-rate 100]
@@ -71,7 +71,7 @@ const benches: Bench[] = [
   {
     name: 'ssh',
     args: [
-      'scripts/bench-ssh.ts',
+      'scripts/spikes/bench-ssh.ts',
       ...['--size-mb', setting('ssh-size-mb', '200', '50')],
       ...['--runs', setting('ssh-runs', '3', '2')],
     ],
@@ -79,7 +79,7 @@ const benches: Bench[] = [
   },
   {
     name: 'ansible',
-    args: ['scripts/bench-ansible.ts', '--runs', setting('ansible-runs', '5', '2')],
+    args: ['scripts/spikes/bench-ansible.ts', '--runs', setting('ansible-runs', '5', '2')],
     rows: ansibleRows,
     skipCode: 3,
   },

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Inventory } from '../src/simulator/cloud/inspection.js';
 import type { LedgerEntry, Violation } from '../src/simulator/marketplace/ledger.js';
+import { build } from './build.js';
 import { type Purchase, runChecks } from './chaos/checks.js';
 import {
   freePort,
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
+// The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
+build();
 const purchasesWanted = Number(values.purchases);
 const replicaCount = Number(values.replicas);
 let seed = Number(values.seed);

@@ -12,6 +12,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { build } from './build.js';
 import { formatRows, unexpectedLogLines, verdict } from './fuzz/checks.js';
 import { malformed, unstorable } from './fuzz/classes-malformed.js';
 import { hostileValid, resigned, unknownInstance, valid } from './fuzz/classes-mixed.js';
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     outcomes: { type: 'string' },
   },
 });
+// The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
+build();
 const seed = Number(values.seed);
 const count = Number(values.count);
 const concurrency = Number(values.concurrency);

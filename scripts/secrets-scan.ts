@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded-postgres.js';
 import { createSilentLogger } from '../src/platform/logger.js';
+import { build } from './build.js';
 import { sealedSecrets, staticSecrets } from './secrets-scan/collect.js';
 import { dumpDatabase } from './secrets-scan/dump.js';
 import { findHits, type Hit, type Secret, type Source } from './secrets-scan/forms.js';
@@ -39,6 +40,8 @@ const { values, positionals } = parseArgs({
     'max-instances': { type: 'string', default: '3' },
   },
 });
+// The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
+build();
 
 /** Files the service writes as secrets on purpose: they are the positive controls, not sources. */
 const secretFiles = new Set(['master.key', 'marketplace.key', 'pg.password']);

@@ -11,7 +11,11 @@ export interface KgdProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real `kgd` binary as a child process, as an operator would. */
+/**
+ * Runs the real `kgd` binary as a child process, as an operator would: `bin/kgd.js`, which loads
+ * the compiled dist/. The integration project's global setup (build-dist.ts) rebuilds dist/ from
+ * the current sources first, so a child never runs a stale build.
+ */
 export function runKgd(args: string[], env: Record<string, string>): KgdProcess {
   const child = spawn(process.execPath, [path.join(root, 'bin/kgd.js'), ...args], {
     cwd: root,

@@ -9,7 +9,7 @@
  * mount namespace so that /run/sshd exists without touching the host). Everything started is
  * stopped and every file removed at the end, also on Ctrl-C.
  *
- * Usage: npx tsx scripts/bench-ssh.ts [--size-mb 200] [--runs 3] [--sshd-port 2200]
+ * Usage: npx tsx scripts/spikes/bench-ssh.ts [--size-mb 200] [--runs 3] [--sshd-port 2200]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createSilentLogger } from '../src/platform/logger.js';
-import { fromSsh2 } from '../src/remote/from-ssh2.js';
-import type { SshTarget } from '../src/remote/remote-host.js';
-import { createSimulatedHosts } from '../src/simulator/hosts/create-simulated-hosts.js';
+import { createSilentLogger } from '../../src/platform/logger.js';
+import { fromSsh2 } from '../../src/remote/from-ssh2.js';
+import type { SshTarget } from '../../src/remote/remote-host.js';
+import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
 
 const cipher = 'aes128-gcm@openssh.com';
 const hostAddress = '127.20.250.1';

@@ -17,7 +17,7 @@
  *
  * Needs root and Debian's ansible (`apt-get install -y ansible`). Everything started is stopped
  * and every file removed at the end.
- * Usage: npx tsx scripts/bench-ansible.ts [--runs 5]
+ * Usage: npx tsx scripts/spikes/bench-ansible.ts [--runs 5]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -26,9 +26,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createSilentLogger } from '../src/platform/logger.js';
-import { fromSsh2 } from '../src/remote/from-ssh2.js';
-import { createSimulatedHosts } from '../src/simulator/hosts/create-simulated-hosts.js';
+import { createSilentLogger } from '../../src/platform/logger.js';
+import { fromSsh2 } from '../../src/remote/from-ssh2.js';
+import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
 import { type Install, installFiles, machineSpec, playbook } from './bench-ansible/install.js';
 
 const sshPort = 2222;

@@ -3,9 +3,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { signLicense } from '../../src/licenses/license-token.js';
-import { shellQuote } from '../../src/remote/shell-quote.js';
-import type { HostSpec } from '../../src/simulator/hosts/simulated-hosts.js';
+import { signLicense } from '../../../src/licenses/license-token.js';
+import { shellQuote } from '../../../src/remote/shell-quote.js';
+import type { HostSpec } from '../../../src/simulator/hosts/simulated-hosts.js';
 
 /**
  * The install phase of demo-license as data, so that the remote adapter and the Ansible playbook
@@ -25,7 +25,7 @@ export interface Install {
 }
 
 const installDir = '/opt/demo-license';
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 
 export function machineSpec(i: number, publicKey: string): HostSpec {
   return {
