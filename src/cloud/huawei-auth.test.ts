@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../test/support/fakes/manual-clock.js';
+import { signRequest } from '../platform/apig-signing.js';
 import { createSilentLogger } from '../platform/logger.js';
 import { type SimulatorHandle, startSimulator } from '../simulator/server.js';
 import { fromHuaweiSdk } from './huawei-adapter.js';
 import { parseHuaweiCloudSettings } from './huawei-settings.js';
-import { signRequest } from './sdk-signing.js';
 
 /** Signature tampering: the simulator refuses as the gateway does, the adapter says what to check. */
 let sim: SimulatorHandle;
