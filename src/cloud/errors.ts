@@ -101,7 +101,7 @@ export class CloudCapacityExhausted extends CapacityExhausted implements CloudFa
 /** Anything the adapter throws. */
 export type CloudFailure = CloudRetryable | CloudPermanent | CloudCapacityExhausted;
 
-export function isCloudFailure(err: unknown): err is CloudFailure {
+function isCloudFailure(err: unknown): err is CloudFailure {
   return (
     err instanceof CloudRetryable ||
     err instanceof CloudPermanent ||
@@ -155,7 +155,7 @@ const quotaCodes = new Set(['Ecs.0001', 'Ecs.0013', 'VPC.0114']);
 /** Throttled: wait at least this long (the base of the backoff); the gateway's window is a minute. */
 export const throttleWaitMs = 2000;
 /** In use: wait at least this long for what uses the resource to go. */
-export const inUseWaitMs = 3000;
+const inUseWaitMs = 3000;
 
 function describe(f: SdkFailure): string {
   const parts = [f.errorCode, f.errorMsg].filter(Boolean).join(': ');
