@@ -1,17 +1,36 @@
 /**
- * The cloud port: what deployments need from Huawei Cloud, in the project's own wire-independent
- * types. The Huawei adapter (`fromHuaweiSdk`) implements it with the official SDK; the cloud
- * simulator serves the same SDK calls, so tests use the real adapter against it.
+ * The cloud port: what deployments (flows and the sweep) need from Huawei Cloud, in the project's
+ * own wire-independent types. `fromHuaweiSdk` (huawei-adapter.ts) implements it with the official
+ * SDK; `createFakeCloud` (test/support/fakes/cloud.ts) in memory; the contract suite in
+ * test/contract/ holds both to the behaviour documented here.
  *
- * Every method throws `CloudError` (errors.ts) and nothing else; retryable failures have already
- * been retried by the adapter when they reach the caller.
+ * Errors: every method throws only the platform's classes (src/platform/errors.ts), classified
+ * once by the adapter, so callers branch with `instanceof`:
+ * - `Retryable`: throttling, 5xx, network errors, timeouts, a resource still in use. The adapter
+ *   has already retried within its budget; trying again later is safe. `retryAfterMs` when a wait
+ *   is known.
+ * - `CapacityExhausted` (a `Permanent`): the flavor is sold out or the AZ has no capacity, in the
+ *   create call's answer or in its job (see `waitForJob`): try the next AZ or flavor.
+ * - `Permanent`: quota, bad parameters, authentication, a refused password...: an operator acts.
+ * The concrete classes (`CloudRetryable`, `CloudPermanent`, `CloudCapacityExhausted` in errors.ts)
+ * also carry the cloud's `code`, the `operation`, the HTTP status and the request id.
+ * "Not found" is never thrown: reads answer `undefined`, deletes of what is gone succeed.
  *
  * @example
+ *   const tags = kgdTags({ instanceId: 'kgi-1' });
  *   const vpc = await cloud.ensureVpc({ name: 'kgd-kgi-1', cidr: '192.168.0.0/16', tags });
- *   const subnet = await cloud.ensureSubnet({ vpcId: vpc.id, name: 'kgd-kgi-1', cidr: '192.168.0.0/24',
- *     gatewayIp: '192.168.0.1', tags });
- *   const { jobId } = await cloud.createServer({ clientToken, name, imageId, flavor, ... });
- *   const job = await waitForJob(cloud, jobId, { deadline, clock, sleep });
+ *   const subnet = await cloud.ensureSubnet({ vpcId: vpc.id, name: 'kgd-kgi-1',
+ *     cidr: '192.168.0.0/24', gatewayIp: '192.168.0.1', tags });
+ *   const sg = await cloud.ensureSecurityGroup({ name: 'kgd-kgi-1', tags, rules });
+ *   const { jobId } = await cloud.createServer({ clientToken, name, imageId, flavor, az,
+ *     vpcId: vpc.id, subnetId: subnet.id, securityGroupIds: [sg.id], adminPass, rootVolume, tags });
+ *   try {
+ *     const job = await waitForJob(cloud, jobId, { clock, timeoutMs: 30 * 60_000, signal });
+ *     const server = await cloud.getServer(job.serverIds[0]!);
+ *   } catch (err) {
+ *     if (err instanceof CapacityExhausted) return tryNextAz();
+ *     throw err;
+ *   }
  */
 
 /** Tags every created resource carries (tags.ts builds them). */
@@ -89,14 +108,24 @@ export interface CreateServerInput {
 
 export type JobStatus = 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL' | 'PENDING_PAYMENT';
 
+/** Why one failed sub-job failed (its `error_code`, `fail_reason` and `errorcode_message`). */
+export interface JobFailure {
+  serverId?: string;
+  code?: string;
+  reason?: string;
+}
+
 export interface CloudJob {
   id: string;
   type: string;
   status: JobStatus;
   /** Servers the job created or acted on (sub_jobs[].entities.server_id). */
   serverIds: string[];
+  /** The job's own code and reason, or the first failed sub-job's. */
   errorCode?: string;
   failReason?: string;
+  /** Every failed sub-job, for classifying a FAIL (`waitForJob` reads them all). */
+  failures?: JobFailure[];
   beginTime?: string;
   endTime?: string;
 }
@@ -122,22 +151,6 @@ export interface DeleteServersOptions {
   deleteVolume: boolean;
 }
 
-export interface Quota {
-  used: number;
-  max: number;
-}
-
-export interface CloudQuotas {
-  instances: Quota;
-  cores: Quota;
-  ramMb: Quota;
-  vpcs: Quota;
-  subnets: Quota;
-  securityGroups: Quota;
-  securityGroupRules: Quota;
-  publicIps: Quota;
-}
-
 export interface TaggedResources {
   vpcs: NetworkResource[];
   subnets: Array<NetworkResource & { vpcId: string }>;
@@ -154,26 +167,36 @@ export interface CloudApi {
    * rules; v2 one rule per range where v3 is unavailable). Never removes rules.
    */
   ensureSecurityGroup(input: EnsureSecurityGroupInput): Promise<SecurityGroupResource>;
-  /** Starts the create job; retried calls with the same clientToken return the same job. */
+  /**
+   * Starts the create job (one server, with its EIP when `eip` is given). Calls repeated with the
+   * same `clientToken` and input answer the same job and server: one server however often a
+   * lost answer is retried. A sold-out flavor or AZ throws `CapacityExhausted` here or fails
+   * the job (`waitForJob` throws it then).
+   */
   createServer(input: CreateServerInput): Promise<{ jobId: string; serverIds: string[] }>;
+  /** The job as it is now; `Permanent` for an unknown (or expired, after about a day) id. */
   getJob(jobId: string): Promise<CloudJob>;
-  /** Undefined when the server does not exist (404 Ecs.0114). */
+  /** Undefined when the server does not exist (or no longer does). */
   getServer(id: string): Promise<ServerInfo | undefined>;
+  /** Servers whose tag `key` is exactly `value`. */
   findServersByTag(key: string, value: string): Promise<ServerInfo[]>;
-  /** `jobId` is undefined when none of the servers exists any more. */
+  /**
+   * Starts the delete job for the servers that still exist; `jobId` is undefined when none does.
+   * The servers hold their subnet and security group until the job ends.
+   */
   deleteServers(ids: string[], options: DeleteServersOptions): Promise<{ jobId?: string }>;
+  /** Starts a power-off job (SHUTOFF when it ends). */
   stopServers(ids: string[], type?: 'SOFT' | 'HARD'): Promise<{ jobId: string }>;
+  /** Starts a power-on job (ACTIVE when it ends). */
   startServers(ids: string[]): Promise<{ jobId: string }>;
-  rebootServers(ids: string[], type?: 'SOFT' | 'HARD'): Promise<{ jobId: string }>;
+  /** Starts a resize job (the server is on `flavor` when it ends). */
   resizeServer(id: string, flavor: string): Promise<{ jobId: string }>;
-  resetPassword(id: string, password: string): Promise<void>;
-  /** Idempotent: an absent group is fine; a group still in use is a retryable conflict. */
+  /** Idempotent: an absent group is fine; a group still used by a server is `Retryable`. */
   deleteSecurityGroup(id: string): Promise<void>;
-  /** Idempotent; a subnet still holding ports is a retryable conflict. Shared subnets are kept. */
+  /** Idempotent; a subnet still holding ports is `Retryable`. Shared subnets are kept. */
   deleteSubnet(vpcId: string, subnetId: string): Promise<void>;
-  /** Idempotent; a VPC still holding subnets is a retryable conflict. Shared VPCs are kept. */
+  /** Idempotent; a VPC still holding subnets is `Retryable`. Shared VPCs are kept. */
   deleteVpc(id: string): Promise<void>;
   /** VPCs, subnets and security groups carrying the tag (for cleanup and orphan hunting). */
   findNetworkByTag(key: string, value: string): Promise<TaggedResources>;
-  getQuotas(): Promise<CloudQuotas>;
 }

@@ -1,28 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { CloudError, classifyJobFailure, classifySdkFailure, looksLikeCapacity } from './errors.js';
+import { CapacityExhausted, Permanent, Retryable } from '../platform/errors.js';
+import {
+  CloudCapacityExhausted,
+  CloudConflict,
+  CloudNotFound,
+  CloudPermanent,
+  CloudRetryable,
+  classifyJobFailure,
+  classifySdkFailure,
+  looksLikeCapacity,
+} from './errors.js';
 
 const ctx = { operation: 'ecs.createPostPaidServers', region: 'cn-north-4' };
 
 describe('classifySdkFailure', () => {
   it.each([
-    [{ httpStatusCode: 429, errorCode: 'APIGW.0308', errorMsg: 'over ratelimit' }, 'retryable'],
-    [{ httpStatusCode: 500, errorCode: 'Ecs.0002', errorMsg: 'system error' }, 'retryable'],
-    [{ httpStatusCode: 503, errorMsg: 'unavailable' }, 'retryable'],
-    [{ errorMsg: 'connect ECONNREFUSED 127.0.0.1:1' }, 'retryable'],
-    [{ errorMsg: 'timeout of 500ms exceeded' }, 'retryable'],
-    [{ httpStatusCode: 400, errorCode: 'Ecs.0001', errorMsg: 'quota' }, 'permanent'],
-    [{ httpStatusCode: 400, errorCode: 'Ecs.0005', errorMsg: 'bad parameter' }, 'permanent'],
-    [{ httpStatusCode: 400, errorCode: 'Ecs.0011', errorMsg: 'password' }, 'permanent'],
-    [{ httpStatusCode: 403, errorCode: 'Ecs.0003', errorMsg: 'frozen' }, 'permanent'],
-    [{ httpStatusCode: 401, errorCode: 'APIGW.0301', errorMsg: 'signature' }, 'permanent'],
-    [{ httpStatusCode: 400, errorCode: 'Ecs.0319', errorMsg: 'capacity' }, 'capacity'],
-    [{ httpStatusCode: 404, errorCode: 'Ecs.0114', errorMsg: 'not found' }, 'not-found'],
-    [{ httpStatusCode: 409, errorCode: 'VPC.0602', errorMsg: 'in use' }, 'conflict'],
-  ])('%o is %s', (failure, kind) => {
+    [{ httpStatusCode: 429, errorCode: 'APIGW.0308', errorMsg: 'over ratelimit' }, Retryable],
+    [{ httpStatusCode: 500, errorCode: 'Ecs.0002', errorMsg: 'system error' }, Retryable],
+    [{ httpStatusCode: 503, errorMsg: 'unavailable' }, Retryable],
+    [{ errorMsg: 'connect ECONNREFUSED 127.0.0.1:1' }, Retryable],
+    [{ errorMsg: 'timeout of 500ms exceeded' }, Retryable],
+    [{ httpStatusCode: 409, errorCode: 'VPC.0602', errorMsg: 'in use' }, Retryable],
+    [{ httpStatusCode: 400, errorCode: 'Ecs.0001', errorMsg: 'quota' }, Permanent],
+    [{ httpStatusCode: 409, errorCode: 'VPC.0114', errorMsg: 'Quota exceeded' }, Permanent],
+    [{ httpStatusCode: 400, errorCode: 'Ecs.0005', errorMsg: 'bad parameter' }, Permanent],
+    [{ httpStatusCode: 400, errorCode: 'Ecs.0011', errorMsg: 'password' }, Permanent],
+    [{ httpStatusCode: 403, errorCode: 'Ecs.0003', errorMsg: 'frozen' }, Permanent],
+    [{ httpStatusCode: 401, errorCode: 'APIGW.0301', errorMsg: 'signature' }, Permanent],
+    [{ httpStatusCode: 404, errorCode: 'Ecs.0114', errorMsg: 'not found' }, Permanent],
+    [{ httpStatusCode: 400, errorCode: 'Ecs.0319', errorMsg: 'capacity' }, CapacityExhausted],
+    [{ httpStatusCode: 400, errorCode: 'Ecs.0019', errorMsg: 'abandoned' }, CapacityExhausted],
+    [
+      { httpStatusCode: 400, errorCode: 'Ecs.0000', errorMsg: 'Flavor is sold out' },
+      CapacityExhausted,
+    ],
+  ])('%o is %o', (failure, expected) => {
     const err = classifySdkFailure(failure, ctx);
-    expect(err).toBeInstanceOf(CloudError);
-    expect(err.kind).toBe(kind);
+    expect(err).toBeInstanceOf(expected);
     expect(err.operation).toBe(ctx.operation);
+    // Exactly one of the three: capacity is a Permanent, but never a Retryable.
+    expect(err instanceof Retryable).toBe(expected === Retryable);
+    expect(err instanceof CapacityExhausted).toBe(expected === CapacityExhausted);
+  });
+
+  it('keeps the subclasses the adapter itself branches on', () => {
+    expect(classifySdkFailure({ httpStatusCode: 404, errorCode: 'Ecs.0114' }, ctx)).toBeInstanceOf(
+      CloudNotFound,
+    );
+    const inUse = classifySdkFailure({ httpStatusCode: 409, errorCode: 'VPC.0602' }, ctx);
+    expect(inUse).toBeInstanceOf(CloudConflict);
+    expect(inUse).toBeInstanceOf(CloudRetryable);
+    expect(inUse).toMatchObject({ code: 'VPC.0602', httpStatus: 409, retryAfterMs: 3000 });
+    const sold = classifySdkFailure({ httpStatusCode: 400, errorCode: 'Ecs.0319' }, ctx);
+    expect(sold).toBeInstanceOf(CloudCapacityExhausted);
+    expect(sold).toBeInstanceOf(Permanent);
   });
 
   it('writes messages that tell the operator what to check', () => {
@@ -41,11 +72,12 @@ describe('classifySdkFailure', () => {
     const auth = classifySdkFailure({ httpStatusCode: 401, errorCode: 'APIGW.0301' }, ctx);
     expect(auth.message).toMatch(/KGD_CLOUD_AK/);
     const throttled = classifySdkFailure({ httpStatusCode: 429, errorCode: 'APIGW.0308' }, ctx);
-    expect(throttled.retryAfterMs).toBeGreaterThanOrEqual(2000);
+    expect(throttled).toBeInstanceOf(CloudRetryable);
+    expect((throttled as CloudRetryable).retryAfterMs).toBeGreaterThanOrEqual(2000);
   });
 
-  it('keeps an existing CloudError and chains the SDK exception as cause', () => {
-    const original = new CloudError('x', { kind: 'permanent', code: 'c', operation: 'o' });
+  it('keeps an already classified failure and chains the SDK exception as cause', () => {
+    const original = new CloudPermanent('x', { code: 'c', operation: 'o' });
     expect(classifySdkFailure(original, ctx)).toBe(original);
     const sdk = { httpStatusCode: 500, errorMsg: 'boom' };
     expect(classifySdkFailure(sdk, ctx).cause).toBe(sdk);
@@ -60,17 +92,44 @@ describe('job failures', () => {
       errorCode,
       failReason,
     });
-    expect(classifyJobFailure(job('Ecs.0000', 'Flavor s6.small.1 is sold out'), ctx).kind).toBe(
-      'capacity',
+    expect(
+      classifyJobFailure(job('Ecs.0000', 'Flavor s6.small.1 is sold out'), ctx),
+    ).toBeInstanceOf(CapacityExhausted);
+    expect(classifyJobFailure(job(undefined, 'No valid host was found'), ctx)).toBeInstanceOf(
+      CapacityExhausted,
     );
-    expect(classifyJobFailure(job(undefined, 'No valid host was found'), ctx).kind).toBe(
-      'capacity',
-    );
-    expect(classifyJobFailure(job('Ecs.0319', 'x'), ctx).kind).toBe('capacity');
-    expect(classifyJobFailure(job(undefined, '规格已售罄'), ctx).kind).toBe('capacity');
+    expect(classifyJobFailure(job('Ecs.0319', 'x'), ctx)).toBeInstanceOf(CapacityExhausted);
+    expect(classifyJobFailure(job(undefined, '规格已售罄'), ctx)).toBeInstanceOf(CapacityExhausted);
     const other = classifyJobFailure(job('Ecs.0005', 'image not found'), ctx);
-    expect(other.kind).toBe('permanent');
+    expect(other).toBeInstanceOf(Permanent);
+    expect(other).not.toBeInstanceOf(CapacityExhausted);
     expect(other.message).toMatch(/Ecs\.0005: image not found/);
     expect(looksLikeCapacity(undefined, undefined)).toBe(false);
+  });
+
+  it('reads every failed sub-job, errorcode_message included, and keeps the capacity code', () => {
+    const failed = classifyJobFailure({
+      id: 'j',
+      type: 'createServer',
+      errorCode: 'Ecs.0219',
+      failReason: 'Failed to quickly create server',
+      failures: [
+        { serverId: 's-1', code: 'Ecs.0219', reason: 'create failed' },
+        { serverId: 's-2', code: 'Ecs.0319', reason: 'Check capacity: Capacity is not enough.' },
+      ],
+    });
+    expect(failed).toBeInstanceOf(CloudCapacityExhausted);
+    expect(failed).toMatchObject({ code: 'Ecs.0319', operation: 'ecs.showJob' });
+    expect(failed.message).toMatch(
+      /Ecs\.0219: Failed to quickly create server; Ecs\.0219: create failed; Ecs\.0319/,
+    );
+    const quota = classifyJobFailure({
+      id: 'j',
+      type: 'createServer',
+      failures: [{ code: 'Ecs.0001', reason: 'instances' }],
+    });
+    expect(quota).toBeInstanceOf(Permanent);
+    expect(quota.message).toMatch(/quota exhausted/);
+    expect(classifyJobFailure({ id: 'j', type: 't' }).code).toBe('kgd.job-failed');
   });
 });

@@ -1,61 +1,112 @@
+import { CapacityExhausted, Permanent, Retryable } from '../platform/errors.js';
+import type { CloudJob } from './cloud-api.js';
+
 /**
  * Cloud failures, classified once, here: the adapter turns every SDK exception and every failed
- * job into a `CloudError` whose `kind` tells the engine what to do.
+ * job into one of the platform's error classes. Callers branch on those alone:
  *
- * - `retryable`: throttling (429 APIGW.0308), 5xx, network errors and timeouts. The adapter has
- *   already retried these with backoff; the engine may retry the step later.
- * - `permanent`: quota, bad parameters, password complexity, frozen account, authentication.
- *   Retrying cannot help; an operator must act (the message says what to check).
- * - `capacity`: the flavor is sold out or the AZ lacks capacity: try another AZ or flavor.
- * - `not-found`: the resource does not exist.
- * - `conflict`: the resource is in use (409): retry after what uses it is gone.
+ * - `Retryable` (`CloudRetryable`): throttling (429 APIGW.0308), 5xx, network errors, timeouts,
+ *   a resource still in use (409). The adapter has already retried these with backoff; the
+ *   caller may try again later (`retryAfterMs` when the cloud or our policy names a wait).
+ * - `Permanent` (`CloudPermanent`): quota, bad parameters, password complexity, frozen account,
+ *   authentication. Retrying cannot help; an operator must act (the message says what to check).
+ * - `CapacityExhausted` (`CloudCapacityExhausted`): the flavor is sold out or the AZ lacks
+ *   capacity, in the create call's answer or in its job: try another AZ or flavor.
+ *
+ * The subclasses add what operators need to find the call: the cloud's `code`, the `operation`,
+ * the HTTP status and the request id. "Not found" never reaches callers of the port: the adapter
+ * answers `undefined` or treats a delete as done.
  *
  * @example
- *   try { await cloud.createServer(input) } catch (e) {
- *     if (e instanceof CloudError && e.kind === 'capacity') pickAnotherAz();
+ *   try { await waitForJob(cloud, jobId, { clock, timeoutMs }) } catch (err) {
+ *     if (err instanceof CapacityExhausted) return tryNextAz();
+ *     throw err;
  *   }
  */
-export type CloudErrorKind = 'retryable' | 'permanent' | 'capacity' | 'not-found' | 'conflict';
-
 export interface CloudErrorDetails {
-  kind: CloudErrorKind;
-  /** The cloud's code (Ecs.0001, APIGW.0308, VPC.0602...) or a kgd.* code for local failures. */
+  /** The cloud's code (Ecs.0001, APIGW.0308, VPC.0114...) or a kgd.* code for local failures. */
   code: string;
   /** The API call that failed, e.g. `ecs.createPostPaidServers`. */
   operation: string;
   httpStatus?: number;
   requestId?: string;
-  /** A wait the cloud asked for (throttling), before backoff jitter. */
+  /** A wait the cloud asked for or our policy sets (Retryable only), before backoff jitter. */
   retryAfterMs?: number;
   cause?: unknown;
 }
 
-export class CloudError extends Error {
-  override name = 'CloudError';
-  readonly kind: CloudErrorKind;
+/** Where a cloud failure came from, for logs, metrics and operators. */
+export interface CloudFailureInfo {
   readonly code: string;
   readonly operation: string;
   readonly httpStatus: number | undefined;
   readonly requestId: string | undefined;
-  readonly retryAfterMs: number | undefined;
+}
 
-  constructor(message: string, details: CloudErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.kind = details.kind;
-    this.code = details.code;
-    this.operation = details.operation;
-    this.httpStatus = details.httpStatus;
-    this.requestId = details.requestId;
-    this.retryAfterMs = details.retryAfterMs;
-  }
-
-  get retryable(): boolean {
-    return this.kind === 'retryable' || this.kind === 'conflict';
+export class CloudRetryable extends Retryable implements CloudFailureInfo {
+  override name = 'CloudRetryable';
+  declare readonly code: string;
+  readonly operation: string;
+  readonly httpStatus: number | undefined;
+  readonly requestId: string | undefined;
+  constructor(message: string, d: CloudErrorDetails) {
+    super(message, { code: d.code, cause: d.cause, retryAfterMs: d.retryAfterMs });
+    this.operation = d.operation;
+    this.httpStatus = d.httpStatus;
+    this.requestId = d.requestId;
   }
 }
 
-export function isCloudError(err: unknown, kind?: CloudErrorKind): err is CloudError {
-  return err instanceof CloudError && (kind === undefined || err.kind === kind);
+/** 409: still in use, busy, or already there. Retryable; deletes retry it within the adapter. */
+export class CloudConflict extends CloudRetryable {
+  override name = 'CloudConflict';
+}
+
+export class CloudPermanent extends Permanent implements CloudFailureInfo {
+  override name = 'CloudPermanent';
+  declare readonly code: string;
+  readonly operation: string;
+  readonly httpStatus: number | undefined;
+  readonly requestId: string | undefined;
+  constructor(message: string, d: CloudErrorDetails) {
+    super(message, { code: d.code, cause: d.cause });
+    this.operation = d.operation;
+    this.httpStatus = d.httpStatus;
+    this.requestId = d.requestId;
+  }
+}
+
+/**
+ * 404. The adapter turns it into `undefined` (reads) or success (deletes); it reaches callers
+ * only where absence is an error (an unknown job id, a configured shared network gone).
+ */
+export class CloudNotFound extends CloudPermanent {
+  override name = 'CloudNotFound';
+}
+
+export class CloudCapacityExhausted extends CapacityExhausted implements CloudFailureInfo {
+  override name = 'CloudCapacityExhausted';
+  declare readonly code: string;
+  readonly operation: string;
+  readonly httpStatus: number | undefined;
+  readonly requestId: string | undefined;
+  constructor(message: string, d: CloudErrorDetails) {
+    super(message, { code: d.code, cause: d.cause });
+    this.operation = d.operation;
+    this.httpStatus = d.httpStatus;
+    this.requestId = d.requestId;
+  }
+}
+
+/** Anything the adapter throws. */
+export type CloudFailure = CloudRetryable | CloudPermanent | CloudCapacityExhausted;
+
+function isCloudFailure(err: unknown): err is CloudFailure {
+  return (
+    err instanceof CloudRetryable ||
+    err instanceof CloudPermanent ||
+    err instanceof CloudCapacityExhausted
+  );
 }
 
 /** What the SDK's ClientRequestException / ServerResponseException / ServiceResponseException hold. */
@@ -87,10 +138,11 @@ const capacityPatterns = [
 ];
 
 /**
- * Codes that mean "this flavor cannot be had here": Ecs.0319 (flavor capacity insufficient),
- * Ecs.0019 (flavor abandoned in this AZ). Other capacity failures are recognised by message.
+ * Codes that mean "this flavor cannot be had here" (huawei-cloud.md §5.1): Ecs.0018 sold out,
+ * Ecs.0019 abandoned, Ecs.0319 capacity short, Ecs.0044 disk type sold out in the AZ. Other
+ * capacity failures are recognised by message.
  */
-const capacityCodes = new Set(['Ecs.0319', 'Ecs.0019']);
+const capacityCodes = new Set(['Ecs.0018', 'Ecs.0019', 'Ecs.0319', 'Ecs.0044']);
 
 export function looksLikeCapacity(code: string | undefined, reason: string | undefined): boolean {
   if (code && capacityCodes.has(code)) return true;
@@ -100,19 +152,24 @@ export function looksLikeCapacity(code: string | undefined, reason: string | und
 /** Ecs.0001 instances/cores/RAM, Ecs.0013 EIPs, VPC.0114 VPCs (answered as 409). */
 const quotaCodes = new Set(['Ecs.0001', 'Ecs.0013', 'VPC.0114']);
 
+/** Throttled: wait at least this long (the base of the backoff); the gateway's window is a minute. */
+export const throttleWaitMs = 2000;
+/** In use: wait at least this long for what uses the resource to go. */
+const inUseWaitMs = 3000;
+
 function describe(f: SdkFailure): string {
   const parts = [f.errorCode, f.errorMsg].filter(Boolean).join(': ');
   return parts || 'no detail';
 }
 
-/** Turns whatever the SDK threw into a CloudError with an operator-facing message. */
-export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudError {
-  if (err instanceof CloudError) return err;
+/** Turns whatever the SDK threw into a classified cloud failure with an operator-facing message. */
+export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFailure {
+  if (isCloudFailure(err)) return err;
   const f = (typeof err === 'object' && err !== null ? err : {}) as SdkFailure;
   const status = typeof f.httpStatusCode === 'number' ? f.httpStatusCode : undefined;
   const code = f.errorCode ?? (status ? `HTTP.${status}` : 'kgd.network');
   const msg = f.errorMsg ?? (err instanceof Error ? err.message : String(err));
-  const base = {
+  const base: CloudErrorDetails = {
     code,
     operation: ctx.operation,
     httpStatus: status,
@@ -123,89 +180,105 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudErr
   const detail = describe({ ...f, errorCode: code, errorMsg: msg });
 
   if (status === undefined) {
-    return new CloudError(
+    return new CloudRetryable(
       `${where}: no answer from the cloud (${msg}); check network access to the endpoint, it will be retried`,
-      { ...base, kind: 'retryable' },
+      base,
     );
   }
   if (status === 429 || code === 'APIGW.0308') {
-    return new CloudError(
+    return new CloudRetryable(
       `${where}: throttled by the API gateway (${detail}); calls are slowed down and retried`,
-      { ...base, kind: 'retryable', retryAfterMs: 2000 },
+      { ...base, retryAfterMs: throttleWaitMs },
     );
   }
   if (status >= 500) {
-    return new CloudError(`${where}: cloud-side error (${detail}); it will be retried`, {
-      ...base,
-      kind: 'retryable',
-    });
+    return new CloudRetryable(`${where}: cloud-side error (${detail}); it will be retried`, base);
   }
   if (status === 401 || code === 'APIGW.0301' || code === 'APIGW.0303') {
-    return new CloudError(
+    return new CloudPermanent(
       `${where}: authentication refused (${detail}); check KGD_CLOUD_AK / KGD_CLOUD_SK, the project id and the machine clock`,
-      { ...base, kind: 'permanent' },
+      base,
     );
   }
   if (quotaCodes.has(code) || /quota/i.test(msg)) {
-    return new CloudError(
+    return new CloudPermanent(
       `${where}: quota exhausted (${detail}); raise the quota in region ${ctx.region} or release resources`,
-      { ...base, kind: 'permanent' },
+      base,
     );
   }
   if (status === 403 || code === 'Ecs.0003') {
-    return new CloudError(
+    return new CloudPermanent(
       `${where}: account restricted (${detail}); check the account balance, freezing or IAM permissions`,
-      { ...base, kind: 'permanent' },
+      base,
     );
   }
   if (code === 'Ecs.0011') {
-    return new CloudError(
+    return new CloudPermanent(
       `${where}: password refused (${detail}); it needs 8-26 characters with three of: upper case, lower case, digits, special characters`,
-      { ...base, kind: 'permanent' },
+      base,
     );
   }
   if (looksLikeCapacity(code, msg)) {
-    return new CloudError(
+    return new CloudCapacityExhausted(
       `${where}: no capacity (${detail}); try another availability zone or flavor`,
-      { ...base, kind: 'capacity' },
+      base,
     );
   }
   if (status === 404) {
-    return new CloudError(`${where}: not found (${detail})`, { ...base, kind: 'not-found' });
+    return new CloudNotFound(`${where}: not found (${detail})`, base);
   }
   if (status === 409) {
-    return new CloudError(
+    return new CloudConflict(
       `${where}: still in use (${detail}); it will be retried once what uses it is gone`,
-      { ...base, kind: 'conflict', retryAfterMs: 3000 },
+      { ...base, retryAfterMs: inUseWaitMs },
     );
   }
-  return new CloudError(
+  return new CloudPermanent(
     `${where}: request refused (${detail}); check the parameters (image, flavor, AZ, network ids) for region ${ctx.region}`,
-    { ...base, kind: 'permanent' },
+    base,
   );
 }
 
-/** A job that ended in FAIL: capacity when the reason says so, permanent otherwise. */
+type FailedJob = Pick<CloudJob, 'id' | 'type' | 'errorCode' | 'failReason' | 'failures'>;
+
+/**
+ * A job that ended in FAIL: `CapacityExhausted` when its code or reason, or any failed
+ * sub-job's, says sold out / no capacity; `Permanent` otherwise.
+ */
 export function classifyJobFailure(
-  job: { id: string; type: string; errorCode?: string; failReason?: string },
-  ctx: ClassifyContext,
-): CloudError {
-  const detail = [job.errorCode, job.failReason].filter(Boolean).join(': ') || 'no reason given';
-  const base = { code: job.errorCode ?? 'kgd.job-failed', operation: ctx.operation };
-  if (looksLikeCapacity(job.errorCode, job.failReason)) {
-    return new CloudError(
-      `job ${job.id} (${job.type}) in ${ctx.region} failed for lack of capacity (${detail}); try another availability zone or flavor`,
-      { ...base, kind: 'capacity' },
+  job: FailedJob,
+  ctx: { operation?: string; region?: string } = {},
+): CloudCapacityExhausted | CloudPermanent {
+  const reasons = [
+    { code: job.errorCode, reason: job.failReason },
+    ...(job.failures ?? []).map((f) => ({ code: f.code, reason: f.reason })),
+  ];
+  const seen = new Set<string>();
+  const detail =
+    reasons
+      .map((r) => [r.code, r.reason].filter(Boolean).join(': '))
+      .filter((text) => text !== '' && !seen.has(text) && seen.add(text))
+      .join('; ') || 'no reason given';
+  const code =
+    reasons.find((r) => looksLikeCapacity(r.code, r.reason))?.code ??
+    reasons.find((r) => r.code)?.code ??
+    'kgd.job-failed';
+  const base = { code, operation: ctx.operation ?? 'ecs.showJob' };
+  const where = `job ${job.id} (${job.type})${ctx.region ? ` in ${ctx.region}` : ''}`;
+  if (reasons.some((r) => looksLikeCapacity(r.code, r.reason))) {
+    return new CloudCapacityExhausted(
+      `${where} failed for lack of capacity (${detail}); try another availability zone or flavor`,
+      base,
     );
   }
-  if (job.errorCode === 'Ecs.0001' || /quota/i.test(job.failReason ?? '')) {
-    return new CloudError(
-      `job ${job.id} (${job.type}) in ${ctx.region} failed: quota exhausted (${detail}); raise the quota or release resources`,
-      { ...base, kind: 'permanent' },
+  if (reasons.some((r) => (r.code && quotaCodes.has(r.code)) || /quota/i.test(r.reason ?? ''))) {
+    return new CloudPermanent(
+      `${where} failed: quota exhausted (${detail}); raise the quota or release resources`,
+      base,
     );
   }
-  return new CloudError(
-    `job ${job.id} (${job.type}) in ${ctx.region} failed (${detail}); see the ECS console's task list for the details`,
-    { ...base, kind: 'permanent' },
+  return new CloudPermanent(
+    `${where} failed (${detail}); see the ECS console's task list for the details`,
+    base,
   );
 }

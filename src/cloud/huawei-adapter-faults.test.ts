@@ -1,10 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudFixture, startCloudFixture } from '../../test/support/cloud-sim.js';
+import {
+  type CloudFixture,
+  defaultImageId,
+  startCloudFixture,
+} from '../../test/support/cloud-sim.js';
+import { CapacityExhausted, Permanent, Retryable } from '../platform/errors.js';
 import { createMemoryLogger } from '../platform/logger.js';
-import { defaultImageId } from '../simulator/cloud/catalog.js';
 import { clientToken } from './client-token.js';
 import type { CreateServerInput } from './cloud-api.js';
-import { CloudError } from './errors.js';
+import { CloudCapacityExhausted, CloudPermanent, CloudRetryable } from './errors.js';
 import { kgdTags } from './tags.js';
 import { waitForJob } from './wait-for-job.js';
 
@@ -52,11 +56,7 @@ const server = (
 
 const calls = (api: string) => f.sim.inspect().stats[api]?.calls ?? 0;
 const wait = (jobId: string) =>
-  waitForJob(f.cloud, jobId, {
-    deadline: new Date(f.clock.now().getTime() + 1_800_000),
-    clock: f.clock,
-    sleep: f.sleep,
-  });
+  waitForJob(f.cloud, jobId, { clock: f.clock, timeoutMs: 1_800_000 });
 
 describe('retried', () => {
   it('throttling (429 APIGW.0308) is retried after at least 2 s, then succeeds', async () => {
@@ -134,8 +134,8 @@ describe('retried', () => {
   it('gives up after the configured attempts with a retryable error', async () => {
     f.sim.faults.inject({ api: 'ecs.showJob', fault: { kind: 'server-error', status: 502 } });
     const err = await f.cloud.getJob('0123456789abcdef0123456789abcdef').catch((e) => e);
-    expect(err).toBeInstanceOf(CloudError);
-    expect(err).toMatchObject({ kind: 'retryable', httpStatus: 502, operation: 'ecs.showJob' });
+    expect(err).toBeInstanceOf(CloudRetryable);
+    expect(err).toMatchObject({ httpStatus: 502, operation: 'ecs.showJob' });
     expect(calls('ecs.showJob')).toBe(6);
   });
 });
@@ -145,7 +145,9 @@ describe('not retried', () => {
     const net = await network();
     f.sim.faults.setQuotas({ instances: 0 });
     const err = await f.cloud.createServer(server(net)).catch((e) => e);
-    expect(err).toMatchObject({ kind: 'permanent', code: 'Ecs.0001', httpStatus: 400 });
+    expect(err).toBeInstanceOf(CloudPermanent);
+    expect(err).not.toBeInstanceOf(CapacityExhausted);
+    expect(err).toMatchObject({ code: 'Ecs.0001', httpStatus: 400 });
     expect(err.message).toMatch(/quota exhausted .*raise the quota in region cn-north-4/);
     expect(calls('ecs.createServers')).toBe(1);
   });
@@ -155,7 +157,9 @@ describe('not retried', () => {
     const err = await f.cloud
       .ensureVpc({ name: 'kgd-kgi-f1', cidr: '192.168.0.0/16', tags })
       .catch((e) => e);
-    expect(err).toMatchObject({ kind: 'permanent', code: 'VPC.0114', httpStatus: 409 });
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).not.toBeInstanceOf(Retryable);
+    expect(err).toMatchObject({ code: 'VPC.0114', httpStatus: 409 });
     expect(err.message).toMatch(/Quota exceeded/);
     expect(calls('vpc.createVpc')).toBe(1);
   });
@@ -165,7 +169,8 @@ describe('not retried', () => {
     f.sim.faults.soldOut({ az: 'cn-north-4b', flavor: 's6.small.1' });
     const created = await f.cloud.createServer(server(net));
     const err = await wait(created.jobId).catch((e) => e);
-    expect(err).toMatchObject({ kind: 'capacity', code: 'Ecs.0319' });
+    expect(err).toBeInstanceOf(CloudCapacityExhausted);
+    expect(err).toMatchObject({ code: 'Ecs.0319' });
     expect(err.message).toMatch(/sold out.*try another availability zone or flavor/);
     expect(await f.cloud.getServer(created.serverIds[0]!)).toBeUndefined();
     expect(calls('ecs.createServers')).toBe(1);
@@ -189,13 +194,14 @@ describe('not retried', () => {
     const created = await f.cloud.createServer(
       server(net, { flavor: 'c7.xlarge.2', az: 'cn-north-4c' }),
     );
-    await expect(wait(created.jobId)).rejects.toMatchObject({ kind: 'capacity' });
+    await expect(wait(created.jobId)).rejects.toBeInstanceOf(CapacityExhausted);
   });
 
   it('a frozen account is permanent, with what to check', async () => {
     f.sim.faults.inject({ api: 'ecs.*', fault: { kind: 'frozen' } });
     const err = await f.cloud.getServer('x').catch((e) => e);
-    expect(err).toMatchObject({ kind: 'permanent', code: 'Ecs.0003', httpStatus: 403 });
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).toMatchObject({ code: 'Ecs.0003', httpStatus: 403 });
     expect(err.message).toMatch(/account balance/);
   });
 
@@ -203,7 +209,8 @@ describe('not retried', () => {
     const net = await network();
     await f.cloud.createServer(server(net));
     const err = await f.cloud.createServer(server(net, { name: 'kgd-other' })).catch((e) => e);
-    expect(err).toMatchObject({ kind: 'permanent', code: 'Ecs.0122' });
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).toMatchObject({ code: 'Ecs.0122' });
   });
 });
 
@@ -212,8 +219,9 @@ describe('timeouts', () => {
     f.sim.faults.script('ecs.showJob', [{ kind: 'timeout', holdMs: 60_000 }]);
     const started = Date.now();
     const err = await f.cloud.getJob('0123456789abcdef0123456789abcdef').catch((e) => e);
-    // Second attempt reaches the simulator and gets a clean 404.
-    expect(err).toMatchObject({ kind: 'not-found' });
+    // Second attempt reaches the simulator and gets a clean 404: an unknown job is Permanent.
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).toMatchObject({ httpStatus: 404 });
     expect(calls('ecs.showJob')).toBe(2);
     expect(Date.now() - started).toBeLessThan(5000);
   });

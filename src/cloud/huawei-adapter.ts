@@ -1,5 +1,6 @@
+import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { CloudApi, CloudQuotas, Quota, SecurityGroupResource } from './cloud-api.js';
+import type { CloudApi, SecurityGroupResource } from './cloud-api.js';
 import { createCaller } from './huawei-call.js';
 import { createHuaweiClients, type HuaweiClients } from './huawei-clients.js';
 import { createEcsOperations } from './huawei-ecs.js';
@@ -12,22 +13,21 @@ export interface HuaweiAdapterDeps {
   settings: HuaweiCloudSettings;
   /** The project's redacting logger: the SDK's own logging is silenced. */
   logger: Logger;
-  /** Backoff waits; tests pass one that returns at once (or advances a fake clock). */
-  sleep?: (ms: number) => Promise<void>;
+  /** Every wait (retry backoff, readiness polls) sleeps on it; tests pass a manual clock. */
+  clock: Clock;
   /** Jitter source in [0, 1). */
   random?: () => number;
   /** Prebuilt SDK clients (tests); built from the settings otherwise. */
   clients?: HuaweiClients;
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * The `CloudApi` on Huawei Cloud through the official SDK (ECS, VPC v2 and v3), pointed at a
  * region's public endpoints or at `settings.endpoint` (the simulator).
  *
  * @example
- *   const cloud = fromHuaweiSdk({ settings: parseHuaweiCloudSettings({ region, projectId, ak, sk }), logger });
+ *   const cloud = fromHuaweiSdk({ settings: parseHuaweiCloudSettings({ region, projectId, ak, sk }),
+ *     logger, clock: systemClock });
  *   const vpc = await cloud.ensureVpc({ name: 'kgd-kgi-1', cidr: '192.168.0.0/16', tags: kgdTags({ instanceId }) });
  */
 export function fromHuaweiSdk(
@@ -35,19 +35,19 @@ export function fromHuaweiSdk(
 ): CloudApi & { securityGroupApi(): 'v3' | 'v2' } {
   const { settings } = deps;
   const logger = deps.logger.child({ component: 'cloud', region: settings.region });
-  const sleep = deps.sleep ?? realSleep;
+  const { clock } = deps;
   const random = deps.random ?? Math.random;
   const clients = deps.clients ?? createHuaweiClients(settings);
   const call = createCaller({
     region: settings.region,
     logger,
     retry: settings.retry,
-    sleep,
+    clock,
     random,
   });
   const ensureDeps = {
     retry: settings.retry,
-    sleep,
+    clock,
     random,
     ...(settings.pollIntervalMs ? { pollIntervalMs: settings.pollIntervalMs } : {}),
   };
@@ -101,25 +101,6 @@ export function fromHuaweiSdk(
           ];
         }),
         securityGroups: sgs.map((g): SecurityGroupResource => ({ ...g, api })),
-      };
-    },
-
-    async getQuotas(): Promise<CloudQuotas> {
-      const [limits, vpcQuotas] = await Promise.all([ecs.limits(), network.quotas()]);
-      const a = limits.absolute ?? {};
-      const vpcQuota = (type: string): Quota => {
-        const r = vpcQuotas.quotas?.resources?.find((x) => x.type === type);
-        return { used: r?.used ?? 0, max: r?.quota ?? -1 };
-      };
-      return {
-        instances: { used: a.totalInstancesUsed ?? 0, max: a.maxTotalInstances ?? -1 },
-        cores: { used: a.totalCoresUsed ?? 0, max: a.maxTotalCores ?? -1 },
-        ramMb: { used: a.totalRAMUsed ?? 0, max: a.maxTotalRAMSize ?? -1 },
-        vpcs: vpcQuota('vpc'),
-        subnets: vpcQuota('subnet'),
-        securityGroups: vpcQuota('securityGroup'),
-        securityGroupRules: vpcQuota('securityGroupRule'),
-        publicIps: vpcQuota('publicIp'),
       };
     },
   };

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  huaweiCloudFor,
+  type SimulatorHandle,
+  startSimulator,
+} from '../../test/support/cloud-sim.js';
 import { createManualClock } from '../../test/support/fakes/manual-clock.js';
-import { createSilentLogger } from '../platform/logger.js';
-import { type SimulatorHandle, startSimulator } from '../simulator/server.js';
-import { fromHuaweiSdk } from './huawei-adapter.js';
-import { parseHuaweiCloudSettings } from './huawei-settings.js';
-import { signRequest } from './sdk-signing.js';
+import { signRequest } from '../platform/apig-signing.js';
+import { Permanent } from '../platform/errors.js';
 
 /** Signature tampering: the simulator refuses as the gateway does, the adapter says what to check. */
 let sim: SimulatorHandle;
@@ -13,23 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => sim.stop());
 
+// Refusals are permanent, so nothing here sleeps: the system clock is never waited on.
 const adapter = (over: { ak?: string; sk?: string; projectId?: string }) =>
-  fromHuaweiSdk({
-    settings: parseHuaweiCloudSettings({
-      region: sim.region,
-      projectId: over.projectId ?? sim.projectId,
-      ak: over.ak ?? sim.ak,
-      sk: over.sk ?? sim.sk,
-      endpoint: sim.endpoint,
-      timeoutMs: 2000,
-    }),
-    logger: createSilentLogger(),
-    sleep: async () => {},
-  });
+  huaweiCloudFor(sim, { settings: over });
 
 describe('through the SDK', () => {
   it('accepts the right credentials', async () => {
-    expect((await adapter({}).getQuotas()).instances.max).toBeGreaterThan(0);
+    expect(await adapter({}).findServersByTag('kgd-instance', 'kgi-1')).toEqual([]);
   });
 
   it.each([
@@ -37,15 +29,16 @@ describe('through the SDK', () => {
     ['an unknown AK', { ak: 'UNKNOWNAKUNKNOWNAK00' }],
     ['another project id', { projectId: '0123456789abcdef0123456789abcdef' }],
   ])('refuses %s: 401 APIGW.0301, permanent, not retried', async (_what, over) => {
-    const before = sim.inspect().stats['ecs.limits']?.calls ?? 0;
+    const before = sim.inspect().stats['ecs.listServers']?.calls ?? 0;
     const err = await adapter(over)
-      .getQuotas()
+      .findServersByTag('kgd-instance', 'kgi-1')
       .catch((e) => e);
-    expect(err).toMatchObject({ kind: 'permanent', code: 'APIGW.0301', httpStatus: 401 });
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).toMatchObject({ code: 'APIGW.0301', httpStatus: 401 });
     expect(err.message).toMatch(
       /KGD_CLOUD_AK \/ KGD_CLOUD_SK, the project id and the machine clock/,
     );
-    expect(sim.inspect().stats['ecs.limits']?.calls ?? 0).toBe(before);
+    expect(sim.inspect().stats['ecs.listServers']?.calls ?? 0).toBe(before);
   });
 
   it('refuses a date more than 15 minutes off (APIGW.0303)', async () => {
@@ -56,21 +49,10 @@ describe('through the SDK', () => {
       latency: { apiMs: [0, 0] },
     });
     try {
-      const cloud = fromHuaweiSdk({
-        settings: parseHuaweiCloudSettings({
-          region: skewed.region,
-          projectId: skewed.projectId,
-          ak: skewed.ak,
-          sk: skewed.sk,
-          endpoint: skewed.endpoint,
-        }),
-        logger: createSilentLogger(),
-        sleep: async () => {},
-      });
-      await expect(cloud.getServer('x')).rejects.toMatchObject({
-        kind: 'permanent',
-        code: 'APIGW.0303',
-      });
+      const cloud = huaweiCloudFor(skewed);
+      const err = await cloud.getServer('x').catch((e) => e);
+      expect(err).toBeInstanceOf(Permanent);
+      expect(err).toMatchObject({ code: 'APIGW.0303' });
       ahead.set(new Date(Date.now() + 5 * 60_000));
       expect(await cloud.getServer('x')).toBeUndefined();
     } finally {

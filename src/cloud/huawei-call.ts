@@ -1,5 +1,6 @@
+import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { type CloudError, classifySdkFailure } from './errors.js';
+import { CloudConflict, CloudNotFound, CloudRetryable, classifySdkFailure } from './errors.js';
 
 export interface RetryPolicy {
   /** Attempts in total, the first included. */
@@ -12,7 +13,8 @@ export interface CallerDeps {
   region: string;
   logger: Logger;
   retry: RetryPolicy;
-  sleep: (ms: number) => Promise<void>;
+  /** Backoff waits sleep on it. */
+  clock: Clock;
   random: () => number;
 }
 
@@ -38,7 +40,7 @@ export type Call = <T>(
  */
 export function retryDelayMs(
   attempt: number,
-  err: CloudError,
+  err: { retryAfterMs?: number | undefined },
   policy: RetryPolicy,
   random: () => number,
 ): number {
@@ -49,9 +51,10 @@ export function retryDelayMs(
 }
 
 /**
- * Wraps every SDK call: classifies what it throws into a CloudError (once, here), retries the
- * retryable ones with backoff, and logs failures through the project's redacting logger (the
- * SDK's own logging is silenced because it prints Authorization headers and passwords).
+ * Wraps every SDK call: classifies what it throws (once, with errors.ts), retries the retryable
+ * ones with backoff on the clock (in-use conflicts only when asked), and logs failures through
+ * the project's redacting logger (the SDK's own logging is silenced because it prints
+ * Authorization headers and passwords).
  */
 export function createCaller(deps: CallerDeps): Call {
   return async function call<T>(
@@ -65,12 +68,13 @@ export function createCaller(deps: CallerDeps): Call {
         return await fn();
       } catch (raw) {
         const err = classifySdkFailure(raw, { operation, region: deps.region });
-        const retryableKind =
-          err.kind === 'retryable' || (options.retryConflicts === true && err.kind === 'conflict');
-        const willRetry = retryableKind && attempt < attempts;
+        const retryable =
+          err instanceof CloudRetryable &&
+          (options.retryConflicts === true || !(err instanceof CloudConflict));
+        const willRetry = retryable && attempt < attempts;
         const fields = {
           operation,
-          kind: err.kind,
+          error: err.name,
           code: err.code,
           httpStatus: err.httpStatus,
           requestId: err.requestId,
@@ -78,12 +82,12 @@ export function createCaller(deps: CallerDeps): Call {
           ...options.context,
         };
         if (!willRetry) {
-          if (err.kind !== 'not-found') deps.logger.warn(fields, err.message);
+          if (!(err instanceof CloudNotFound)) deps.logger.warn(fields, err.message);
           throw err;
         }
         const delayMs = retryDelayMs(attempt, err, deps.retry, deps.random);
         deps.logger.info({ ...fields, delayMs }, `${operation} failed (${err.code}); retrying`);
-        await deps.sleep(delayMs);
+        await deps.clock.sleep(delayMs);
       }
     }
   };

@@ -1,11 +1,18 @@
 import { uuidPattern } from './client-token.js';
-import type { CloudApi, CloudJob, CreateServerInput, JobStatus, ServerInfo } from './cloud-api.js';
-import { CloudError, isCloudError } from './errors.js';
+import type {
+  CloudApi,
+  CloudJob,
+  CreateServerInput,
+  JobFailure,
+  JobStatus,
+  ServerInfo,
+} from './cloud-api.js';
+import { CloudNotFound, CloudPermanent, CloudRetryable } from './errors.js';
 import type { Call } from './huawei-call.js';
 import type { HuaweiClients } from './huawei-clients.js';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
 import { fromTagList, toTagList, validateTags } from './tags.js';
-import type { WireCreateServers, WireJob, WireServer, WireServerLimits } from './wire-types.js';
+import type { WireCreateServers, WireJob, WireServer } from './wire-types.js';
 
 /**
  * Request models are classes with private snake_case members; plain objects with the wire names
@@ -15,17 +22,15 @@ export const wire = <T>(plain: object): T => plain as T;
 /** Responses are plain JSON with wire names (§0.2): read them through the project's wire types. */
 export const read = <W>(resp: unknown): W => (resp ?? {}) as W;
 
-export function badInput(operation: string, field: string, expected: string): CloudError {
-  return new CloudError(`${operation}: ${field} ${expected}`, {
-    kind: 'permanent',
+export function badInput(operation: string, field: string, expected: string): CloudPermanent {
+  return new CloudPermanent(`${operation}: ${field} ${expected}`, {
     code: 'kgd.bad-input',
     operation,
   });
 }
 
-function badAnswer(operation: string, what: string): CloudError {
-  return new CloudError(`${operation}: the cloud's answer lacks ${what}`, {
-    kind: 'retryable',
+function badAnswer(operation: string, what: string): CloudRetryable {
+  return new CloudRetryable(`${operation}: the cloud's answer lacks ${what}`, {
     code: 'kgd.bad-answer',
     operation,
   });
@@ -66,6 +71,16 @@ export function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
     .map((s) => s.entities?.server_id)
     .concat(w.entities?.server_id)
     .filter((id): id is string => typeof id === 'string' && id.length > 0);
+  const failures: JobFailure[] = subs
+    .filter((s) => s.status === 'FAIL')
+    .map((s) => {
+      const reason = [s.fail_reason, s.entities?.errorcode_message].filter(Boolean).join('; ');
+      return {
+        ...(s.entities?.server_id ? { serverId: s.entities.server_id } : {}),
+        ...(s.error_code ? { code: s.error_code } : {}),
+        ...(reason ? { reason } : {}),
+      };
+    });
   const failed = subs.find((s) => s.status === 'FAIL');
   return {
     id: w.job_id ?? fallbackId,
@@ -74,6 +89,7 @@ export function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
     serverIds: [...new Set(serverIds)],
     errorCode: w.error_code || failed?.error_code || undefined,
     failReason: w.fail_reason || failed?.fail_reason || undefined,
+    ...(failures.length > 0 ? { failures } : {}),
     beginTime: w.begin_time || undefined,
     endTime: w.end_time || undefined,
   };
@@ -113,9 +129,7 @@ type EcsPart = Pick<
   | 'deleteServers'
   | 'stopServers'
   | 'startServers'
-  | 'rebootServers'
   | 'resizeServer'
-  | 'resetPassword'
 >;
 
 /** The ECS half of the adapter. */
@@ -123,7 +137,7 @@ export function createEcsOperations(deps: {
   clients: HuaweiClients;
   call: Call;
   settings: HuaweiCloudSettings;
-}): EcsPart & { limits(): Promise<WireServerLimits> } {
+}): EcsPart {
   const { clients, call, settings } = deps;
   const ecs = clients.ecs;
 
@@ -139,7 +153,7 @@ export function createEcsOperations(deps: {
     return ids.map((id) => ({ id }));
   };
 
-  const ops: EcsPart & { limits(): Promise<WireServerLimits> } = {
+  const ops: EcsPart = {
     async createServer(input) {
       validateCreate(input);
       const server: Record<string, unknown> = {
@@ -198,7 +212,7 @@ export function createEcsOperations(deps: {
         const s = read<{ server?: WireServer }>(resp).server;
         return s ? toServerInfo(s) : undefined;
       } catch (e) {
-        if (isCloudError(e, 'not-found')) return undefined;
+        if (e instanceof CloudNotFound) return undefined;
         throw e;
       }
     },
@@ -238,15 +252,14 @@ export function createEcsOperations(deps: {
           );
           return jobOf('ecs.deleteServers', resp);
         } catch (e) {
-          if (!isCloudError(e, 'not-found')) throw e;
+          if (!(e instanceof CloudNotFound)) throw e;
           // Some are gone already: delete the ones left, or report nothing to do.
           const present = await Promise.all(remaining.map((id) => ops.getServer(id)));
           remaining = remaining.filter((_, i) => present[i] !== undefined);
           if (remaining.length === 0) return {};
         }
       }
-      throw new CloudError('deleteServers: servers keep disappearing while being deleted', {
-        kind: 'retryable',
+      throw new CloudRetryable('deleteServers: servers keep disappearing while being deleted', {
         code: 'kgd.delete-race',
         operation: 'ecs.deleteServers',
       });
@@ -264,14 +277,6 @@ export function createEcsOperations(deps: {
       return jobOf('ecs.batchStartServers', resp);
     },
 
-    async rebootServers(ids, type = 'SOFT') {
-      const body = { reboot: { servers: serverRefs(ids, 'rebootServers'), type } };
-      const resp = await call('ecs.batchRebootServers', () =>
-        ecs.batchRebootServers(wire({ body })),
-      );
-      return jobOf('ecs.batchRebootServers', resp);
-    },
-
     async resizeServer(id, flavor) {
       if (!id) throw badInput('resizeServer', 'id', 'must be a non-empty string');
       if (!flavor) throw badInput('resizeServer', 'flavor', 'must be a non-empty string');
@@ -279,21 +284,6 @@ export function createEcsOperations(deps: {
         ecs.resizePostPaidServer(wire({ server_id: id, body: { resize: { flavorRef: flavor } } })),
       );
       return jobOf('ecs.resizePostPaidServer', resp);
-    },
-
-    async resetPassword(id, password) {
-      if (!id) throw badInput('resetPassword', 'id', 'must be a non-empty string');
-      if (!password) throw badInput('resetPassword', 'password', 'must be a non-empty string');
-      await call('ecs.resetServerPassword', () =>
-        ecs.resetServerPassword(
-          wire({ server_id: id, body: { 'reset-password': { new_password: password } } }),
-        ),
-      );
-    },
-
-    async limits() {
-      const resp = await call('ecs.showServerLimits', () => ecs.showServerLimits(wire({})));
-      return read<WireServerLimits>(resp);
     },
   };
   return ops;

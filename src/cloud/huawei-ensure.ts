@@ -1,9 +1,11 @@
-import { CloudError, isCloudError } from './errors.js';
+import type { Clock } from '../platform/clock.js';
+import { type PollDelay, pollDelays, pollUntil } from '../platform/poll.js';
+import { CloudPermanent, CloudRetryable } from './errors.js';
 import { type RetryPolicy, retryDelayMs } from './huawei-call.js';
 
 export interface EnsureDeps {
   retry: RetryPolicy;
-  sleep: (ms: number) => Promise<void>;
+  clock: Clock;
   random: () => number;
   /** Poll readiness at this fixed interval instead of adaptively (benchmark reference). */
   pollIntervalMs?: number;
@@ -25,45 +27,39 @@ export async function findOrCreate<T>(
     try {
       return await create();
     } catch (e) {
-      if (!isCloudError(e, 'retryable') || attempt >= deps.retry.attempts) throw e;
-      await deps.sleep(retryDelayMs(attempt, e, deps.retry, deps.random));
+      if (!(e instanceof CloudRetryable) || attempt >= deps.retry.attempts) throw e;
+      await deps.clock.sleep(retryDelayMs(attempt, e, deps.retry, deps.random));
     }
   }
 }
 
 /**
- * Polls a status until it is `ready`, every 5 % of the time already waited (0.2 s at first, at
- * most 5 s: a wait overshoots its end by about 5 %), within a budget counted in slept
- * milliseconds (so a test's instant sleep makes it instant too).
+ * Polls a status on the clock until it is `ready` (`pollUntil`: adaptive, or every
+ * `pollIntervalMs`); a `failed` status is `Permanent`, the budget running out `Retryable`.
  */
 export async function waitForStatus(
-  deps: Pick<EnsureDeps, 'sleep' | 'pollIntervalMs'>,
-
+  deps: Pick<EnsureDeps, 'clock' | 'pollIntervalMs'>,
   what: { operation: string; description: string; budgetMs: number },
   status: () => Promise<string | undefined>,
   ready: string,
   failed: string[] = ['ERROR'],
 ): Promise<void> {
-  let slept = 0;
-  for (;;) {
-    const s = await status();
-    if (s === ready) return;
-    if (s !== undefined && failed.includes(s)) {
-      throw new CloudError(`${what.description} went to ${s}; check it in the VPC console`, {
-        kind: 'permanent',
-        code: 'kgd.resource-error',
-        operation: what.operation,
-      });
-    }
-    if (slept >= what.budgetMs) {
-      throw new CloudError(
-        `${what.description} still ${s ?? 'absent'} after ${Math.round(slept / 1000)} s; it will be retried`,
-        { kind: 'retryable', code: 'kgd.not-ready', operation: what.operation },
-      );
-    }
-    const delay = deps.pollIntervalMs ?? Math.min(5000, Math.max(200, slept * 0.05));
-
-    await deps.sleep(delay);
-    slept += delay;
-  }
+  const delay: PollDelay | undefined = deps.pollIntervalMs
+    ? pollDelays.fixed(deps.pollIntervalMs)
+    : undefined;
+  await pollUntil(
+    `${what.description} to be ${ready}`,
+    { clock: deps.clock, timeoutMs: what.budgetMs, ...(delay ? { delay } : {}) },
+    async () => {
+      const s = await status();
+      if (s === ready) return true;
+      if (s !== undefined && failed.includes(s)) {
+        throw new CloudPermanent(`${what.description} went to ${s}; check it in the VPC console`, {
+          code: 'kgd.resource-error',
+          operation: what.operation,
+        });
+      }
+      return undefined;
+    },
+  );
 }

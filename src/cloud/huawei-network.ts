@@ -1,5 +1,5 @@
 import type { CloudApi, NetworkResource, ResourceTags } from './cloud-api.js';
-import { CloudError, isCloudError } from './errors.js';
+import { CloudNotFound, CloudPermanent } from './errors.js';
 import type { Call } from './huawei-call.js';
 import type { HuaweiClients } from './huawei-clients.js';
 import { badInput, read, wire } from './huawei-ecs.js';
@@ -7,7 +7,7 @@ import { type EnsureDeps, findOrCreate, waitForStatus } from './huawei-ensure.js
 import type { HuaweiCloudSettings } from './huawei-settings.js';
 import type { FindTagged } from './huawei-tag-lookup.js';
 import { toStarTags, validateTags } from './tags.js';
-import type { WireSubnet, WireVpc, WireVpcQuotas } from './wire-types.js';
+import type { WireSubnet, WireVpc } from './wire-types.js';
 
 const cidrPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const ipPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -35,7 +35,7 @@ function checkTags(op: string, tags: ResourceTags): void {
 
 type NetworkPart = Pick<CloudApi, 'ensureVpc' | 'ensureSubnet' | 'deleteVpc' | 'deleteSubnet'>;
 
-/** VPCs and subnets (VPC v2 API), the shared network, and the VPC quotas. */
+/** VPCs and subnets (VPC v2 API) and the shared network. */
 export function createNetworkOperations(
   deps: EnsureDeps & {
     clients: HuaweiClients;
@@ -45,7 +45,6 @@ export function createNetworkOperations(
   },
 ): NetworkPart & {
   showSubnet(id: string): Promise<WireSubnet | undefined>;
-  quotas(): Promise<WireVpcQuotas>;
 } {
   const { clients, call, settings, findTagged } = deps;
   const vpc2 = clients.vpc2;
@@ -57,7 +56,7 @@ export function createNetworkOperations(
       const resp = await call('vpc.showVpc', () => vpc2.showVpc(wire({ vpc_id: id })));
       return read<{ vpc?: WireVpc }>(resp).vpc;
     } catch (e) {
-      if (isCloudError(e, 'not-found')) return undefined;
+      if (e instanceof CloudNotFound) return undefined;
       throw e;
     }
   };
@@ -66,14 +65,14 @@ export function createNetworkOperations(
       const resp = await call('vpc.showSubnet', () => vpc2.showSubnet(wire({ subnet_id: id })));
       return read<{ subnet?: WireSubnet }>(resp).subnet;
     } catch (e) {
-      if (isCloudError(e, 'not-found')) return undefined;
+      if (e instanceof CloudNotFound) return undefined;
       throw e;
     }
   };
   const sharedMissing = (what: string, id: string) =>
-    new CloudError(
+    new CloudPermanent(
       `the shared ${what} ${id} does not exist in ${settings.region}; check cloud.sharedNetwork`,
-      { kind: 'permanent', code: 'kgd.shared-network-missing', operation: `vpc.show-${what}` },
+      { code: 'kgd.shared-network-missing', operation: `vpc.show-${what}` },
     );
 
   return {
@@ -198,7 +197,7 @@ export function createNetworkOperations(
           retryConflicts: true,
         });
       } catch (e) {
-        if (!isCloudError(e, 'not-found')) throw e;
+        if (!(e instanceof CloudNotFound)) throw e;
       }
     },
 
@@ -213,13 +212,8 @@ export function createNetworkOperations(
           { retryConflicts: true },
         );
       } catch (e) {
-        if (!isCloudError(e, 'not-found')) throw e;
+        if (!(e instanceof CloudNotFound)) throw e;
       }
-    },
-
-    async quotas() {
-      const resp = await call('vpc.showQuota', () => vpc2.showQuota(wire({})));
-      return read<WireVpcQuotas>(resp);
     },
   };
 }

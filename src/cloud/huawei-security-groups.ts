@@ -1,5 +1,5 @@
 import type { CloudApi, IngressRuleSpec, SecurityGroupResource } from './cloud-api.js';
-import { isCloudError } from './errors.js';
+import { CloudConflict, CloudNotFound } from './errors.js';
 import type { Call } from './huawei-call.js';
 import type { HuaweiClients } from './huawei-clients.js';
 import { badInput, read, wire } from './huawei-ecs.js';
@@ -11,7 +11,7 @@ import { toTagList, validateTags } from './tags.js';
 import type { WireSecurityGroup, WireSecurityGroupRule } from './wire-types.js';
 
 /** The gateway's answer for an API a region does not publish (some regions lack VPC v3). */
-const apiMissing = (e: unknown) => isCloudError(e, 'not-found') && e.code === 'APIGW.0101';
+const apiMissing = (e: unknown) => e instanceof CloudNotFound && e.code === 'APIGW.0101';
 /** v3 accepts up to 20 ports or ranges in one `multiport`. */
 const multiportMax = 20;
 const allPorts: PortRange[] = [{ min: 1, max: 65535 }];
@@ -104,7 +104,7 @@ export function createSecurityGroupOperations(
     try {
       await fn();
     } catch (e) {
-      if (!isCloudError(e, 'conflict')) throw e;
+      if (!(e instanceof CloudConflict)) throw e;
     }
   };
 
@@ -273,7 +273,7 @@ export function createSecurityGroupOperations(
             ),
         );
       } catch (e) {
-        if (!isCloudError(e, 'not-found')) throw e;
+        if (!(e instanceof CloudNotFound)) throw e;
       }
     },
   };

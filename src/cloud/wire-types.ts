@@ -26,7 +26,7 @@ export interface WireJob {
       job_id?: string;
       error_code?: string;
       fail_reason?: string;
-      entities?: { server_id?: string; error_code_name?: string };
+      entities?: { server_id?: string; errorcode_message?: string };
     }>;
   };
 }
@@ -49,21 +49,6 @@ export interface WireServer {
   security_groups?: Array<{ id?: string; name?: string }>;
   'OS-EXT-AZ:availability_zone'?: string;
   fault?: { code?: number; message?: string };
-}
-
-export interface WireServerLimits {
-  absolute?: {
-    maxTotalInstances?: number;
-    totalInstancesUsed?: number;
-    maxTotalCores?: number;
-    totalCoresUsed?: number;
-    maxTotalRAMSize?: number;
-    totalRAMUsed?: number;
-  };
-}
-
-export interface WireVpcQuotas {
-  quotas?: { resources?: Array<{ type?: string; used?: number; quota?: number }> };
 }
 
 export interface WireVpc {

@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../test/support/fakes/manual-clock.js';
-import { verifyRequest } from '../cloud/sdk-signing.js';
+import { verifyRequest } from '../platform/apig-signing.js';
 import { createOrderQueryClient, OrderQueryError } from './order-query-client.js';
 
 const AK = 'SELLERAK0000000001';

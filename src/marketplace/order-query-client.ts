@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { signRequest } from '../cloud/sdk-signing.js';
+import { signRequest } from '../platform/apig-signing.js';
 import type { Clock } from '../platform/clock.js';
 import { type RetryPolicy, realSleep, retry } from '../platform/retry.js';
 import { compactTime, extendParamList } from './activities/fields.js';

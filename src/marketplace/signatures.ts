@@ -1,4 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { safeEqual } from '../platform/apig-signing.js';
+
+export { safeEqual };
 
 /**
  * KooGallery request and response signatures (spec §2). Pure functions: the gateway decides which
@@ -50,13 +53,6 @@ export function v2Signature(
     .update(accessKey + nonce + timestamp + innerHex, 'utf8')
     .digest('hex')
     .toUpperCase();
-}
-
-/** Constant-time string comparison (lengths are not secret). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Which configured key (index) verifies a V1 request, if any. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fromHuaweiSdk } from '../cloud/huawei-adapter.js';
 import { parseHuaweiCloudSettings } from '../cloud/huawei-settings.js';
 import { CliError, type CliIo } from '../platform/cli-io.js';
+import { systemClock } from '../platform/clock.js';
 import { createSilentLogger } from '../platform/logger.js';
 import { registerSimulatorCommand, type SimulatorCommandDeps } from './cli.js';
 import type { SimulatorHandle } from './server.js';
@@ -70,8 +71,9 @@ describe('kgd simulator', () => {
             endpoint: sim.endpoint,
           }),
           logger: createSilentLogger(),
+          clock: systemClock,
         });
-        expect((await cloud.getQuotas()).instances.max).toBeGreaterThan(0);
+        expect(await cloud.findServersByTag('kgd-instance', 'kgi-1')).toEqual([]);
         const mp = await fetch(`${sim.endpoint}/sim/marketplace/config`);
         expect(mp.status).toBe(200);
       },

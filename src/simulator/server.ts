@@ -103,7 +103,8 @@ export interface SimulatorHandle {
  * @example
  *   const sim = await startSimulator({ timeScale: 0.01 });
  *   const cloud = fromHuaweiSdk({ settings: parseHuaweiCloudSettings({ region: sim.region,
- *     projectId: sim.projectId, ak: sim.ak, sk: sim.sk, endpoint: sim.endpoint }), logger });
+ *     projectId: sim.projectId, ak: sim.ak, sk: sim.sk, endpoint: sim.endpoint }), logger,
+ *     clock: systemClock });
  *   // ...
  *   await sim.stop();
  */

@@ -2,7 +2,6 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientToken } from '../../src/cloud/client-token.js';
 import type { CloudApi } from '../../src/cloud/cloud-api.js';
-import { isCloudError } from '../../src/cloud/errors.js';
 import { kgdTags } from '../../src/cloud/tags.js';
 import { waitForJob } from '../../src/cloud/wait-for-job.js';
 import { createOperatorActions } from '../../src/deployments/operator-actions.js';
@@ -13,6 +12,7 @@ import { createMetrics } from '../../src/operators/metrics/metrics.js';
 import { listAudit } from '../../src/operators/queries/audit.js';
 import { scanSweep } from '../../src/operators/queries/sweep.js';
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
+import { Permanent } from '../../src/platform/errors.js';
 import { createIds } from '../../src/platform/ids.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { defaultImageId } from '../../src/simulator/cloud/catalog.js';
@@ -70,11 +70,7 @@ async function provision(instanceId: string, n: number, withServer: boolean) {
     eip: { bandwidthMb: 5 },
     tags,
   });
-  await waitForJob(cloud, jobId, {
-    deadline: new Date(f.clock.now().getTime() + 30 * 60_000),
-    clock: f.clock,
-    sleep: f.sleep,
-  });
+  await waitForJob(cloud, jobId, { clock: f.clock, timeoutMs: 30 * 60_000 });
 }
 
 beforeAll(async () => {
@@ -164,7 +160,7 @@ describe('metrics', () => {
     const err = await cloud
       .ensureVpc({ name: 'kgd-q', cidr: '10.0.0.0/16', tags: kgdTags({ instanceId: 'kgi-q' }) })
       .catch((e) => e);
-    expect(isCloudError(err, 'permanent')).toBe(true);
+    expect(err).toBeInstanceOf(Permanent);
     f.sim.faults.clear();
     metrics.onAnswered({
       protocol: 'v1',

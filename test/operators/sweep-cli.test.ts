@@ -8,6 +8,7 @@ import type { CloudApi } from '../../src/cloud/cloud-api.js';
 import { fromHuaweiSdk } from '../../src/cloud/huawei-adapter.js';
 import { parseHuaweiCloudSettings } from '../../src/cloud/huawei-settings.js';
 import { kgdTags } from '../../src/cloud/tags.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { defaultImageId } from '../../src/simulator/cloud/catalog.js';
@@ -68,6 +69,7 @@ beforeAll(async () => {
       endpoint: sim.endpoint,
     }),
     logger: createSilentLogger(),
+    clock: systemClock,
   });
   testDb = await createTestDatabase('kgd_ops_sweep_cli');
   database = await openDatabase({ url: testDb.url, poolSize: 2, logger: createSilentLogger() });

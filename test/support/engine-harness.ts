@@ -113,7 +113,7 @@ export async function createEngineHarness(options: HarnessOptions = {}): Promise
     retry: { attempts: 6, baseDelayMs: 10, maxDelayMs: 200 },
     readyTimeoutMs: 30_000,
   });
-  const cloud = fromHuaweiSdk({ settings, logger: quiet });
+  const cloud = fromHuaweiSdk({ settings, logger: quiet, clock });
   const catalog = loadProductCatalog(options.templatesDir ?? path.resolve('templates'));
   for (const p of catalog.products) {
     if (p.kind === 'image') {

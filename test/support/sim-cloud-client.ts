@@ -1,4 +1,4 @@
-import { signRequest } from '../../src/cloud/sdk-signing.js';
+import { signRequest } from '../../src/platform/apig-signing.js';
 import type { SimulatorHandle } from '../../src/simulator/server.js';
 
 /**

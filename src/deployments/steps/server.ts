@@ -1,8 +1,9 @@
 import { clientToken } from '../../cloud/client-token.js';
 import type { ServerInfo } from '../../cloud/cloud-api.js';
-import { classifyJobFailure, isCloudError } from '../../cloud/errors.js';
+import { classifyJobFailure } from '../../cloud/errors.js';
 import { tagKeys } from '../../cloud/tags.js';
 import type { Instance } from '../../platform/db/schema.js';
+import { CapacityExhausted } from '../../platform/errors.js';
 import { generatePassword } from '../../platform/passwords.js';
 import { DeploymentFailure, type EngineDeps, type StepScope } from '../flow-context.js';
 import type { DeployPlan } from '../plan.js';
@@ -142,7 +143,7 @@ export async function waitServerJob(
       throw new DeploymentFailure(`job ${created.jobId} succeeded without a server id`);
     return { ok: true, serverId };
   } catch (err) {
-    if (isCloudError(err, 'capacity')) return { ok: false, capacity: err.message };
+    if (err instanceof CapacityExhausted) return { ok: false, capacity: err.message };
     throw err;
   }
 }

@@ -1,5 +1,5 @@
-import { isCloudError } from '../../cloud/errors.js';
 import { tagKeys } from '../../cloud/tags.js';
+import { Retryable } from '../../platform/errors.js';
 import type { EngineDeps, StepScope } from '../flow-context.js';
 import { timeouts } from '../policies.js';
 import { liveServers, waitJob } from './server.js';
@@ -35,7 +35,7 @@ async function untilFree(s: StepScope, what: string, fn: () => Promise<void>) {
       await fn();
       return true;
     } catch (err) {
-      if (isCloudError(err, 'conflict')) return undefined;
+      if (err instanceof Retryable) return undefined;
       throw err;
     }
   });

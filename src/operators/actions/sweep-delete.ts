@@ -1,7 +1,7 @@
 import type { CloudApi } from '../../cloud/cloud-api.js';
-import { isCloudError } from '../../cloud/errors.js';
 import { waitForJob } from '../../cloud/wait-for-job.js';
 import type { Clock } from '../../platform/clock.js';
+import { Retryable } from '../../platform/errors.js';
 import type { SweepCandidate } from '../model.js';
 
 export interface SweepDeleteDeps {
@@ -20,8 +20,7 @@ async function untilFree(deps: SweepDeleteDeps, deadline: number, fn: () => Prom
     try {
       return await fn();
     } catch (err) {
-      if (!isCloudError(err, 'conflict') || deps.clock.now().getTime() + delay > deadline)
-        throw err;
+      if (!(err instanceof Retryable) || deps.clock.now().getTime() + delay > deadline) throw err;
       await deps.sleep(delay);
     }
   }
@@ -43,9 +42,8 @@ export async function deleteCandidate(deps: SweepDeleteDeps, c: SweepCandidate):
     );
     if (jobId) {
       await waitForJob(deps.cloud, jobId, {
-        deadline: new Date(deadline),
         clock: deps.clock,
-        sleep: deps.sleep,
+        timeoutMs: Math.max(0, deadline - deps.clock.now().getTime()),
       });
     }
     n += c.servers.length;

@@ -1,10 +1,10 @@
 import type { CloudApi } from '../../cloud/cloud-api.js';
-import { CloudError } from '../../cloud/errors.js';
+import { Permanent, Retryable } from '../../platform/errors.js';
 import type { Metrics } from './metrics.js';
 
 /**
  * A `CloudApi` that counts every call by operation and result code (`ok`, or the
- * `CloudError.code` the adapter settled on after its retries) and times it. Behaviour unchanged.
+ * error `code` the adapter settled on after its retries) and times it. Behaviour unchanged.
  *
  * @example
  *   const cloud = meterCloud(fromHuaweiSdk({ settings, logger }), metrics);
@@ -19,7 +19,9 @@ export function meterCloud(cloud: CloudApi, metrics: Pick<Metrics, 'cloudCall'>)
         metrics.cloudCall(operation, 'ok', performance.now() - started);
         return out;
       } catch (err) {
-        const code = err instanceof CloudError ? err.code : 'kgd.unclassified';
+        const code =
+          (err instanceof Retryable || err instanceof Permanent ? err.code : undefined) ??
+          'kgd.unclassified';
         metrics.cloudCall(operation, code, performance.now() - started);
         throw err;
       }
@@ -35,13 +37,10 @@ export function meterCloud(cloud: CloudApi, metrics: Pick<Metrics, 'cloudCall'>)
     deleteServers: meter('deleteServers', (ids, o) => cloud.deleteServers(ids, o)),
     stopServers: meter('stopServers', (ids, t) => cloud.stopServers(ids, t)),
     startServers: meter('startServers', (ids) => cloud.startServers(ids)),
-    rebootServers: meter('rebootServers', (ids, t) => cloud.rebootServers(ids, t)),
     resizeServer: meter('resizeServer', (id, f) => cloud.resizeServer(id, f)),
-    resetPassword: meter('resetPassword', (id, p) => cloud.resetPassword(id, p)),
     deleteSecurityGroup: meter('deleteSecurityGroup', (id) => cloud.deleteSecurityGroup(id)),
     deleteSubnet: meter('deleteSubnet', (v, s) => cloud.deleteSubnet(v, s)),
     deleteVpc: meter('deleteVpc', (id) => cloud.deleteVpc(id)),
     findNetworkByTag: meter('findNetworkByTag', (k, v) => cloud.findNetworkByTag(k, v)),
-    getQuotas: meter('getQuotas', () => cloud.getQuotas()),
   };
 }

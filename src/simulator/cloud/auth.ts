@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { verifyRequest } from '../../cloud/sdk-signing.js';
+import { verifyRequest } from '../../platform/apig-signing.js';
 import type { SimContext, SimEnv } from './context.js';
 import { codes, sendError } from './sim-errors.js';
 

@@ -19,7 +19,7 @@ describe('openCloud', () => {
     try {
       expect(opened.simulator).toBeDefined();
       expect(opened.settings.imageIds['cn-north-4']).toBeDefined();
-      expect((await opened.cloud.getQuotas()).instances.used).toBe(0);
+      expect(await opened.cloud.findServersByTag('kgd-instance', 'kgi-1')).toEqual([]);
       expect(
         lines.some((l) => l.includes('"level":"warn"') && l.includes('NO CLOUD CREDENTIALS')),
       ).toBe(true);
@@ -42,7 +42,8 @@ describe('openCloud', () => {
         { logger: createSilentLogger() },
       );
       expect(opened.simulator).toBeUndefined();
-      expect((await opened.cloud.getQuotas()).vpcs.max).toBe(20);
+      const vpc = await opened.cloud.ensureVpc({ name: 'kgd-o', cidr: '10.0.0.0/16', tags: {} });
+      expect(sim.inspect().vpcs.map((v) => v.id)).toEqual([vpc.id]);
       await opened.close();
     } finally {
       await sim.stop();

@@ -5,6 +5,7 @@ import {
   type HuaweiCloudSettingsInput,
   parseHuaweiCloudSettings,
 } from '../../cloud/huawei-settings.js';
+import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { SimulatedHosts } from '../hosts/simulated-hosts.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../server.js';
@@ -42,8 +43,9 @@ export interface OpenedCloud {
  */
 export async function openCloud(
   config: CloudConfig,
-  deps: { logger: Logger; hosts?: SimulatedHosts; simulator?: SimulatorOptions },
+  deps: { logger: Logger; clock?: Clock; hosts?: SimulatedHosts; simulator?: SimulatorOptions },
 ): Promise<OpenedCloud> {
+  const clock = deps.clock ?? systemClock;
   const common: Partial<HuaweiCloudSettingsInput> = {
     ...(config.enterpriseProjectId ? { enterpriseProjectId: config.enterpriseProjectId } : {}),
     ...(config.imageIds ? { imageIds: config.imageIds } : {}),
@@ -66,7 +68,7 @@ export async function openCloud(
       ...common,
     });
     return {
-      cloud: fromHuaweiSdk({ settings, logger: deps.logger }),
+      cloud: fromHuaweiSdk({ settings, logger: deps.logger, clock }),
       settings,
       simulator: undefined,
       close: async () => {},
@@ -92,7 +94,7 @@ export async function openCloud(
     imageIds: { [simulator.region]: defaultImageId, ...config.imageIds },
   });
   return {
-    cloud: fromHuaweiSdk({ settings, logger: deps.logger }),
+    cloud: fromHuaweiSdk({ settings, logger: deps.logger, clock }),
     settings,
     simulator,
     close: () => simulator.stop(),

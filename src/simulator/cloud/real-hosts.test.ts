@@ -48,7 +48,6 @@ afterAll(async () => {
 
 describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
   it('creates a server the adapter can reach over SSH, then stops and deletes it', async () => {
-    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20)));
     const cloud = fromHuaweiSdk({
       settings: parseHuaweiCloudSettings({
         region: sim.region,
@@ -58,7 +57,7 @@ describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
         endpoint: sim.endpoint,
       }),
       logger: createSilentLogger(),
-      sleep,
+      clock: systemClock,
     });
     const tags = kgdTags({ instanceId: 'kgi-e2e' });
     const vpc = await cloud.ensureVpc({ name: 'kgd-kgi-e2e', cidr: '192.168.0.0/16', tags });
@@ -89,8 +88,8 @@ describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
       tags,
       userData: '#!/bin/sh\necho provisioned > /root/user-data-ran\n',
     });
-    const deadline = () => new Date(Date.now() + 30_000);
-    const job = await waitForJob(cloud, jobId, { deadline: deadline(), clock: systemClock, sleep });
+    const wait = (id: string) => waitForJob(cloud, id, { clock: systemClock, timeoutMs: 30_000 });
+    const job = await wait(jobId);
     const server = (await cloud.getServer(job.serverIds[0]!))!;
     const eip = server.floatingIps[0]!;
     expect(eip).toMatch(/^127\.23\.0\.\d+$/);
@@ -102,11 +101,7 @@ describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
     expect(run).toMatchObject({ exitCode: 0, stdout: 'kgd-kgi-e2e\nprovisioned\n' });
     await session.close();
 
-    await waitForJob(cloud, (await cloud.stopServers([server.id])).jobId, {
-      deadline: deadline(),
-      clock: systemClock,
-      sleep,
-    });
+    await wait((await cloud.stopServers([server.id])).jobId);
     await sim.settled();
     expect(hosts.describe(server.id).state).toBe('stopped');
     await expect(remote.connect(target)).rejects.toMatchObject({ name: 'SshUnreachable' });
@@ -115,7 +110,7 @@ describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
       deletePublicIp: true,
       deleteVolume: true,
     });
-    await waitForJob(cloud, deletion.jobId!, { deadline: deadline(), clock: systemClock, sleep });
+    await wait(deletion.jobId!);
     await waitFor('the machine to be destroyed', async () => {
       await sim.settled();
       return hosts.describe(server.id).state === 'absent';

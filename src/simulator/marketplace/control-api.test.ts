@@ -4,7 +4,7 @@ import {
   type SimulatorHarness,
   simKey,
 } from '../../../test/support/marketplace-sim/simulator-harness.js';
-import { signRequest } from '../../cloud/sdk-signing.js';
+import { signRequest } from '../../platform/apig-signing.js';
 import { orderQueryPath } from './order-query-api.js';
 
 let h: SimulatorHarness;

@@ -3,7 +3,7 @@ import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
-import { signRequest } from '../../cloud/sdk-signing.js';
+import { signRequest } from '../../platform/apig-signing.js';
 import { type Listening, listen } from './listen.js';
 import {
   type OrderQueryRecord,

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { verifyRequest } from '../../cloud/sdk-signing.js';
+import { verifyRequest } from '../../platform/apig-signing.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Order } from './orders.js';
 import { formatOrderTime } from './time-format.js';

@@ -1,14 +1,21 @@
-import { createHash, createHmac } from 'node:crypto';
-import { safeEqual } from '../marketplace/signatures.js';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Huawei Cloud `SDK-HMAC-SHA256` request signing (huawei-cloud.md §2): used by the order query
- * client to call KooGallery, and by the simulator to verify every call the real SDK makes.
+ * Huawei Cloud API gateway (APIG) `SDK-HMAC-SHA256` request signing (huawei-cloud.md §2): used by
+ * the marketplace's order query client to call KooGallery, and by the simulator to verify every
+ * call the real SDK makes (cloud) and every order query (marketplace).
  * Written here rather than borrowed from the SDK because the SDK's signer reads its own clock and
- * hashes `JSON.stringify(body)` instead of the bytes sent; `sdk-signing.test.ts` proves both
+ * hashes `JSON.stringify(body)` instead of the bytes sent; `apig-signing.test.ts` proves both
  * produce the same signatures.
  */
 export const ALGORITHM = 'SDK-HMAC-SHA256';
+
+/** Constant-time string comparison (lengths are not secret). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 export interface SignableRequest {
   method: string;

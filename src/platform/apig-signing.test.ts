@@ -9,7 +9,7 @@ import {
   type SignableRequest,
   signRequest,
   verifyRequest,
-} from './sdk-signing.js';
+} from './apig-signing.js';
 
 const AK = 'SIMAKEXAMPLE0000';
 const SK = 'sim-secret-key-for-tests-only-0001';
