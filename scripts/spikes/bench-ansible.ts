@@ -26,8 +26,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { systemClock } from '../../src/platform/clock.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { fromSsh2 } from '../../src/remote/from-ssh2.js';
+import { waitForSsh } from '../../src/remote/wait-for-ssh.js';
 import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
 import { type Install, installFiles, machineSpec, playbook } from './bench-ansible/install.js';
 
@@ -101,9 +103,10 @@ async function main() {
     for (let run = 1; run <= runs; run++) {
       const pair = [machineSpec(2 * run - 1, publicKey), machineSpec(2 * run, publicKey)];
       for (const spec of pair) {
-        const ready = await remote.waitForSsh(
+        const ready = await waitForSsh(
+          remote,
           { host: spec.address, port: sshPort, username: 'root', password: spec.adminPass },
-          { timeoutMs: 15_000 },
+          { clock: systemClock, timeoutMs: 15_000 },
         );
         await ready.close();
       }

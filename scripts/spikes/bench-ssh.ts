@@ -20,9 +20,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { systemClock } from '../../src/platform/clock.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { fromSsh2 } from '../../src/remote/from-ssh2.js';
 import type { SshTarget } from '../../src/remote/remote-host.js';
+import { waitForSsh } from '../../src/remote/wait-for-ssh.js';
 import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
 
 const cipher = 'aes128-gcm@openssh.com';
@@ -122,7 +124,7 @@ async function main() {
       username: 'root',
       password: hostPassword,
     };
-    await (await remote.waitForSsh(target, { timeoutMs: 10_000 })).close();
+    await (await waitForSsh(remote, target, { clock: systemClock, timeoutMs: 10_000 })).close();
     const scpDest = path.join(dir, 'scp-received.bin');
     const scpArgs = [
       ...['-q', '-c', cipher, '-i', key, '-P', String(sshdPort)],

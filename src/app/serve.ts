@@ -172,7 +172,7 @@ export async function startService(
         secretBox: runtime.secretBox,
         scrubber,
         cloud,
-        remote: meterRemote(fromSsh2({ logger, clock }), metrics),
+        remote: meterRemote(fromSsh2({ logger }), metrics),
         onStep: metrics.onStep,
         catalog,
         licenses,

@@ -1,5 +1,5 @@
 import type { StepConfig } from '@dbos-inc/dbos-sdk';
-import { Retryable } from '../platform/errors.js';
+import { Permanent, Retryable } from '../platform/errors.js';
 
 /**
  * Named retry policies and timeouts per kind of step (never literals at call sites). `scale`
@@ -50,6 +50,7 @@ export const timeouts = {
 
 export function isRetryable(err: unknown): boolean {
   if (err instanceof Retryable) return true;
+  if (err instanceof Permanent) return false;
   const e = err as { retryable?: unknown; kind?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
   if (typeof e.retryable === 'boolean') return e.retryable;

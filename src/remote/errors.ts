@@ -1,48 +1,63 @@
+import { Permanent, Retryable } from '../platform/errors.js';
 import type { ExecResult } from './remote-host.js';
 
 /**
- * Every failure of the remote port is one of these. `retryable` is decided here, where the
- * failure is understood: a workflow retries what can succeed later (sshd still booting, a dropped
- * connection) and stops at once on what cannot (wrong password, a changed host key).
+ * Every failure of the remote port is classified here, once, into the platform's contract: a
+ * `Retryable` can succeed later (sshd still booting, a dropped connection, a slow command), a
+ * `Permanent` cannot (wrong password, a changed host key, a script that fails). Callers branch
+ * with `instanceof`: on `Retryable`/`Permanent`, or on a class below where they must tell one
+ * case apart (`SshUnreachable` is "not yet" while waiting for sshd). `code` only labels logs and
+ * metrics.
  */
-export class RemoteError extends Error {
-  override name = 'RemoteError';
-  constructor(
-    readonly kind:
-      | 'auth-failed'
-      | 'unreachable'
-      | 'host-key-mismatch'
-      | 'connection-lost'
-      | 'protocol'
-      | 'command-failed'
-      | 'command-timeout'
-      | 'transfer-failed',
-    readonly retryable: boolean,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** The server refused our credentials. Permanent: retrying cannot fix a wrong password or key. */
-export class SshAuthFailed extends RemoteError {
-  override name = 'SshAuthFailed';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('auth-failed', false, message, options);
-  }
-}
 
 /** No SSH conversation could start: refused, reset, timed out, or no route. Retryable. */
-export class SshUnreachable extends RemoteError {
+export class SshUnreachable extends Retryable {
   override name = 'SshUnreachable';
   constructor(
     /** refused: the host answers but nothing listens yet; timeout: nothing answers at all. */
     readonly reason: 'refused' | 'timeout' | 'reset' | 'network',
     message: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown } = {},
   ) {
-    super('unreachable', true, message, options);
+    super(message, { cause: options.cause, code: `ssh-unreachable-${reason}` });
+  }
+}
+
+/** The connection broke during an operation. Retryable (the operation may have half-run). */
+export class SshConnectionLost extends Retryable {
+  override name = 'SshConnectionLost';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, code: 'ssh-connection-lost' });
+  }
+}
+
+/** A command was killed at its deadline. Retryable: a slow mirror or a busy machine recovers. */
+export class CommandTimedOut extends Retryable {
+  override name = 'CommandTimedOut';
+  constructor(
+    readonly what: string,
+    readonly result: ExecResult,
+  ) {
+    super(`${what} did not finish in time and was killed`, { code: 'command-timeout' });
+  }
+}
+
+/** An upload whose remote side failed or whose stream broke. Retryable. */
+export class TransferFailed extends Retryable {
+  override name = 'TransferFailed';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, code: 'transfer-failed' });
+  }
+}
+
+/**
+ * The server refused our credentials, or the private key given cannot be read. Permanent:
+ * retrying cannot fix a wrong password or key.
+ */
+export class SshAuthFailed extends Permanent {
+  override name = 'SshAuthFailed';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, code: 'ssh-auth-failed' });
   }
 }
 
@@ -50,7 +65,7 @@ export class SshUnreachable extends RemoteError {
  * The server presented another host key than the one recorded at first contact. Permanent and a
  * security matter: either the server was reinstalled, or someone is in the middle.
  */
-export class HostKeyMismatch extends RemoteError {
+export class HostKeyMismatch extends Permanent {
   override name = 'HostKeyMismatch';
   constructor(
     readonly endpoint: string,
@@ -58,24 +73,26 @@ export class HostKeyMismatch extends RemoteError {
     readonly presented: string,
   ) {
     super(
-      'host-key-mismatch',
-      false,
       `host key of ${endpoint} changed: recorded ${expected}, presented ${presented}. ` +
         'If the server was rebuilt, record the new key deliberately; otherwise treat it as an attack.',
+      { code: 'ssh-host-key-mismatch' },
     );
   }
 }
 
-/** The connection broke during an operation. Retryable (the operation may have half-run). */
-export class SshConnectionLost extends RemoteError {
-  override name = 'SshConnectionLost';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('connection-lost', true, message, options);
+/**
+ * The SSH conversation failed in a way no retry fixes (no common algorithm, a malformed packet).
+ * Permanent.
+ */
+export class SshProtocolError extends Permanent {
+  override name = 'SshProtocolError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, code: 'ssh-protocol' });
   }
 }
 
 /** A command ran and failed. Permanent: the same script on the same machine fails again. */
-export class CommandFailed extends RemoteError {
+export class CommandFailed extends Permanent {
   override name = 'CommandFailed';
   constructor(
     readonly what: string,
@@ -83,26 +100,7 @@ export class CommandFailed extends RemoteError {
   ) {
     const status = result.signal ? `signal ${result.signal}` : `exit code ${result.exitCode}`;
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
-    super('command-failed', false, `${what} failed with ${status}${tail ? `: ${tail}` : ''}`);
-  }
-}
-
-/** A command was killed at its deadline. Retryable: a slow mirror or a busy machine recovers. */
-export class CommandTimedOut extends RemoteError {
-  override name = 'CommandTimedOut';
-  constructor(
-    readonly what: string,
-    readonly result: ExecResult,
-  ) {
-    super('command-timeout', true, `${what} did not finish in time and was killed`);
-  }
-}
-
-/** An upload or download whose checksum did not match, or whose remote side failed. Retryable. */
-export class TransferFailed extends RemoteError {
-  override name = 'TransferFailed';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('transfer-failed', true, message, options);
+    super(`${what} failed with ${status}${tail ? `: ${tail}` : ''}`, { code: 'command-failed' });
   }
 }
 

@@ -4,42 +4,35 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testHostSpec } from '../../test/support/sim-hosts.js';
+import { createTestHosts, type TestHosts, testHostSpec } from '../../test/support/sim-hosts.js';
 import { waitFor } from '../../test/support/wait-for.js';
+import { Permanent, Retryable } from '../platform/errors.js';
 import { createMemoryLogger } from '../platform/logger.js';
-import { createSimulatedHosts } from '../simulator/hosts/create-simulated-hosts.js';
-import type { SimulatedHosts } from '../simulator/hosts/simulated-hosts.js';
-import { requireSuccess } from './errors.js';
+import { CommandTimedOut, requireSuccess, SshAuthFailed, TransferFailed } from './errors.js';
 import { fromSsh2 } from './from-ssh2.js';
 import { maxCapturedOutput, type OutputLine, type RemoteSession } from './remote-host.js';
 
-const sshPort = 2222;
 // Debug logs of both sides are kept, to check that no secret reaches them (no scrubber on purpose).
 const logs = createMemoryLogger();
 const remote = fromSsh2({ logger: logs.logger });
 const spec = testHostSpec('adapter');
-const target = {
-  host: spec.address,
-  port: sshPort,
-  username: 'root',
-  password: spec.adminPass,
-  readyTimeoutMs: 5_000,
-};
 
 let dir: string;
-let hosts: SimulatedHosts;
+let machines: TestHosts;
 let session: RemoteSession;
+let target: ReturnType<TestHosts['target']>;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'kgd-remote-'));
-  hosts = createSimulatedHosts({ dataDir: dir, sshPort, logger: logs.logger });
-  await hosts.start(spec);
-  session = await remote.waitForSsh(target, { timeoutMs: 10_000 });
+  machines = await createTestHosts({ logger: logs.logger });
+  await machines.start(spec);
+  target = machines.target(spec);
+  session = await machines.connect(remote, spec);
 });
 
 afterAll(async () => {
   await session?.close();
-  await hosts?.close();
+  await machines?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -103,9 +96,8 @@ describe('exec through the ssh2 adapter', () => {
       const ps = await session.exec('ps -e -o args=');
       return !/sleep 4[12]/.test(ps.stdout);
     });
-    expect(() => requireSuccess('slow hook', result)).toThrow(
-      expect.objectContaining({ name: 'CommandTimedOut', retryable: true }),
-    );
+    expect(() => requireSuccess('slow hook', result)).toThrow(CommandTimedOut);
+    expect(() => requireSuccess('slow hook', result)).toThrow(Retryable);
   });
 
   it('keeps only the end of a very large output', async () => {
@@ -138,27 +130,27 @@ describe('file transfer through the ssh2 adapter', () => {
     expect((await session.upload(local, '/opt/pkg/new/package.bin')).skipped).toBe(false);
   });
 
-  it('uploads content from memory and downloads it back', async () => {
+  it('uploads content from memory, skipping it when identical', async () => {
     const license = 'license: signed\n';
-    expect(await session.uploadContent(license, '/srv/app/license.txt', 0o600)).toMatchObject({
+    expect(await session.uploadContent(license, '/srv/app/license.txt', 0o600)).toEqual({
       skipped: false,
       bytes: license.length,
+      sha256: sha256(Buffer.from(license)),
     });
     expect((await session.uploadContent(license, '/srv/app/license.txt', 0o600)).skipped).toBe(
       true,
     );
-    const local = path.join(dir, 'license.txt');
-    const got = await session.download('/srv/app/license.txt', local);
-    expect(got).toEqual({ bytes: license.length, sha256: sha256(Buffer.from(license)) });
-    expect(await readFile(local, 'utf8')).toBe(license);
-    expect((await stat(local)).mode & 0o777).toBe(0o600);
+    // Checked on the machine's disk, not through the adapter under test.
+    const onDisk = machines.hostPath(spec, '/srv/app/license.txt');
+    expect(await readFile(onDisk, 'utf8')).toBe(license);
+    expect((await stat(onDisk)).mode & 0o777).toBe(0o600);
   });
 
   it('fails an upload to a read-only place with a retryable TransferFailed naming the path', async () => {
-    await expect(session.uploadContent('x', '/usr/lib/kgd-x')).rejects.toMatchObject({
-      name: 'TransferFailed',
-      message: expect.stringContaining('/usr/lib/kgd-x'),
-    });
+    const readOnly = session.uploadContent('x', '/usr/lib/kgd-x');
+    await expect(readOnly).rejects.toBeInstanceOf(TransferFailed);
+    await expect(readOnly).rejects.toBeInstanceOf(Retryable);
+    await expect(readOnly).rejects.toThrow('/usr/lib/kgd-x');
     await expect(session.uploadContent('x', '/tmp/x', 0o10000)).rejects.toThrow(/mode/);
   });
 });
@@ -171,7 +163,14 @@ describe('connecting with the ssh2 adapter', () => {
     try {
       await expect(
         remote.connect({ ...target, host: '127.0.0.1', port, readyTimeoutMs: 300 }),
-      ).rejects.toMatchObject({ name: 'SshUnreachable', reason: 'timeout', retryable: true });
+      ).rejects.toMatchObject({
+        name: 'SshUnreachable',
+        reason: 'timeout',
+        code: expect.any(String),
+      });
+      await expect(
+        remote.connect({ ...target, host: '127.0.0.1', port, readyTimeoutMs: 300 }),
+      ).rejects.toBeInstanceOf(Retryable);
     } finally {
       silent.close();
     }
@@ -182,9 +181,10 @@ describe('connecting with the ssh2 adapter', () => {
     await expect(remote.connect({ ...target, password: undefined })).rejects.toThrow(
       /password or privateKey/,
     );
-    await expect(
-      remote.connect({ ...target, password: undefined, privateKey: 'not a key' }),
-    ).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('privateKey') });
+    const badKey = remote.connect({ ...target, password: undefined, privateKey: 'not a key' });
+    await expect(badKey).rejects.toBeInstanceOf(SshAuthFailed);
+    await expect(badKey).rejects.toBeInstanceOf(Permanent);
+    await expect(badKey).rejects.toThrow(/privateKey/);
   });
 });
 

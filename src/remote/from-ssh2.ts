@@ -1,18 +1,18 @@
 import ssh2 from 'ssh2';
-import { type Clock, systemClock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { HostKeyMismatch, RemoteError, SshAuthFailed, SshUnreachable } from './errors.js';
+import { checkTarget } from './check-arguments.js';
+import { HostKeyMismatch, SshAuthFailed, SshProtocolError, SshUnreachable } from './errors.js';
 import { hostKeyFingerprint } from './host-key-fingerprint.js';
-import type { RemoteHost, RemoteSession, SshTarget } from './remote-host.js';
+import {
+  defaultReadyTimeoutMs,
+  type RemoteHost,
+  type RemoteSession,
+  type SshTarget,
+} from './remote-host.js';
 import { createSsh2Session } from './ssh2-session.js';
-import { waitForSsh } from './wait-for-ssh.js';
 
 export interface Ssh2Deps {
   logger: Logger;
-  /** Decides `waitForSsh`'s deadline. */
-  clock?: Clock;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 /**
@@ -20,8 +20,6 @@ export interface Ssh2Deps {
  * minute instead of waiting for TCP to notice.
  */
 const keepalive = { intervalMs: 15_000, countMax: 4 };
-
-const defaultReadyTimeoutMs = 20_000;
 
 const socketReasons: Record<string, SshUnreachable['reason']> = {
   ECONNREFUSED: 'refused',
@@ -39,7 +37,11 @@ const socketReasons: Record<string, SshUnreachable['reason']> = {
 
 type Ssh2Error = Error & { level?: string; code?: string };
 
-function classify(error: Ssh2Error, target: SshTarget, endpoint: string): RemoteError {
+function classify(
+  error: Ssh2Error,
+  target: SshTarget,
+  endpoint: string,
+): SshAuthFailed | SshUnreachable | SshProtocolError {
   if (error.level === 'client-authentication') {
     const methods = [target.password && 'password', target.privateKey && 'key'].filter(Boolean);
     return new SshAuthFailed(
@@ -63,20 +65,7 @@ function classify(error: Ssh2Error, target: SshTarget, endpoint: string): Remote
       { cause: error },
     );
   }
-  return new RemoteError('protocol', false, `SSH with ${endpoint} failed: ${error.message}`, {
-    cause: error,
-  });
-}
-
-function checkTarget(target: SshTarget): void {
-  if (!target.host) throw new Error('host: expected the server address');
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65_535) {
-    throw new Error(`port: expected a TCP port, got ${target.port}`);
-  }
-  if (!target.username) throw new Error('username: expected a user name');
-  if (!target.password && !target.privateKey) {
-    throw new Error('password or privateKey: expected at least one credential');
-  }
+  return new SshProtocolError(`SSH with ${endpoint} failed: ${error.message}`, { cause: error });
 }
 
 async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSession> {
@@ -87,7 +76,7 @@ async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSes
     let presented: string | undefined;
     let mismatch = false;
     let settled = false;
-    const fail = (error: RemoteError) => {
+    const fail = (error: Error) => {
       if (settled) return;
       settled = true;
       client.destroy();
@@ -130,11 +119,7 @@ async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSes
       client.setNoDelay(true);
     } catch (error) {
       // ssh2 throws synchronously on an unparsable private key.
-      fail(
-        new RemoteError('auth-failed', false, `privateKey: ${(error as Error).message}`, {
-          cause: error,
-        }),
-      );
+      fail(new SshAuthFailed(`privateKey: ${(error as Error).message}`, { cause: error }));
     }
   });
 }
@@ -144,18 +129,9 @@ async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSes
  *
  * @example
  *   const remote = fromSsh2({ logger });
- *   const session = await remote.waitForSsh(target, { timeoutMs: 300_000 });
+ *   const session = await waitForSsh(remote, target, { clock, timeoutMs: 300_000, signal });
  */
 export function fromSsh2(deps: Ssh2Deps): RemoteHost {
   const logger = deps.logger.child({ component: 'remote' });
-  const connect = (target: SshTarget) => connectOnce(target, logger);
-  const waitDeps = {
-    clock: deps.clock ?? systemClock,
-    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
-    random: deps.random ?? Math.random,
-  };
-  return {
-    connect,
-    waitForSsh: (target, options) => waitForSsh(connect, target, options, waitDeps),
-  };
+  return { connect: (target) => connectOnce(target, logger) };
 }

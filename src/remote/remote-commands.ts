@@ -1,3 +1,4 @@
+import { checkEnv } from './check-arguments.js';
 import { shellQuote as q } from './shell-quote.js';
 
 /**
@@ -9,16 +10,14 @@ import { shellQuote as q } from './shell-quote.js';
 /** Extra time the server-side `timeout` gives over the client's own deadline. */
 export const serverTimeoutMarginMs = 2_000;
 
-const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export function execCommand(
   command: string,
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: unknown },
 ): string {
+  checkEnv(options.env);
   const parts: string[] = [];
   if (options.cwd !== undefined) parts.push(`cd -- ${q(options.cwd)} || exit 1;`);
   for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (!envName.test(name)) throw new Error(`env.${name}: not a valid environment variable name`);
     parts.push(`export ${name}=${q(value)};`);
   }
   // The client kills the command at its deadline with a signal request; sshd versions that
@@ -98,12 +97,4 @@ export function receiveFileCommand(
     'mv -f -- "$tmp" "$target"',
     'trap - EXIT',
   ].join('\n');
-}
-
-export function sendFileCommand(remotePath: string): string {
-  return `cat -- ${q(remotePath)}`;
-}
-
-export function sha256Command(remotePath: string): string {
-  return `${sha256OfStdin} <${q(remotePath)}`;
 }

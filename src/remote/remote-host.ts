@@ -1,30 +1,34 @@
 /**
- * The `RemoteHost` port: what a deployment needs of a freshly created server over SSH — wait
- * for sshd, pin the host key, upload files (skipping identical ones), run hooks with a timeout
- * and streamed output, disconnect. `fromSsh2` (from-ssh2.ts) is the real adapter,
- * `createFakeRemote` (fake-remote.ts) the typed fake for unit tests. Errors are the classes of
- * errors.ts, each saying whether a retry can help.
+ * The `RemoteHost` port: what a deployment needs of a freshly created server over SSH — connect
+ * (pinning the host key), upload files (skipping identical ones), run hooks with a timeout and
+ * streamed output, disconnect. `fromSsh2` (from-ssh2.ts) is the real adapter; the typed fake for
+ * unit tests is `createFakeRemote` in test/support/fakes/remote.ts, and test/contract holds both
+ * to the same behaviour. `waitForSsh` (wait-for-ssh.ts) polls `connect` until sshd answers.
+ * Failures are the classes of errors.ts: `Retryable` or `Permanent` from platform/errors.ts.
  *
  * @example
- *   const session = await remote.waitForSsh(
+ *   const session = await waitForSsh(
+ *     remote,
  *     { host: eip, port: 22, username: 'root', password, expectedHostKey: instance.hostKey },
- *     { timeoutMs: 300_000 },
+ *     { clock, timeoutMs: 300_000, signal },
  *   );
- *   if (!instance.hostKey) await store.recordHostKey(instance.id, session.hostKey);
- *   await session.upload('pkg.tar.gz', '/opt/app/pkg.tar.gz');
- *   const run = await session.exec('./install.sh', { cwd: '/opt/app', timeoutMs: 600_000,
- *     onOutput: (line) => log.info({ hook: 'install', ...line }) });
- *   await session.close();
+ *   try {
+ *     if (!instance.hostKey) await store.recordHostKey(instance.id, session.hostKey);
+ *     await session.upload('pkg.tar.gz', '/opt/app/pkg.tar.gz');
+ *     const run = await session.exec('./install.sh', { cwd: '/opt/app', timeoutMs: 600_000,
+ *       onOutput: (line) => log.info({ hook: 'install', ...line }) });
+ *     requireSuccess('the install hook', run);
+ *   } finally {
+ *     await session.close();
+ *   }
  */
 export interface RemoteHost {
-  /** One connection attempt; fails with a classified error. */
-  connect(target: SshTarget): Promise<RemoteSession>;
   /**
-   * Connects as soon as sshd answers: retries refused, reset and timed-out attempts with an
-   * adaptive backoff until `timeoutMs`, then fails with `SshUnreachable`. Permanent errors (bad
-   * credentials, changed host key) fail at once.
+   * One connection attempt: TCP, SSH handshake, host key check, authentication. Fails with
+   * `SshUnreachable` (refused, timed out: retryable), `SshAuthFailed` or `HostKeyMismatch`
+   * (permanent); a target missing a field throws a plain `Error` naming it.
    */
-  waitForSsh(target: SshTarget, options: WaitForSshOptions): Promise<RemoteSession>;
+  connect(target: SshTarget): Promise<RemoteSession>;
 }
 
 export interface SshTarget {
@@ -40,33 +44,31 @@ export interface SshTarget {
    * record; present, any other key fails with `HostKeyMismatch`.
    */
   expectedHostKey?: string;
-  /** Deadline for TCP connect + SSH handshake + authentication. Default 20 s. */
+  /** Deadline for TCP connect + SSH handshake + authentication; `defaultReadyTimeoutMs` if absent. */
   readyTimeoutMs?: number;
 }
 
-export interface WaitForSshOptions {
-  timeoutMs: number;
-  /** Called before each pause between attempts. */
-  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
-}
+export const defaultReadyTimeoutMs = 20_000;
 
 export interface RemoteSession {
   /** SHA256 fingerprint of the host key this connection verified. */
   readonly hostKey: string;
-  /** Runs `command` with bash on the server. Resolves whatever the exit status; see `ExecResult`. */
+  /**
+   * Runs `command` with bash on the server. Resolves whatever the exit status (see `ExecResult`
+   * and `requireSuccess`); rejects with `SshConnectionLost` when the connection breaks or the
+   * session is closed meanwhile.
+   */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /**
    * Uploads a local file to `remotePath` (parent directories created), atomically: written
    * beside it under a private umask, its size checked, then renamed. Skips the transfer when the
    * remote file already has the same sha256 (both sides are hashed only when the sizes match).
    * `mode` defaults to the local file's permission bits. The result's sha256 is that of the
-   * bytes sent (or found identical).
+   * bytes sent (or found identical). Fails with `TransferFailed` (retryable).
    */
   upload(localPath: string, remotePath: string, options?: { mode?: number }): Promise<UploadResult>;
   /** Same as `upload` for content in memory (rendered configuration, license files). */
   uploadContent(content: string | Buffer, remotePath: string, mode?: number): Promise<UploadResult>;
-  /** Copies a remote file to `localPath`, verified by sha256. */
-  download(remotePath: string, localPath: string): Promise<{ bytes: number; sha256: string }>;
   /** Ends the connection cleanly; safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,13 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Logger } from '../platform/logger.js';
-import { SshConnectionLost, TransferFailed } from './errors.js';
+import { checkMode, checkRemotePath } from './check-arguments.js';
+import { SshConnectionLost } from './errors.js';
 import { createOutputCapture } from './output-capture.js';
-import { execCommand, sendFileCommand, sha256Command } from './remote-commands.js';
+import { execCommand } from './remote-commands.js';
 import type { RemoteSession } from './remote-host.js';
 import { type RawResult, type RawRun, uploadOverExec } from './ssh2-upload.js';
 
@@ -20,18 +20,6 @@ async function sha256File(path: string): Promise<string> {
     hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
-}
-
-function checkPath(remotePath: string): void {
-  if (!remotePath || remotePath.includes('\0')) {
-    throw new Error('remotePath: expected a non-empty path without NUL bytes');
-  }
-}
-
-function checkMode(mode: number): void {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new Error(`mode: expected permission bits between 0 and 0o7777, got ${mode}`);
-  }
 }
 
 /** A `RemoteSession` over an authenticated ssh2 client. */
@@ -87,6 +75,8 @@ export function createSsh2Session(
           else result.signal = signal?.replace(/^SIG/, '') ?? null;
         });
         channel.on('close', () => settle(() => resolve(result)));
+        // The deadline and the grace after the KILL are watchdogs on a real process, not waits of
+        // ours: real timers, cleared when the channel closes. A test clock must not fire them.
         if (run.timeoutMs !== undefined) {
           const deadline = setTimeout(() => {
             result.timedOut = true;
@@ -102,17 +92,6 @@ export function createSsh2Session(
         // itself reads /dev/null (execCommand), and the server closes the channel at exit.
       });
     });
-  }
-
-  async function output(what: string, command: string): Promise<string> {
-    const out = createOutputCapture('stdout', undefined);
-    const err = createOutputCapture('stderr', undefined);
-    const result = await runRaw({ command, stdout: out.push, stderr: err.push });
-    const stderr = err.end().trim();
-    if (result.exitCode !== 0) {
-      throw new TransferFailed(`${what} on ${endpoint} failed: ${stderr}`);
-    }
-    return out.end();
   }
 
   return {
@@ -133,7 +112,7 @@ export function createSsh2Session(
       const info = await stat(localPath);
       if (!info.isFile()) throw new Error(`localPath: ${localPath} is not a regular file`);
       const mode = options.mode ?? info.mode & 0o777;
-      checkPath(remotePath);
+      checkRemotePath(remotePath);
       checkMode(mode);
       return uploadOverExec(runRaw, endpoint, remotePath, {
         bytes: info.size,
@@ -144,7 +123,7 @@ export function createSsh2Session(
       });
     },
     async uploadContent(content, remotePath, mode = 0o644) {
-      checkPath(remotePath);
+      checkRemotePath(remotePath);
       checkMode(mode);
       const bytes = Buffer.from(content);
       return uploadOverExec(runRaw, endpoint, remotePath, {
@@ -154,50 +133,13 @@ export function createSsh2Session(
         sha256: async () => createHash('sha256').update(bytes).digest('hex'),
       });
     },
-    async download(remotePath, localPath) {
-      checkPath(remotePath);
-      const tmp = `${localPath}.kgd-download-${randomBytes(4).toString('hex')}`;
-      try {
-        const file = createWriteStream(tmp, { mode: 0o600 });
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const meter = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            hash.update(chunk);
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        });
-        meter.pipe(file);
-        const err = createOutputCapture('stderr', undefined);
-        const result = await runRaw({
-          command: sendFileCommand(remotePath),
-          stdout: meter,
-          stderr: err.push,
-        });
-        await finished(file);
-        if (result.exitCode !== 0) {
-          throw new TransferFailed(`download of ${remotePath} failed: ${err.end().trim()}`);
-        }
-        const sha256 = hash.digest('hex');
-        const remoteSha = (
-          await output(`sha256 of ${remotePath}`, sha256Command(remotePath))
-        ).trim();
-        if (remoteSha !== sha256) {
-          throw new TransferFailed(`download of ${remotePath} changed in transit or meanwhile`);
-        }
-        await rename(tmp, localPath);
-        return { bytes, sha256 };
-      } finally {
-        await rm(tmp, { force: true });
-      }
-    },
     async close() {
       if (closed) return;
       await new Promise<void>((resolve) => {
         client.once('close', () => resolve());
         client.end();
-        // A peer that never answers the disconnect must not hold the caller.
+        // A peer that never answers the disconnect must not hold the caller (a watchdog, like
+        // the exec deadline: real time, and unref'd so it never holds the process either).
         setTimeout(() => client.destroy(), killGraceMs).unref();
       });
     },

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientChannel } from 'ssh2';
-import { RemoteError, TransferFailed } from './errors.js';
+import { Permanent, Retryable } from '../platform/errors.js';
+import { TransferFailed } from './errors.js';
 import { createOutputCapture } from './output-capture.js';
 import { endOfUpload, parseReceiverState, receiveFileCommand } from './remote-commands.js';
 import type { ExecResult, UploadResult } from './remote-host.js';
@@ -73,7 +74,7 @@ export async function uploadOverExec(
       drive(channel).catch((error: Error) => {
         channel.close();
         fail(
-          error instanceof RemoteError
+          error instanceof Retryable || error instanceof Permanent
             ? error
             : new TransferFailed(`upload of ${remotePath}: ${error.message}`, { cause: error }),
         );

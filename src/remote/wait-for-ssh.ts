@@ -1,11 +1,24 @@
-import type { Clock } from '../platform/clock.js';
-import { RemoteError, SshUnreachable } from './errors.js';
-import type { RemoteSession, SshTarget, WaitForSshOptions } from './remote-host.js';
+import { type Clock, cancelledBy } from '../platform/clock.js';
+import { Retryable } from '../platform/errors.js';
+import { type PollDelay, pollUntil } from '../platform/poll.js';
+import { SshUnreachable } from './errors.js';
+import {
+  defaultReadyTimeoutMs,
+  type RemoteHost,
+  type RemoteSession,
+  type SshTarget,
+} from './remote-host.js';
 
-export interface WaitDeps {
+export interface WaitForSshOptions {
   clock: Clock;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
+  /** Give up with `SshUnreachable` (a `Retryable`) once this much time has passed. */
+  timeoutMs: number;
+  /** Aborting it ends the wait at once with `Cancelled`, even in the middle of an attempt. */
+  signal?: AbortSignal;
+  /** Called before each pause between attempts, with the failure that caused it. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: Retryable }) => void;
+  /** Source of the jitter, in [0, 1). `Math.random` unless a test pins it. */
+  random?: () => number;
 }
 
 /**
@@ -23,46 +36,102 @@ export const waitBackoff = {
   minAttemptMs: 1_000,
 } as const;
 
-/** The shared retry loop behind `RemoteHost.waitForSsh`, for any `connect`. */
+/**
+ * The one wait for sshd on a new or restarted server: `remote.connect` until a session opens.
+ * Retryable failures (refused, timed out, reset, dropped) are "not yet" and retried with the
+ * backoff above, each attempt given no more time than is left; permanent ones (wrong
+ * credentials, a changed host key) fail at once. At the deadline it fails with `SshUnreachable`
+ * naming the attempts and the last error.
+ *
+ * @example
+ *   const session = await waitForSsh(remote, target, { clock, timeoutMs: 300_000, signal,
+ *     onRetry: ({ attempt, error }) => attempt % 10 === 1 && log.info(error.message) });
+ */
 export async function waitForSsh(
-  connect: (target: SshTarget) => Promise<RemoteSession>,
+  remote: RemoteHost,
   target: SshTarget,
   options: WaitForSshOptions,
-  deps: WaitDeps,
 ): Promise<RemoteSession> {
-  const deadline = deps.clock.now().getTime() + options.timeoutMs;
-  let delay: number | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const left = deadline - deps.clock.now().getTime();
+  const { clock, timeoutMs, signal } = options;
+  const random = options.random ?? Math.random;
+  const endpoint = `${target.host}:${target.port}`;
+  const started = clock.now().getTime();
+  let last: { attempt: number; error: Retryable } | undefined;
+  let pause: number | undefined;
+
+  const delay: PollDelay = (elapsedMs, attempt) => {
+    const error = last!.error;
+    const policy =
+      error instanceof SshUnreachable && error.reason === 'refused'
+        ? waitBackoff.refused
+        : waitBackoff.other;
+    pause =
+      pause === undefined
+        ? waitBackoff.firstDelayMs
+        : Math.min(pause * policy.factor, policy.maxDelayMs);
+    const jittered = Math.round(pause * (1 - waitBackoff.jitter * random()));
+    const delayMs = Math.min(jittered, timeoutMs - elapsedMs);
+    options.onRetry?.({ attempt, delayMs, error });
+    return delayMs;
+  };
+
+  const attempt = async (n: number) => {
+    if (signal?.aborted) throw cancelledBy(signal);
+    const left = timeoutMs - (clock.now().getTime() - started);
     const readyTimeoutMs = Math.min(
-      target.readyTimeoutMs ?? 20_000,
+      target.readyTimeoutMs ?? defaultReadyTimeoutMs,
       Math.max(left, waitBackoff.minAttemptMs),
     );
     try {
-      return await connect({ ...target, readyTimeoutMs });
+      return await unlessAborted(remote.connect({ ...target, readyTimeoutMs }), signal);
     } catch (error) {
-      if (!(error instanceof RemoteError) || !error.retryable) throw error;
-      const remaining = deadline - deps.clock.now().getTime();
-      if (remaining <= 0) {
-        throw new SshUnreachable(
-          error instanceof SshUnreachable ? error.reason : 'timeout',
-          `sshd on ${target.host}:${target.port} did not accept a session within ` +
-            `${options.timeoutMs} ms (${attempt} attempts); last error: ${error.message}`,
-          { cause: error },
-        );
-      }
-      const policy =
-        error instanceof SshUnreachable && error.reason === 'refused'
-          ? waitBackoff.refused
-          : waitBackoff.other;
-      delay =
-        delay === undefined
-          ? waitBackoff.firstDelayMs
-          : Math.min(delay * policy.factor, policy.maxDelayMs);
-      const jittered = Math.round(delay * (1 - waitBackoff.jitter * deps.random()));
-      const delayMs = Math.min(jittered, remaining);
-      options.onRetry?.({ attempt, delayMs, error });
-      await deps.sleep(delayMs);
+      if (!(error instanceof Retryable)) throw error;
+      last = { attempt: n, error };
+      return undefined;
     }
+  };
+
+  try {
+    return await pollUntil(`sshd on ${endpoint}`, { clock, timeoutMs, signal, delay }, attempt);
+  } catch (error) {
+    // Attempts swallow every Retryable, so one out of pollUntil is its deadline.
+    if (!(error instanceof Retryable) || !last) throw error;
+    throw new SshUnreachable(
+      last.error instanceof SshUnreachable ? last.error.reason : 'timeout',
+      `sshd on ${endpoint} did not accept a session within ${timeoutMs} ms ` +
+        `(${last.attempt} attempts); last error: ${last.error.message}`,
+      { cause: last.error },
+    );
   }
+}
+
+/**
+ * The attempt, or `Cancelled` as soon as `signal` aborts. An attempt cannot be stopped midway:
+ * it runs on, and a session it opens after all is closed unused.
+ */
+function unlessAborted(
+  connecting: Promise<RemoteSession>,
+  signal: AbortSignal | undefined,
+): Promise<RemoteSession> {
+  if (!signal) return connecting;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(cancelledBy(signal));
+      connecting.then(
+        (session) => session.close().catch(() => {}),
+        () => {},
+      );
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    connecting.then(
+      (session) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(session);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

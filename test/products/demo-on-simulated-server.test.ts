@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LicenseDocument, signLicense } from '../../src/licenses/license-token.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { fromSsh2 } from '../../src/remote/from-ssh2.js';
 import type { RemoteSession } from '../../src/remote/remote-host.js';
 import { shellQuote } from '../../src/remote/shell-quote.js';
+import { waitForSsh } from '../../src/remote/wait-for-ssh.js';
 import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
 import type { HostSpec, SimulatedHosts } from '../../src/simulator/hosts/simulated-hosts.js';
 import { testHostSpec } from '../support/sim-hosts.js';
@@ -62,9 +64,10 @@ function license(spec: HostSpec, over: Partial<LicenseDocument> = {}): string {
 }
 
 async function connect(spec: HostSpec): Promise<RemoteSession> {
-  return remote.waitForSsh(
+  return waitForSsh(
+    remote,
     { host: spec.address, port: sshPort, username: 'root', password: spec.adminPass },
-    { timeoutMs: 15_000 },
+    { clock: systemClock, timeoutMs: 15_000 },
   );
 }
 

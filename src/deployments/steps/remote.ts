@@ -1,5 +1,6 @@
 import { passwordPurpose, privatePurpose } from '../../marketplace/handlers/context.js';
 import type { Instance } from '../../platform/db/schema.js';
+import { Retryable } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
 import { render } from '../../products/render.js';
 import { requireSuccess } from '../../remote/errors.js';
@@ -126,7 +127,7 @@ export async function waitForSsh(
       try {
         return await deps.remote.connect({ ...sshTarget, readyTimeoutMs: 10_000 });
       } catch (err) {
-        if (!(err as { retryable?: boolean }).retryable) throw err;
+        if (!(err instanceof Retryable)) throw err;
         if (attempts % 10 === 1)
           await s.log('info', `waiting for sshd on ${sshTarget.host}: ${(err as Error).message}`);
         return undefined;

@@ -36,20 +36,18 @@ function meterSession(session: RemoteSession, metrics: Ssh): RemoteSession {
       timed(metrics, 'upload', () => session.upload(local, remote, options)),
     uploadContent: (content, remote, mode) =>
       timed(metrics, 'upload', () => session.uploadContent(content, remote, mode)),
-    download: (remote, local) => timed(metrics, 'download', () => session.download(remote, local)),
     close: () => session.close(),
   };
 }
 
 /**
- * A `RemoteHost` that times SSH work: waiting for sshd, connecting, each command (an exit
- * status other than 0 counts as an error), uploads and downloads. Behaviour unchanged.
+ * A `RemoteHost` that times SSH work: each connection attempt (so `waitForSsh` over it shows its
+ * attempts), each command (an exit status other than 0 counts as an error), uploads. Behaviour
+ * unchanged.
  */
 export function meterRemote(remote: RemoteHost, metrics: Ssh): RemoteHost {
   return {
     connect: async (target) =>
       meterSession(await timed(metrics, 'connect', () => remote.connect(target)), metrics),
-    waitForSsh: async (target, options) =>
-      meterSession(await timed(metrics, 'wait', () => remote.waitForSsh(target, options)), metrics),
   };
 }

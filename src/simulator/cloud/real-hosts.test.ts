@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForTestSsh } from '../../../test/support/sim-hosts.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { clientToken } from '../../cloud/client-token.js';
 import { fromHuaweiSdk } from '../../cloud/huawei-adapter.js';
@@ -96,7 +97,7 @@ describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
 
     const remote = fromSsh2({ logger: createSilentLogger() });
     const target = { host: eip, port: sshPort, username: 'root', password, readyTimeoutMs: 5000 };
-    const session = await remote.waitForSsh(target, { timeoutMs: 20_000 });
+    const session = await waitForTestSsh(remote, target, 20_000);
     const run = await session.exec('hostname; cat /root/user-data-ran');
     expect(run).toMatchObject({ exitCode: 0, stdout: 'kgd-kgi-e2e\nprovisioned\n' });
     await session.close();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssh2, { type SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testHostSpec } from '../../../test/support/sim-hosts.js';
+import { testHostSpec, waitForTestSsh } from '../../../test/support/sim-hosts.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 import { createSilentLogger } from '../../platform/logger.js';
 import { fromSsh2 } from '../../remote/from-ssh2.js';
@@ -38,8 +38,8 @@ beforeAll(async () => {
   hosts = createSimulatedHosts({ dataDir, sshPort, logger: createSilentLogger() });
   await Promise.all([hosts.start(a), hosts.start(b)]);
   [sa, sb] = await Promise.all([
-    remote.waitForSsh(target(a), { timeoutMs: 10_000 }),
-    remote.waitForSsh(target(b), { timeoutMs: 10_000 }),
+    waitForTestSsh(remote, target(a)),
+    waitForTestSsh(remote, target(b)),
   ]);
 });
 

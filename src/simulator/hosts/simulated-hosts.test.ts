@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testHostSpec } from '../../../test/support/sim-hosts.js';
+import { testHostSpec, waitForTestSsh } from '../../../test/support/sim-hosts.js';
 import { waitFor } from '../../../test/support/wait-for.js';
+import { Permanent, Retryable } from '../../platform/errors.js';
 import { createSilentLogger } from '../../platform/logger.js';
 import { fromSsh2 } from '../../remote/from-ssh2.js';
 import type { SshTarget } from '../../remote/remote-host.js';
@@ -23,7 +24,7 @@ const target = (spec: HostSpec, extra: Partial<SshTarget> = {}): SshTarget => ({
   ...extra,
 });
 const ready = (spec: HostSpec, extra: Partial<SshTarget> = {}) =>
-  remote.waitForSsh(target(spec, extra), { timeoutMs: 10_000 });
+  waitForTestSsh(remote, target(spec, extra));
 
 let dataDir: string;
 let hosts: SimulatedHosts;
@@ -43,11 +44,9 @@ describe('simulated hosts', () => {
     const spec = testHostSpec('boot', { bootDelayMs: 600 });
     await hosts.start(spec);
     expect(hosts.describe('boot').state).toBe('booting');
-    await expect(remote.connect(target(spec))).rejects.toMatchObject({
-      name: 'SshUnreachable',
-      reason: 'refused',
-      retryable: true,
-    });
+    const refused = remote.connect(target(spec));
+    await expect(refused).rejects.toMatchObject({ name: 'SshUnreachable', reason: 'refused' });
+    await expect(refused).rejects.toBeInstanceOf(Retryable);
     const session = await ready(spec);
     expect(hosts.describe('boot').state).toBe('running');
     expect(session.hostKey).toBe(hosts.describe('boot').hostKeyFingerprint);
@@ -61,8 +60,9 @@ describe('simulated hosts', () => {
     const spec = testHostSpec('auth', { authorizedKeys: [keys.public] });
     await hosts.start(spec);
     await (await ready(spec)).close();
-    const wrong = remote.waitForSsh(target(spec, { password: 'not-it' }), { timeoutMs: 10_000 });
-    await expect(wrong).rejects.toMatchObject({ name: 'SshAuthFailed', retryable: false });
+    const wrong = ready(spec, { password: 'not-it' });
+    await expect(wrong).rejects.toMatchObject({ name: 'SshAuthFailed' });
+    await expect(wrong).rejects.toBeInstanceOf(Permanent);
     const byKey = await remote.connect(
       target(spec, { password: undefined, privateKey: keys.private }),
     );
@@ -113,7 +113,8 @@ describe('simulated hosts', () => {
 
     await hosts.stop('power');
     expect(hosts.describe('power').state).toBe('stopped');
-    expect(await running).toMatchObject({ name: 'SshConnectionLost', retryable: true });
+    expect(await running).toMatchObject({ name: 'SshConnectionLost' });
+    expect(await running).toBeInstanceOf(Retryable);
     await expect(remote.connect(target(spec))).rejects.toMatchObject({ reason: 'refused' });
 
     await hosts.start(spec);
@@ -134,15 +135,13 @@ describe('simulated hosts', () => {
     await hosts.rebuild('rebuild', spec);
     const newKey = hosts.describe('rebuild').hostKeyFingerprint;
     expect(newKey).not.toBe(first.hostKey);
-    const pinned = remote.waitForSsh(target(spec, { expectedHostKey: first.hostKey }), {
-      timeoutMs: 10_000,
-    });
+    const pinned = ready(spec, { expectedHostKey: first.hostKey });
     await expect(pinned).rejects.toMatchObject({
       name: 'HostKeyMismatch',
-      retryable: false,
       expected: first.hostKey,
       presented: newKey,
     });
+    await expect(pinned).rejects.toBeInstanceOf(Permanent);
     const fresh = await ready(spec, { expectedHostKey: newKey });
     expect((await fresh.exec('ls /root')).stdout).toBe('');
     await fresh.close();
@@ -178,10 +177,9 @@ describe('simulated hosts', () => {
     await session.close();
 
     hosts.setSshDropRate(1);
-    await expect(remote.connect(target(spec))).rejects.toMatchObject({
-      name: 'SshUnreachable',
-      retryable: true,
-    });
+    const dropped = remote.connect(target(spec));
+    await expect(dropped).rejects.toMatchObject({ name: 'SshUnreachable' });
+    await expect(dropped).rejects.toBeInstanceOf(Retryable);
     hosts.setSshDropRate(0);
     await (await remote.connect(target(spec))).close();
   });

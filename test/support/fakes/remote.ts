@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import type { Clock } from '../../../src/platform/clock.js';
+import {
+  checkEnv,
+  checkMode,
+  checkRemotePath,
+  checkTarget,
+} from '../../../src/remote/check-arguments.js';
 import {
   HostKeyMismatch,
   SshAuthFailed,
@@ -8,16 +15,16 @@ import {
   TransferFailed,
 } from '../../../src/remote/errors.js';
 import { createOutputCapture } from '../../../src/remote/output-capture.js';
-import type {
-  ExecOptions,
-  ExecResult,
-  RemoteHost,
-  RemoteSession,
-  SshTarget,
-  UploadResult,
+import {
+  defaultReadyTimeoutMs,
+  type ExecOptions,
+  type ExecResult,
+  type RemoteHost,
+  type RemoteSession,
+  type SshTarget,
+  type UploadResult,
 } from '../../../src/remote/remote-host.js';
-import { waitForSsh } from '../../../src/remote/wait-for-ssh.js';
-import { createManualClock, type ManualClock } from './manual-clock.js';
+import { createManualClock } from './manual-clock.js';
 
 /** A command as the fake received it. */
 export interface FakeCommand {
@@ -26,14 +33,22 @@ export interface FakeCommand {
   cwd?: string;
   timeoutMs?: number;
   stdin?: string;
+  /** When it started, on the fake clock. */
+  at: Date;
 }
 
-/** How a scripted command answers. `hang` never finishes: it times out if given a timeout. */
+/**
+ * How a scripted command answers. Its output is written as it starts; it then runs `durationMs`
+ * on the clock (0 by default). A command that runs past its `timeoutMs` is killed there, as the
+ * real adapter does: `timedOut: true`, signal KILL. `hang` never finishes: it is killed at its
+ * timeout, or runs until the session closes or drops (the call fails with `SshConnectionLost`).
+ */
 export interface FakeReply {
   exitCode?: number;
   signal?: string;
   stdout?: string;
   stderr?: string;
+  durationMs?: number;
   hang?: boolean;
 }
 
@@ -42,214 +57,303 @@ export interface FakeFile {
   mode: number;
 }
 
+/** An upload as the fake received it, transferred or skipped. */
+export interface FakeUpload extends UploadResult {
+  remotePath: string;
+  mode: number;
+  at: Date;
+}
+
+export type FakeUnreachable = SshUnreachable['reason'];
+
 export interface FakeMachine {
   readonly endpoint: string;
+  /** The current host key; `rotateHostKey` changes it. */
   readonly hostKey: string;
   password?: string;
   /** Private keys this machine accepts (compared as given). */
   privateKeys: string[];
+  /** The machine's files by absolute path: what uploads left, and what a test puts there. */
   files: Map<string, FakeFile>;
   /** Every command run, in order. */
-  commands: FakeCommand[];
+  readonly commands: FakeCommand[];
+  /** Every upload, transferred or skipped, in order. */
+  readonly uploads: FakeUpload[];
+  /** Sessions connected and not yet closed or dropped. */
+  readonly openSessions: number;
   /** Scripts the answer to matching commands; the latest matching script wins. Default: exit 0. */
   onExec(match: string | RegExp, reply: FakeReply | ((cmd: FakeCommand) => FakeReply)): void;
-  /** The next `count` connection attempts are refused, as while sshd is still starting. */
-  refuseConnections(count: number): void;
+  /**
+   * The next `count` connection attempts fail (after any already scripted): `refused` at once,
+   * as while sshd starts; `timeout` after the attempt's `readyTimeoutMs` on the clock, as while
+   * the machine boots.
+   */
+  refuseConnections(count: number, reason?: FakeUnreachable): void;
+  /** Every connection attempt fails, as `refuseConnections` does, until the clock reaches `at`. */
+  unreachableUntil(at: Date, reason?: FakeUnreachable): void;
   /** A rebuilt server: a new host key, which pinned clients must reject. Returns it. */
   rotateHostKey(): string;
-  /** Breaks every open session: in-flight and later calls fail with SshConnectionLost. */
+  /** Breaks every open session: in-flight and later calls fail with `SshConnectionLost`. */
   dropSessions(): void;
 }
 
-export interface FakeRemote extends RemoteHost {
-  addMachine(options: {
-    host: string;
-    port?: number;
-    password?: string;
-    privateKeys?: string[];
-  }): FakeMachine;
-  machine(host: string, port?: number): FakeMachine;
-  /** Every connection attempt, in order. */
-  readonly attempts: { host: string; port: number; username: string }[];
+export interface FakeMachineOptions {
+  host: string;
+  port?: number;
+  /** The only user accepted; root by default. */
+  username?: string;
+  password?: string;
+  privateKeys?: string[];
+  /** Directories uploads cannot write into (`TransferFailed`); `/usr`, `/proc`, `/sys` by default. */
+  readOnly?: string[];
 }
 
-interface InternalMachine extends FakeMachine {
-  hostKey: string;
-  sessions: Set<() => void>;
-  refusals: number;
-  reply(cmd: FakeCommand): FakeReply;
+export interface FakeRemote extends RemoteHost {
+  /** The clock the fake's durations and timeouts run on (to hand to `waitForSsh` as well). */
+  readonly clock: Clock;
+  addMachine(options: FakeMachineOptions): FakeMachine;
+  machine(host: string, port?: number): FakeMachine;
+  /** Every connection attempt, in order. */
+  readonly attempts: {
+    host: string;
+    port: number;
+    username: string;
+    readyTimeoutMs: number;
+    at: Date;
+  }[];
 }
 
 const fakeHostKey = () => `SHA256:${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
- * A typed, in-memory `RemoteHost` for unit tests of code that deploys over SSH. Waiting is
- * instant: `waitForSsh` sleeps on the fake clock (injected or its own).
+ * The typed in-memory `RemoteHost` for unit tests of code that deploys over SSH, held to the real
+ * adapter's behaviour by test/contract/remote-host.contract.ts. Time passes on its clock only
+ * (by default its own auto-advancing manual clock): pass the same clock to `waitForSsh` and the
+ * code under test, and a day of waiting runs in milliseconds.
  *
  * @example
- *   const remote = createFakeRemote();
+ *   const clock = createManualClock({ auto: true });
+ *   const remote = createFakeRemote({ clock });
  *   const vm = remote.addMachine({ host: '10.0.0.5', password: 'pw' });
- *   vm.onExec(/install\.sh/, { exitCode: 0, stdout: 'installed\n' });
- *   vm.refuseConnections(2);
- *   const session = await remote.waitForSsh({ host: '10.0.0.5', port: 22, username: 'root',
- *     password: 'pw' }, { timeoutMs: 60_000 });
+ *   vm.refuseConnections(3);
+ *   vm.onExec(/install\.sh/, { stdout: 'installed\n', durationMs: 90_000 });
+ *   await deploy({ remote, clock });
  *   expect(vm.commands.map((c) => c.command)).toContain('./install.sh');
+ *   expect(vm.uploads.map((u) => [u.remotePath, u.skipped])).toEqual([['/opt/app/pkg.tgz', false]]);
  */
-export function createFakeRemote(deps: { clock?: ManualClock } = {}): FakeRemote {
-  const clock = deps.clock ?? createManualClock();
+export function createFakeRemote(deps: { clock?: Clock } = {}): FakeRemote {
+  const clock = deps.clock ?? createManualClock({ auto: true });
   const machines = new Map<string, InternalMachine>();
   const attempts: FakeRemote['attempts'] = [];
 
-  function addMachine(options: Parameters<FakeRemote['addMachine']>[0]): FakeMachine {
-    const endpoint = `${options.host}:${options.port ?? 22}`;
-    const scripts: [string | RegExp, FakeReply | ((cmd: FakeCommand) => FakeReply)][] = [];
-    const machine: InternalMachine = {
-      endpoint,
-      hostKey: fakeHostKey(),
-      password: options.password,
-      privateKeys: options.privateKeys ?? [],
-      files: new Map(),
-      commands: [],
-      sessions: new Set(),
-      refusals: 0,
-      onExec(match: string | RegExp, reply: FakeReply | ((cmd: FakeCommand) => FakeReply)) {
-        scripts.unshift([match, reply]);
-      },
-      refuseConnections(count: number) {
-        machine.refusals = count;
-      },
-      rotateHostKey() {
-        machine.hostKey = fakeHostKey();
-        return machine.hostKey;
-      },
-      dropSessions() {
-        for (const drop of machine.sessions) drop();
-        machine.sessions.clear();
-      },
-      reply(cmd: FakeCommand): FakeReply {
-        const found = scripts.find(([m]) =>
-          typeof m === 'string' ? cmd.command.includes(m) : m.test(cmd.command),
-        );
-        if (!found) return {};
-        return typeof found[1] === 'function' ? found[1](cmd) : found[1];
-      },
-    };
-    machines.set(endpoint, machine);
-    return machine;
-  }
-
   async function connect(target: SshTarget): Promise<RemoteSession> {
+    checkTarget(target);
     const endpoint = `${target.host}:${target.port}`;
-    attempts.push({ host: target.host, port: target.port, username: target.username });
+    const readyTimeoutMs = target.readyTimeoutMs ?? defaultReadyTimeoutMs;
+    attempts.push({
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      readyTimeoutMs,
+      at: clock.now(),
+    });
     const machine = machines.get(endpoint);
-    if (!machine) throw new SshUnreachable('timeout', `${endpoint} did not answer (fake)`);
-    if (machine.refusals > 0) {
-      machine.refusals--;
-      throw new SshUnreachable('refused', `${endpoint} refused the connection (fake)`);
+    const failure = machine ? machine.nextFailure() : 'timeout';
+    if (failure === 'timeout') {
+      await clock.sleep(readyTimeoutMs);
+      throw new SshUnreachable(
+        'timeout',
+        `${endpoint} did not complete the SSH handshake within ${readyTimeoutMs} ms (fake)`,
+      );
     }
-    if (target.expectedHostKey && target.expectedHostKey !== machine.hostKey) {
-      throw new HostKeyMismatch(endpoint, target.expectedHostKey, machine.hostKey);
+    if (failure) {
+      throw new SshUnreachable(failure, `cannot reach sshd on ${endpoint}: ${failure} (fake)`);
     }
-    const passwordOk = target.password !== undefined && target.password === machine.password;
+    const vm = machine!;
+    if (target.expectedHostKey && target.expectedHostKey !== vm.hostKey) {
+      throw new HostKeyMismatch(endpoint, target.expectedHostKey, vm.hostKey);
+    }
+    const passwordOk = target.password !== undefined && target.password === vm.password;
     const keyOk =
-      target.privateKey !== undefined && machine.privateKeys.includes(String(target.privateKey));
-    if (target.username !== 'root' || !(passwordOk || keyOk)) {
-      throw new SshAuthFailed(`${endpoint} rejected the credentials (fake)`);
+      target.privateKey !== undefined && vm.privateKeys.includes(String(target.privateKey));
+    if (target.username !== vm.username || !(passwordOk || keyOk)) {
+      throw new SshAuthFailed(`${endpoint} rejected the credentials of ${target.username} (fake)`);
     }
-    return openSession(machine);
-  }
-
-  function openSession(machine: InternalMachine): RemoteSession {
-    let lost = false;
-    const hanging = new Set<(error: Error) => void>();
-    const drop = () => {
-      lost = true;
-      for (const fail of hanging) fail(new SshConnectionLost(`${machine.endpoint} dropped (fake)`));
-    };
-    machine.sessions.add(drop);
-    const alive = () => {
-      if (lost) throw new SshConnectionLost(`the connection to ${machine.endpoint} is closed`);
-    };
-    const store = (remotePath: string, content: Buffer, mode: number): UploadResult => {
-      alive();
-      const digest = sha256(content);
-      const existing = machine.files.get(remotePath);
-      machine.files.set(remotePath, { content, mode });
-      return {
-        skipped: existing ? sha256(existing.content) === digest : false,
-        bytes: content.length,
-        sha256: digest,
-      };
-    };
-    return {
-      hostKey: machine.hostKey,
-      async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-        alive();
-        const cmd: FakeCommand = {
-          command,
-          env: options.env,
-          cwd: options.cwd,
-          timeoutMs: options.timeoutMs,
-          stdin: options.stdin === undefined ? undefined : String(options.stdin),
-        };
-        machine.commands.push(cmd);
-        const reply = machine.reply(cmd);
-        if (reply.hang) {
-          if (options.timeoutMs !== undefined) {
-            return { exitCode: null, signal: 'KILL', timedOut: true, stdout: '', stderr: '' };
-          }
-          return new Promise((_resolve, reject) => hanging.add(reject));
-        }
-        const stdout = createOutputCapture('stdout', options.onOutput);
-        const stderr = createOutputCapture('stderr', options.onOutput);
-        stdout.push(Buffer.from(reply.stdout ?? ''));
-        stderr.push(Buffer.from(reply.stderr ?? ''));
-        return {
-          exitCode: reply.signal ? null : (reply.exitCode ?? 0),
-          signal: reply.signal ?? null,
-          timedOut: false,
-          stdout: stdout.end(),
-          stderr: stderr.end(),
-        };
-      },
-      async upload(localPath, remotePath, options = {}) {
-        const info = await stat(localPath);
-        return store(remotePath, await readFile(localPath), options.mode ?? info.mode & 0o777);
-      },
-      async uploadContent(content, remotePath, mode = 0o644) {
-        return store(remotePath, Buffer.from(content), mode);
-      },
-      async download(remotePath, localPath) {
-        alive();
-        const file = machine.files.get(remotePath);
-        if (!file)
-          throw new TransferFailed(`download of ${remotePath} failed: no such file (fake)`);
-        await writeFile(localPath, file.content);
-        return { bytes: file.content.length, sha256: sha256(file.content) };
-      },
-      async close() {
-        lost = true;
-        machine.sessions.delete(drop);
-      },
-    };
+    return openSession(vm, clock);
   }
 
   return {
+    clock,
     connect,
-    waitForSsh: (target, options) =>
-      waitForSsh(connect, target, options, {
-        clock,
-        // Waiting costs no time: the fake clock moves instead.
-        sleep: async (ms) => clock.advance(ms),
-        random: () => 0.5,
-      }),
-    addMachine,
+    addMachine(options) {
+      const machine = createMachine(options, clock);
+      machines.set(machine.endpoint, machine);
+      return machine;
+    },
     machine(host, port = 22) {
       const found = machines.get(`${host}:${port}`);
       if (!found) throw new Error(`no fake machine at ${host}:${port}`);
       return found;
     },
     attempts,
+  };
+}
+
+interface InternalMachine extends FakeMachine {
+  readonly username: string;
+  readonly readOnly: string[];
+  /** Drops of the open sessions, each removed when its session ends. */
+  readonly sessions: Set<() => void>;
+  /** Why the next attempt fails, if it does; consumes a scripted failure. */
+  nextFailure(): FakeUnreachable | undefined;
+  reply(cmd: FakeCommand): FakeReply;
+}
+
+function createMachine(options: FakeMachineOptions, clock: Clock): InternalMachine {
+  const scripts: [string | RegExp, FakeReply | ((cmd: FakeCommand) => FakeReply)][] = [];
+  const failures: FakeUnreachable[] = [];
+  let downUntil: { at: number; reason: FakeUnreachable } | undefined;
+  let hostKey = fakeHostKey();
+  const sessions = new Set<() => void>();
+  return {
+    endpoint: `${options.host}:${options.port ?? 22}`,
+    get hostKey() {
+      return hostKey;
+    },
+    username: options.username ?? 'root',
+    password: options.password,
+    privateKeys: options.privateKeys ?? [],
+    readOnly: options.readOnly ?? ['/usr', '/proc', '/sys'],
+    files: new Map(),
+    commands: [],
+    uploads: [],
+    sessions,
+    get openSessions() {
+      return sessions.size;
+    },
+    onExec(match, reply) {
+      scripts.unshift([match, reply]);
+    },
+    refuseConnections(count, reason = 'refused') {
+      for (let i = 0; i < count; i++) failures.push(reason);
+    },
+    unreachableUntil(at, reason = 'refused') {
+      downUntil = { at: at.getTime(), reason };
+    },
+    rotateHostKey() {
+      hostKey = fakeHostKey();
+      return hostKey;
+    },
+    dropSessions() {
+      for (const drop of [...sessions]) drop();
+    },
+    nextFailure() {
+      const scripted = failures.shift();
+      if (scripted) return scripted;
+      if (downUntil && clock.now().getTime() < downUntil.at) return downUntil.reason;
+      return undefined;
+    },
+    reply(cmd) {
+      const found = scripts.find(([m]) =>
+        typeof m === 'string' ? cmd.command.includes(m) : m.test(cmd.command),
+      );
+      if (!found) return {};
+      return typeof found[1] === 'function' ? found[1](cmd) : found[1];
+    },
+  };
+}
+
+function openSession(machine: InternalMachine, clock: Clock): RemoteSession {
+  // Aborted when the session ends: commands still running fail with `reason`.
+  const ended = new AbortController();
+  const end = (reason: SshConnectionLost) => {
+    if (ended.signal.aborted) return;
+    ended.abort(reason);
+    machine.sessions.delete(drop);
+  };
+  const drop = () =>
+    end(new SshConnectionLost(`the SSH connection to ${machine.endpoint} dropped`));
+  machine.sessions.add(drop);
+
+  const alive = () => {
+    if (ended.signal.aborted) {
+      throw new SshConnectionLost(`the SSH connection to ${machine.endpoint} is closed`);
+    }
+  };
+  /** Runs `ms` on the clock, failing as the session ends meanwhile. */
+  const run = async (ms: number) => {
+    if (ms === 0) return;
+    try {
+      await (ms === Number.POSITIVE_INFINITY
+        ? new Promise((_resolve, reject) => {
+            ended.signal.addEventListener('abort', reject, { once: true });
+          })
+        : clock.sleep(ms, ended.signal));
+    } catch {
+      throw ended.signal.reason as SshConnectionLost;
+    }
+  };
+
+  const store = (remotePath: string, content: Buffer, mode: number): UploadResult => {
+    alive();
+    checkRemotePath(remotePath);
+    checkMode(mode);
+    if (machine.readOnly.some((dir) => remotePath === dir || remotePath.startsWith(`${dir}/`))) {
+      throw new TransferFailed(
+        `upload of ${remotePath} to ${machine.endpoint} failed (1): read-only file system (fake)`,
+      );
+    }
+    const digest = sha256(content);
+    const existing = machine.files.get(remotePath);
+    const skipped = existing !== undefined && sha256(existing.content) === digest;
+    machine.files.set(remotePath, { content, mode });
+    const result = { skipped, bytes: content.length, sha256: digest };
+    machine.uploads.push({ ...result, remotePath, mode, at: clock.now() });
+    return result;
+  };
+
+  return {
+    hostKey: machine.hostKey,
+    async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+      alive();
+      checkEnv(options.env);
+      const cmd: FakeCommand = {
+        command,
+        env: options.env,
+        cwd: options.cwd,
+        timeoutMs: options.timeoutMs,
+        stdin: options.stdin === undefined ? undefined : String(options.stdin),
+        at: clock.now(),
+      };
+      machine.commands.push(cmd);
+      const reply = machine.reply(cmd);
+      const stdout = createOutputCapture('stdout', options.onOutput);
+      const stderr = createOutputCapture('stderr', options.onOutput);
+      stdout.push(Buffer.from(reply.stdout ?? ''));
+      stderr.push(Buffer.from(reply.stderr ?? ''));
+      const duration = reply.hang ? Number.POSITIVE_INFINITY : (reply.durationMs ?? 0);
+      const timedOut = options.timeoutMs !== undefined && options.timeoutMs < duration;
+      await run(timedOut ? options.timeoutMs! : duration);
+      const signal = timedOut ? 'KILL' : (reply.signal ?? null);
+      return {
+        exitCode: signal ? null : (reply.exitCode ?? 0),
+        signal,
+        timedOut,
+        stdout: stdout.end(),
+        stderr: stderr.end(),
+      };
+    },
+    async upload(localPath, remotePath, options = {}) {
+      const info = await stat(localPath);
+      if (!info.isFile()) throw new Error(`localPath: ${localPath} is not a regular file`);
+      return store(remotePath, await readFile(localPath), options.mode ?? info.mode & 0o777);
+    },
+    async uploadContent(content, remotePath, mode = 0o644) {
+      return store(remotePath, Buffer.from(content), mode);
+    },
+    async close() {
+      end(new SshConnectionLost(`the SSH connection to ${machine.endpoint} closed`));
+    },
   };
 }
