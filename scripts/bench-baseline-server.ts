@@ -1,7 +1,7 @@
 // The benchmark's baseline: a bare Hono route answering a constant, Body-Signed body.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { bodySignHeader } from '../src/marketplace/signatures.js';
+import { bodySignHeader } from '../src/marketplace/protocol/signatures.js';
 
 const [port, key] = [Number(process.argv[2]), process.argv[3]!];
 const body = JSON.stringify({ resultCode: '000000', resultMsg: 'success' });

@@ -19,7 +19,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { v1AuthToken } from '../src/marketplace/signatures.js';
+import { v1AuthToken } from '../src/marketplace/protocol/signatures.js';
 import { createSilentLogger } from '../src/platform/logger.js';
 import { type LatencyProfile, realisticLatency } from '../src/simulator/cloud/latency.js';
 import { createSimulatedHosts } from '../src/simulator/hosts/create-simulated-hosts.js';

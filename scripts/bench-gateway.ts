@@ -11,7 +11,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { v2Signature } from '../src/marketplace/signatures.js';
+import { v2Signature } from '../src/marketplace/protocol/signatures.js';
 import { build } from './build.js';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
-import { encryptField } from '../../src/marketplace/field-crypto.js';
-import { v1AuthToken, v2Signature } from '../../src/marketplace/signatures.js';
+import { encryptField } from '../../src/marketplace/protocol/field-crypto.js';
+import { v1AuthToken, v2Signature } from '../../src/marketplace/protocol/signatures.js';
 import type { BuiltRequest } from '../../src/simulator/marketplace/request-builder.js';
 import { formatOrderTime } from '../../src/simulator/marketplace/time-format.js';
 import type { Rng } from './random.js';

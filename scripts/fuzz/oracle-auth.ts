@@ -1,4 +1,4 @@
-import { v1AuthToken, v2Signature } from '../../src/marketplace/signatures.js';
+import { v1AuthToken, v2Signature } from '../../src/marketplace/protocol/signatures.js';
 import type { Pairs, Protocol } from './calls.js';
 import type { Wire } from './wire.js';
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { parseBodySign } from '../../src/marketplace/signatures.js';
+import { parseBodySign } from '../../src/marketplace/protocol/signatures.js';
 import { checkAnswer } from '../../src/simulator/marketplace/answer-check.js';
 import type { Builder, Env, FuzzCall } from './model.js';
 import { createRng } from './random.js';

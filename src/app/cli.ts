@@ -9,28 +9,37 @@ import { registerTokensCommand } from '../operators/cli/cmd-tokens.js';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { ConfigError } from '../platform/config.js';
 import { SetupError } from '../platform/errors.js';
-import { TemplateError } from '../products/catalog.js';
+import { loadProductCatalog, TemplateError } from '../products/catalog.js';
 import { registerTemplatesCommand } from '../products/cli.js';
 import { registerSimulatorCommand } from '../simulator/cli.js';
 import { registerMarketplaceCommand } from '../simulator/marketplace/cli.js';
-import { registerServeCommand } from './cmd-serve.js';
 import { registerDemoCommand } from './demo.js';
+import { operatorHost } from './operator-host.js';
+import { productImages } from './product-images.js';
+import { openRuntime } from './runtime.js';
+import { registerServeCommand } from './serve.js';
 
 export type { CliIo } from '../platform/cli-io.js';
 
-/** Every subcommand registers itself here; one file per subcommand under its feature. */
+/**
+ * Every subcommand registers itself here, one file per subcommand under its feature; each gets
+ * what it opens (runtime, workflow store, cloud) from the composition root.
+ */
 const registrations: Array<(program: Command, io: CliIo) => void> = [
   registerServeCommand,
   registerDemoCommand,
   registerMarketplaceCommand,
-  registerSimulatorCommand,
-  registerDeploymentsCommand,
-  registerInboxCommand,
-  registerSweepCommand,
-  registerTokensCommand,
-  registerAuditCommand,
+  (p, io) =>
+    registerSimulatorCommand(p, io, {
+      productImages: (dir) => productImages(loadProductCatalog(dir)),
+    }),
+  (p, io) => registerDeploymentsCommand(p, { ...io, host: operatorHost }),
+  (p, io) => registerInboxCommand(p, { ...io, host: operatorHost }),
+  (p, io) => registerSweepCommand(p, { ...io, host: operatorHost }),
+  (p, io) => registerTokensCommand(p, { ...io, host: operatorHost }),
+  (p, io) => registerAuditCommand(p, { ...io, host: operatorHost }),
   registerConfigCommand,
-  registerLicenseCommand,
+  (p, io) => registerLicenseCommand(p, { ...io, openRuntime }),
   registerTemplatesCommand,
 ];
 

@@ -1,4 +1,8 @@
 import path from 'node:path';
+import {
+  createInstanceSecrets,
+  type InstanceSecrets,
+} from '../deployments/model/instance-secrets.js';
 import { type Config, loadConfig } from '../platform/config.js';
 import { embeddedMarketplaceKey, embeddedMasterKey, ensureDataDir } from '../platform/data-dir.js';
 import { type DatabaseHandle, openDatabase } from '../platform/db/database.js';
@@ -14,7 +18,7 @@ import { createSecretBox, type SecretBox } from '../platform/secrets.js';
 /**
  * What every command needs, opened from the environment: configuration, the redacting logger,
  * secrets at rest and the database (embedded PostgreSQL when DATABASE_URL is unset). `kgd serve`
- * (src/app/serve.ts) builds the service on it; the operator commands use it alone.
+ * (src/app/serve.ts, compose-service.ts) builds the service on it; the operator commands use it alone.
  */
 export interface Runtime {
   config: Config;
@@ -22,6 +26,8 @@ export interface Runtime {
   scrubber: SecretScrubber;
   database: DatabaseHandle;
   secretBox: SecretBox;
+  /** The instances' secrets, sealed under the master key and scrubbed from logs once opened. */
+  secrets: InstanceSecrets;
   marketplaceKeys: string[];
   close(): Promise<void>;
 }
@@ -80,12 +86,14 @@ export async function openRuntime(
     await pg?.stop();
     throw err;
   }
+  const secretBox = createSecretBox(masterKey);
   return {
     config,
     logger,
     scrubber,
     database,
-    secretBox: createSecretBox(masterKey),
+    secretBox,
+    secrets: createInstanceSecrets(secretBox, scrubber),
     marketplaceKeys,
     async close() {
       await database.close();

@@ -1,32 +1,22 @@
+import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
-import type { OperationLog } from '../platform/db/schema.js';
 import type { Logger, SecretScrubber } from '../platform/logger.js';
+import type { Journal } from './ports.js';
 
 /**
- * The deployment log operators read (`kgd deployments logs`): step messages and hook output,
- * scrubbed of every secret the deployment knows, in the database next to the operation.
+ * The journal in the database, next to the operation (`kgd deployments logs` reads it), and in the
+ * service log; every message scrubbed of every secret the service knows.
  */
-export interface Journal {
-  write(entry: {
-    operationId: string;
-    instanceId: string | null;
-    level: OperationLog['level'];
-    step?: string;
-    stream?: string;
-    message: string;
-  }): Promise<void>;
-}
-
 export function createJournal(deps: {
   db: Db;
   logger: Logger;
   scrubber: SecretScrubber;
-  now: () => Date;
+  clock: Clock;
 }): Journal {
   return {
     async write(entry) {
       const message = deps.scrubber.scrub(entry.message).slice(0, 8000);
-      deps.logger[entry.level === 'debug' ? 'debug' : entry.level](
+      deps.logger[entry.level](
         {
           operationId: entry.operationId,
           instanceId: entry.instanceId,
@@ -40,7 +30,7 @@ export function createJournal(deps: {
         .values({
           operation_id: entry.operationId,
           instance_id: entry.instanceId,
-          at: deps.now(),
+          at: deps.clock.now(),
           level: entry.level,
           step: entry.step ?? null,
           stream: entry.stream ?? null,

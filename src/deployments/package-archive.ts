@@ -2,14 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { Permanent } from '../platform/errors.js';
 import type { LoadedProduct } from '../products/catalog.js';
-
-export interface PackageArchive {
-  path: string;
-  sha256: string;
-  /** tar (gzipped or not) or zip: how the server unpacks it. */
-  format: 'tar' | 'zip';
-}
+import type { PackageArchive } from './ports.js';
 
 /**
  * The package as one archive to upload: a directory source is packed (deterministically: sorted,
@@ -18,7 +13,7 @@ export interface PackageArchive {
  */
 export function packageArchive(product: LoadedProduct, workDir: string): PackageArchive {
   const source = product.packagePath;
-  if (!source) throw new Error(`${product.name} has no package`);
+  if (!source) throw new Permanent(`${product.name} has no package`);
   let file = source;
   if (statSync(source).isDirectory()) {
     const dir = path.join(workDir, 'packages');
@@ -46,4 +41,9 @@ export function packageArchive(product: LoadedProduct, workDir: string): Package
   }
   const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
   return { path: file, sha256, format: file.endsWith('.zip') ? 'zip' : 'tar' };
+}
+
+/** The steps' package source: archives cached under `workDir`. */
+export function createPackageSource(workDir: string) {
+  return { archiveOf: (product: LoadedProduct) => packageArchive(product, workDir) };
 }

@@ -1,92 +1,202 @@
-import type { Kysely, Transaction } from 'kysely';
-import type {
-  Database,
-  Instance,
-  InstanceUpdate,
-  NewInstance,
-  NewOperation,
-  Operation,
-} from '../platform/db/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db/database.js';
+import type { Ids } from '../platform/ids.js';
+import type { CommandContext } from './commands/context.js';
+import { type RenewScene, recordRenewal } from './commands/record-renewal.js';
+import { recordUpgrade } from './commands/record-upgrade.js';
+import { requestRelease } from './commands/request-release.js';
+import type { InstanceSecrets } from './model/instance-secrets.js';
+import { deployableInstance, instanceStatusAfterFailure, isTerminal } from './model/states.js';
+import type { DeploymentStore, OperationOutcome, OperationSnapshot } from './ports.js';
 
-export type Tx = Transaction<Database> | Kysely<Database>;
-
-/** Instances and their operations: the rows the gateway writes and the engine works through. */
-export function getInstance(tx: Tx, id: string): Promise<Instance | undefined> {
-  return tx.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** Reads and row-locks an instance: every change to one instance is serialised through this. */
-export function lockInstance(tx: Transaction<Database>, id: string): Promise<Instance | undefined> {
-  return tx.selectFrom('instances').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-}
-
-export function getInstances(tx: Tx, ids: string[]): Promise<Instance[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return tx.selectFrom('instances').selectAll().where('id', 'in', ids).execute();
-}
-
-export async function insertInstance(tx: Tx, row: NewInstance): Promise<void> {
-  await tx.insertInto('instances').values(row).execute();
-}
-
-export async function updateInstance(tx: Tx, id: string, patch: InstanceUpdate): Promise<void> {
-  await tx.updateTable('instances').set(patch).where('id', '=', id).execute();
-}
+const orderLevel = (instanceId: string) => instanceId.startsWith('order:');
 
 /**
- * Inserts an operation unless one with the same idempotency key exists. Returns undefined for a
- * duplicate; a concurrent insert of the same key waits for the other transaction and then sees it.
+ * The engine's `DeploymentStore` over Kysely. Reaching `ready` (or `released`, `frozen`) and the
+ * operation's `succeeded` commit in one transaction, so no reader sees one without the other.
  */
-export function insertOperation(tx: Tx, row: NewOperation): Promise<Operation | undefined> {
-  return tx
-    .insertInto('operations')
-    .values(row)
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-}
+export function createDeploymentStore(deps: {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  secrets: InstanceSecrets;
+}): DeploymentStore {
+  const { db, clock } = deps;
+  return {
+    instance: (id) =>
+      db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst(),
 
-export function findOperationByKey(tx: Tx, key: string): Promise<Operation | undefined> {
-  return tx
-    .selectFrom('operations')
-    .selectAll()
-    .where('idempotency_key', '=', key)
-    .executeTakeFirst();
-}
+    async updateInstance(id, patch) {
+      await db.updateTable('instances').set(patch).where('id', '=', id).execute();
+    },
 
-export function openOperations(tx: Tx, instanceId: string): Promise<Operation[]> {
-  return tx
-    .selectFrom('operations')
-    .selectAll()
-    .where('instance_id', '=', instanceId)
-    .where('status', 'in', ['pending', 'running'])
-    .orderBy('seq')
-    .execute();
-}
+    async pinHostKey(id, hostKey) {
+      const r = await db
+        .updateTable('instances')
+        .set({ host_key: hostKey })
+        .where('id', '=', id)
+        .where('host_key', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
 
-export function findInstanceByOrder(tx: Tx, orderId: string): Promise<Instance | undefined> {
-  return tx
-    .selectFrom('instances')
-    .selectAll()
-    .where('order_id', '=', orderId)
-    .orderBy('created_at')
-    .executeTakeFirst();
-}
+    async setRootPasswordOnce(id, sealed) {
+      await db
+        .updateTable('instances')
+        .set({ root_password_sealed: sealed })
+        .where('id', '=', id)
+        .where('root_password_sealed', 'is', null)
+        .execute();
+    },
 
-/** The engine's columns of a new instance: nothing provisioned yet. */
-export const unprovisioned = {
-  product_name: null,
-  template_version: null,
-  region: null,
-  flavor: null,
-  az: null,
-  server_id: null,
-  eip: null,
-  private_ip: null,
-  vpc_id: null,
-  subnet_id: null,
-  security_group_id: null,
-  host_key: null,
-  root_password_sealed: null,
-  alerted_at: null,
-} as const;
+    async beginOperation(id) {
+      return db.transaction().execute(async (tx) => {
+        const op = await tx
+          .selectFrom('operations')
+          .selectAll()
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!op || isTerminal(op.status)) return null;
+        const now = clock.now();
+        await tx
+          .updateTable('operations')
+          .set((eb) => ({
+            status: 'running',
+            started_at: op.started_at ?? now,
+            attempts: eb('attempts', '+', 1),
+          }))
+          .where('id', '=', id)
+          .execute();
+        if (op.kind === 'deploy' && op.instance_id) {
+          await tx
+            .updateTable('instances')
+            .set({ status: 'deploying', updated_at: now })
+            .where('id', '=', op.instance_id)
+            .where('status', 'in', deployableInstance)
+            .execute();
+        }
+        return {
+          id: op.id,
+          kind: op.kind,
+          instanceId: op.instance_id ?? `order:${op.order_id}`,
+          orderId: op.order_id,
+          orderLineId: op.order_line_id,
+          params: op.params,
+          test: op.test,
+          reruns: op.reruns,
+          overrides: op.overrides,
+          attempt: op.attempts + 1,
+        } satisfies OperationSnapshot;
+      });
+    },
+
+    async finishOperation(op: OperationSnapshot, outcome: OperationOutcome, instance) {
+      const now = clock.now();
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('operations')
+          .set({
+            status: outcome.status,
+            finished_at: now,
+            failed_step: outcome.failedStep ?? null,
+            error: outcome.detail ? JSON.stringify(outcome.detail) : null,
+          })
+          .where('id', '=', op.id)
+          .execute();
+        if (orderLevel(op.instanceId)) return;
+        if (outcome.status === 'succeeded') {
+          if (instance) {
+            await tx
+              .updateTable('instances')
+              .set({ ...instance, updated_at: now })
+              .where('id', '=', op.instanceId)
+              // A release recorded meanwhile owns the instance's status; only its own flow ends it.
+              .$if(op.kind !== 'release', (q) =>
+                q.where('status', 'not in', ['releasing', 'released']),
+              )
+              .execute();
+          }
+          return;
+        }
+        const status = instanceStatusAfterFailure(op.kind, outcome.status);
+        await tx
+          .updateTable('instances')
+          .set(
+            status
+              ? { status, status_detail: outcome.error ?? null, updated_at: now }
+              : {
+                  status_detail: `${op.kind} ${outcome.status}: ${outcome.error}`,
+                  updated_at: now,
+                },
+          )
+          .where('id', '=', op.instanceId)
+          .$if(op.kind !== 'release', (q) => q.where('status', 'not in', ['releasing', 'released']))
+          .execute();
+      });
+    },
+
+    async cancelRequested(operationId) {
+      const row = await db
+        .selectFrom('operations')
+        .select('cancel_requested_at')
+        .where('id', '=', operationId)
+        .executeTakeFirst();
+      return !!row?.cancel_requested_at;
+    },
+
+    /** An order change's operation, recorded through the same commands as the marketplace's calls. */
+    async recordFollowUp(op, next) {
+      if (!op.orderId) return null;
+      const orderId = op.orderId;
+      return db.transaction().execute(async (tx) => {
+        const ctx: CommandContext = { now: clock.now(), ids: deps.ids, secrets: deps.secrets };
+        const p = next.params;
+        const r =
+          next.kind === 'release'
+            ? await requestRelease(
+                tx,
+                {
+                  instanceId: op.instanceId,
+                  by: 'order-change',
+                  orderId,
+                  orderLineId: op.orderLineId,
+                },
+                ctx,
+              )
+            : next.kind === 'renew'
+              ? await recordRenewal(
+                  tx,
+                  {
+                    instanceId: op.instanceId,
+                    orderId,
+                    orderLineId: op.orderLineId,
+                    scene: p.scene as RenewScene,
+                    productId: null,
+                    expireTime: p.expireTime ? new Date(p.expireTime as string) : null,
+                    periodType: null,
+                    periodNumber: null,
+                    orderAmount: null,
+                    test: op.test,
+                  },
+                  ctx,
+                )
+              : await recordUpgrade(
+                  tx,
+                  {
+                    instanceId: op.instanceId,
+                    orderId,
+                    orderLineId: op.orderLineId,
+                    productId: (p.productId as string | null) ?? null,
+                    skuCode: (p.skuCode as string | null) ?? null,
+                    linear: {},
+                    extendParams: [],
+                    test: op.test,
+                  },
+                  ctx,
+                );
+        return r.kind === 'recorded' ? r.operationId : null;
+      });
+    },
+  };
+}

@@ -2,10 +2,11 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { sql } from 'kysely';
-import { openRuntime, type Runtime } from '../app/runtime.js';
+import { type Kysely, sql } from 'kysely';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { type Clock, systemClock } from '../platform/clock.js';
+import type { Database } from '../platform/db/schema.js';
+import type { SecretBox } from '../platform/secrets.js';
 import { type LicenseDocument, verifyLicense } from './license-token.js';
 import { loadOrCreateSigningKey } from './signing-key.js';
 
@@ -34,7 +35,7 @@ interface Verdict {
 
 export function registerLicenseCommand(
   program: Command,
-  io: CliIo,
+  io: LicenseIo,
   deps: LicenseCommandDeps = {},
 ): void {
   const clock = deps.clock ?? systemClock;
@@ -125,7 +126,25 @@ export function registerLicenseCommand(
     });
 }
 
-async function withRuntime<T>(io: CliIo, use: (runtime: Runtime) => Promise<T>): Promise<T> {
+/** What the license commands open: the database and the master key (the composition root's). */
+export interface LicenseRuntime {
+  database: { db: Kysely<Database> };
+  secretBox: SecretBox;
+  close(): Promise<void>;
+}
+
+/** The CLI's io, plus how to open the runtime (given by the composition root). */
+export interface LicenseIo extends CliIo {
+  openRuntime(
+    env: Record<string, string | undefined>,
+    options: { applicationName: string; logDestination: NodeJS.WritableStream },
+  ): Promise<LicenseRuntime>;
+}
+
+async function withRuntime<T>(
+  io: LicenseIo,
+  use: (runtime: LicenseRuntime) => Promise<T>,
+): Promise<T> {
   // Logs go to stderr, so stdout stays what the command prints (a PEM, JSON).
   const logDestination = new Writable({
     write(chunk, _encoding, done) {
@@ -134,7 +153,7 @@ async function withRuntime<T>(io: CliIo, use: (runtime: Runtime) => Promise<T>):
     },
   });
   const env = { ...io.env, KGD_LOG_LEVEL: io.env.KGD_LOG_LEVEL ?? 'warn' };
-  const runtime = await openRuntime(env, { applicationName: 'kgd-license', logDestination });
+  const runtime = await io.openRuntime(env, { applicationName: 'kgd-license', logDestination });
   try {
     return await use(runtime);
   } finally {
@@ -142,7 +161,7 @@ async function withRuntime<T>(io: CliIo, use: (runtime: Runtime) => Promise<T>):
   }
 }
 
-function signingKey(runtime: Runtime, clock: Clock) {
+function signingKey(runtime: LicenseRuntime, clock: Clock) {
   return loadOrCreateSigningKey({ db: runtime.database.db, secretBox: runtime.secretBox, clock });
 }
 

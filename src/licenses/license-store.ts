@@ -21,20 +21,41 @@ export interface LicenseRequest {
   test: boolean;
 }
 
+/**
+ * Issues, finds and revokes licenses. The engine issues through it (one license per idempotency
+ * key, whatever crashes and resends), the gateway issues inside a call's transaction.
+ *
+ * @example
+ *   const license = await licenses.issue({ idempotencyKey: `deploy:${opId}`, instanceId, ... });
+ *   await licenses.revokeFor(instanceId);
+ */
 export interface LicenseIssuer {
-  /** Issues (or returns the already issued) license for the request, in the caller's transaction if any. */
-  issue(tx: Transaction<Database> | Kysely<Database>, request: LicenseRequest): Promise<License>;
-  publicKeyPem: string;
+  /** Issues (or returns the already issued) license for the request, in `tx` when given. */
+  issue(request: LicenseRequest, tx?: Transaction<Database>): Promise<License>;
+  /** Revokes every license of the instance; resolves to how many were still valid. */
+  revokeFor(instanceId: string, tx?: Transaction<Database>): Promise<number>;
+  readonly publicKeyPem: string;
 }
 
 export function createLicenseIssuer(deps: {
+  db: Kysely<Database>;
   key: LicenseSigningKey;
   clock: Clock;
   ids: Ids;
 }): LicenseIssuer {
   return {
     publicKeyPem: deps.key.publicKeyPem,
-    async issue(tx, request) {
+    async revokeFor(instanceId, tx = undefined) {
+      const r = await (tx ?? deps.db)
+        .updateTable('licenses')
+        .set({ revoked_at: deps.clock.now() })
+        .where('instance_id', '=', instanceId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+    async issue(request, maybeTx) {
+      const tx = maybeTx ?? deps.db;
       const found = await tx
         .selectFrom('licenses')
         .selectAll()

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import type { MarketplaceOrder, OrderSource } from '../deployments/ports.js';
 import { signRequest } from '../platform/apig-signing.js';
 import type { Clock } from '../platform/clock.js';
-import { type RetryPolicy, realSleep, retry } from '../platform/retry.js';
-import { compactTime, extendParamList } from './activities/fields.js';
+import { Permanent, Retryable } from '../platform/errors.js';
+import { type RetryPolicy, retry } from '../platform/retry.js';
+import { compactTime, extendParamList } from './protocol/fields.js';
 
 /**
  * Seller → KooGallery order query (spec §6): `GET /api/mkp-openapi-public/global/v1/order/query`,
@@ -47,30 +49,26 @@ const orderInfo = z.looseObject({
   orderLine: z.array(orderLine).min(1),
 });
 
-export type MarketplaceOrder = z.output<typeof orderInfo>;
-export type MarketplaceOrderLine = z.output<typeof orderLine>;
+/** No answer, a 5xx, an unexpected code: asking again later can succeed. */
+export class OrderQueryUnavailable extends Retryable {
+  override name = 'OrderQueryUnavailable';
+}
 
-export type OrderQueryErrorKind = 'auth' | 'bad-request' | 'not-found' | 'retryable';
-
-export class OrderQueryError extends Error {
-  override name = 'OrderQueryError';
+/** The marketplace refused the query: wrong credentials, a bad request, an unknown order. */
+export class OrderQueryRefused extends Permanent {
+  override name = 'OrderQueryRefused';
   constructor(
-    readonly kind: OrderQueryErrorKind,
+    readonly reason: 'auth' | 'bad-request' | 'not-found',
     message: string,
-    readonly resultCode?: string,
-    options?: { cause?: unknown },
+    code?: string,
   ) {
-    super(message, options);
+    super(message, code === undefined ? {} : { code });
   }
 }
 
 const successCodes = new Set(['CBC.0000', 'MKT.0000']); // documentation shows both
 const authCodes = new Set(['CBC.0150', 'CBC.0151', 'CBC.0154']);
 const badRequestCodes = new Set(['CBC.0100', 'CBC.0101', 'CBC.0199']);
-
-export interface OrderQueryClient {
-  queryOrder(orderId: string, orderLineId?: string): Promise<MarketplaceOrder>;
-}
 
 export const orderQueryRetry: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 };
 
@@ -82,10 +80,9 @@ export function createOrderQueryClient(deps: {
   clock: Clock;
   timeoutMs: number;
   fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   policy?: RetryPolicy;
-}): OrderQueryClient {
+}): OrderSource {
   const doFetch = deps.fetch ?? fetch;
   const once = async (orderId: string, orderLineId?: string): Promise<MarketplaceOrder> => {
     const url = new URL(PATH, deps.baseUrl);
@@ -105,10 +102,8 @@ export function createOrderQueryClient(deps: {
     try {
       res = await doFetch(url, { headers, signal: AbortSignal.timeout(deps.timeoutMs) });
     } catch (cause) {
-      throw new OrderQueryError(
-        'retryable',
+      throw new OrderQueryUnavailable(
         `order query for ${orderId} did not answer: ${(cause as Error).message}`,
-        undefined,
         { cause },
       );
     }
@@ -117,16 +112,15 @@ export function createOrderQueryClient(deps: {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new OrderQueryError(
-        res.status >= 500 ? 'retryable' : 'bad-request',
-        `order query for ${orderId}: HTTP ${res.status}, not JSON`,
-      );
+      const msg = `order query for ${orderId}: HTTP ${res.status}, not JSON`;
+      if (res.status >= 500) throw new OrderQueryUnavailable(msg, { code: `HTTP.${res.status}` });
+      throw new OrderQueryRefused('bad-request', msg, `HTTP.${res.status}`);
     }
     const code = body.resultCode ?? body.error_code ?? `HTTP.${res.status}`;
     if (successCodes.has(code) && res.ok) {
       const parsed = orderInfo.safeParse(body.orderInfo);
       if (!parsed.success) {
-        throw new OrderQueryError(
+        throw new OrderQueryRefused(
           'bad-request',
           `order ${orderId}: unexpected orderInfo (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
           code,
@@ -136,23 +130,23 @@ export function createOrderQueryClient(deps: {
     }
     const msg = `order query for ${orderId} failed with ${code}: ${body.resultMsg ?? ''}`.trim();
     if (authCodes.has(code) || res.status === 401 || res.status === 403) {
-      throw new OrderQueryError(
+      throw new OrderQueryRefused(
         'auth',
         `${msg} — check KGD_CLOUD_AK / KGD_CLOUD_SK are the seller account's`,
         code,
       );
     }
-    if (badRequestCodes.has(code)) throw new OrderQueryError('bad-request', msg, code);
+    if (badRequestCodes.has(code)) throw new OrderQueryRefused('bad-request', msg, code);
     if (code === 'CBC.9001' || res.status === 404)
-      throw new OrderQueryError('not-found', msg, code);
-    throw new OrderQueryError('retryable', msg, code);
+      throw new OrderQueryRefused('not-found', msg, code);
+    throw new OrderQueryUnavailable(msg, { code });
   };
   return {
     queryOrder: (orderId, orderLineId) =>
       retry(() => once(orderId, orderLineId), {
         ...(deps.policy ?? orderQueryRetry),
-        isRetryable: (e) => e instanceof OrderQueryError && e.kind === 'retryable',
-        sleep: deps.sleep ?? realSleep,
+        isRetryable: (e) => e instanceof Retryable,
+        sleep: (ms) => deps.clock.sleep(ms),
         random: deps.random,
       }),
   };

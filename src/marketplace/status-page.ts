@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
-import { getInstance } from '../deployments/store.js';
 import type { Db } from '../platform/db/database.js';
 import type { Instance } from '../platform/db/schema.js';
 
@@ -40,7 +39,10 @@ export function publicView(inst: Instance) {
 export function registerStatusPage(app: Hono, deps: { db: Db }): void {
   app.get('/i/:instanceId', async (c) => {
     const id = c.req.param('instanceId');
-    const inst = id.length <= 64 ? await getInstance(deps.db, id) : undefined;
+    const inst =
+      id.length <= 64
+        ? await deps.db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst()
+        : undefined;
     const wantsJson =
       c.req.query('format') === 'json' ||
       (c.req.header('accept') ?? '').startsWith('application/json');

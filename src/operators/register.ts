@@ -1,9 +1,11 @@
 import type { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import type { CloudApi } from '../cloud/cloud-api.js';
-import type { OperatorActions } from '../deployments/operator-actions.js';
+import type { WorkflowControl } from '../deployments/engine/workflow-control.js';
+import type { InstanceSecrets } from '../deployments/model/instance-secrets.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
+import type { Ids } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
 import type { SecretBox } from '../platform/secrets.js';
 import { createOperatorService } from './actions/operator-service.js';
@@ -11,23 +13,22 @@ import { createAdminApi } from './api/admin-api.js';
 import type { ChangeFeed } from './dashboard/change-feed.js';
 import { registerDashboard } from './dashboard/dashboard.js';
 import { registerMetricsRoute } from './metrics/metrics-route.js';
-import type { StepReader } from './queries/deployment-detail.js';
 
 /** What the operator surfaces need from the composition root. */
 export interface OperatorSurfacesDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  /** The engine's operator actions (createOperatorActions). */
-  engine: OperatorActions;
-  /** A workflow's recorded steps (the engine's `operationSteps`). */
-  steps?: StepReader | undefined;
+  ids: Ids;
+  secrets: InstanceSecrets;
+  /** DBOS workflow state: steps shown, reruns rewind. */
+  workflows: Pick<WorkflowControl, 'listSteps' | 'rewind'>;
   /** The cloud the engine deploys to, for the sweep. */
   cloud?: CloudApi | undefined;
   /** Replays of inbox entries go through this app's own production route. */
   replay?: { secretBox: SecretBox; keys: string[]; producePath: string } | undefined;
   /** Wakes the engine for an instance that got a new operation (manual release). */
-  wake?: ((instanceId: string) => void) | undefined;
+  wake?: ((instanceId: string | null) => void) | undefined;
   /** Live-update feed of the dashboard; closed by the service on shutdown. */
   feed: ChangeFeed;
   /** Served at /metrics when given. */
@@ -43,7 +44,9 @@ export function registerOperatorSurfaces(app: Hono, deps: OperatorSurfacesDeps):
   const service = createOperatorService({
     db: deps.db,
     clock: deps.clock,
-    engine: deps.engine,
+    ids: deps.ids,
+    secrets: deps.secrets,
+    workflows: deps.workflows,
     cloud: deps.cloud,
     wake: deps.wake,
     replay: deps.replay && {
@@ -61,7 +64,7 @@ export function registerOperatorSurfaces(app: Hono, deps: OperatorSurfacesDeps):
       clock: deps.clock,
       logger: deps.logger,
       service,
-      steps: deps.steps,
+      steps: (id: string) => deps.workflows.listSteps(id),
     }),
   );
   registerDashboard(app, {
@@ -69,7 +72,7 @@ export function registerOperatorSurfaces(app: Hono, deps: OperatorSurfacesDeps):
     clock: deps.clock,
     logger: deps.logger,
     service,
-    steps: deps.steps,
+    steps: (id: string) => deps.workflows.listSteps(id),
     feed: deps.feed,
   });
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);

@@ -178,56 +178,64 @@ const schema = z
     }
   });
 
-export type RawConfig = z.output<typeof schema>;
-
-export interface Config {
-  port: number;
-  host: string;
-  publicUrl: string;
-  dataDir: string;
-  databaseUrl: string | undefined;
-  dbPoolSize: number;
-  /** Shared keys, first one is used to sign answers to unauthenticated calls. */
-  marketplaceKeys: string[];
-  masterKey: Buffer | undefined;
-  producePath: string;
-  logLevel: RawConfig['KGD_LOG_LEVEL'];
-  v1MaxSkewMs: number;
-  v2MaxSkewMs: number;
-  encryptType: 1 | 2;
-  answerDeadlineMs: number;
-  maxBodyBytes: number;
-  shutdownGraceMs: number;
-  marketplaceApiUrl: string;
-  orderApiTimeoutMs: number;
+/** The configuration the service runs with: the variables above, parsed and shaped once. */
+const configSchema = schema.transform((c) => ({
+  port: c.KGD_PORT,
+  host: c.KGD_HOST,
+  publicUrl: c.KGD_PUBLIC_URL ?? `http://127.0.0.1:${c.KGD_PORT}`,
+  dataDir: path.resolve(c.KGD_DATA_DIR),
+  databaseUrl: c.DATABASE_URL,
+  dbPoolSize: c.KGD_DB_POOL_SIZE,
+  marketplaceKeys: c.KGD_MARKETPLACE_KEYS ?? [],
+  masterKey: c.KGD_MASTER_KEY,
+  producePath: c.KGD_PRODUCE_PATH,
+  logLevel: c.KGD_LOG_LEVEL,
+  v1MaxSkewMs: c.KGD_V1_MAX_SKEW_SECONDS * 1000,
+  v2MaxSkewMs: c.KGD_V2_MAX_SKEW_SECONDS * 1000,
+  encryptType: (c.KGD_ENCRYPT_TYPE === '2' ? 2 : 1) as 1 | 2,
+  answerDeadlineMs: c.KGD_ANSWER_DEADLINE_MS,
+  maxBodyBytes: c.KGD_MAX_BODY_BYTES,
+  shutdownGraceMs: c.KGD_SHUTDOWN_GRACE_MS,
+  marketplaceApiUrl: c.KGD_MARKETPLACE_API_URL ?? marketplaceSites[c.KGD_MARKETPLACE_API_SITE],
+  orderApiTimeoutMs: c.KGD_ORDER_API_TIMEOUT_MS,
   cloud: {
-    ak: string | undefined;
-    sk: string | undefined;
-    projectId: string | undefined;
-    region: string;
-    endpoint: string | undefined;
-    enterpriseProjectId: string | undefined;
-    imageIds: Record<string, string>;
-    sharedNetwork: { vpcId: string; subnetId: string } | undefined;
-    timeoutMs: number;
-    /** Server creations per minute across all replicas (the account's ECS quota). */
-    createRatePerMinute: number;
-    /** Status polls per second of one replica. */
-    pollRatePerSecond: number;
-    /** Fixed poll interval of every wait; adaptive when absent (benchmark reference). */
-    pollIntervalMs: number | undefined;
-  };
-  templatesDir: string;
+    ak: c.KGD_CLOUD_AK,
+    sk: c.KGD_CLOUD_SK,
+    projectId: c.KGD_CLOUD_PROJECT_ID,
+    region: c.KGD_CLOUD_REGION,
+    endpoint: c.KGD_CLOUD_ENDPOINT,
+    enterpriseProjectId: c.KGD_CLOUD_ENTERPRISE_PROJECT_ID,
+    imageIds: Object.fromEntries(
+      (c.KGD_CLOUD_IMAGE_IDS ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    ),
+    sharedNetwork:
+      c.KGD_CLOUD_SHARED_VPC_ID && c.KGD_CLOUD_SHARED_SUBNET_ID
+        ? { vpcId: c.KGD_CLOUD_SHARED_VPC_ID, subnetId: c.KGD_CLOUD_SHARED_SUBNET_ID }
+        : undefined,
+    timeoutMs: c.KGD_CLOUD_TIMEOUT_MS,
+    createRatePerMinute: c.KGD_CLOUD_CREATE_RATE_PER_MINUTE,
+    pollRatePerSecond: c.KGD_CLOUD_POLL_RATE_PER_SECOND,
+    pollIntervalMs: c.KGD_POLL_INTERVAL_MS,
+  },
 
-  engineConcurrency: number;
-  deployAlertMs: number;
-  deployTestOrders: boolean;
-  /** A replica silent this long is dead: its unfinished operations move to the others. */
-  replicaTimeoutMs: number;
-  simulator: { port: number; sshPort: number | undefined; timeScale: number };
-  executorId: string | undefined;
-  appVersion: string | undefined;
-}
+  templatesDir: path.resolve(c.KGD_TEMPLATES_DIR),
+  engineConcurrency: c.KGD_ENGINE_CONCURRENCY,
+  deployAlertMs: c.KGD_DEPLOY_ALERT_MINUTES * 60_000,
+  deployTestOrders: c.KGD_DEPLOY_TEST_ORDERS,
+  replicaTimeoutMs: c.KGD_REPLICA_TIMEOUT_SECONDS * 1000,
+  simulator: {
+    port: c.KGD_SIM_PORT,
+    sshPort: c.KGD_SIM_SSH_PORT,
+    timeScale: c.KGD_SIM_TIME_SCALE,
+  },
+  executorId: c.KGD_EXECUTOR_ID,
+  appVersion: c.KGD_APP_VERSION,
+}));
+
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -280,7 +288,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const v = env[key];
     if (v !== undefined && v !== '') merged[key] = v;
   }
-  const result = schema.safeParse(merged);
+  const result = configSchema.safeParse(merged);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
@@ -291,62 +299,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       }),
     );
   }
-  const c = result.data;
-  return {
-    port: c.KGD_PORT,
-    host: c.KGD_HOST,
-    publicUrl: c.KGD_PUBLIC_URL ?? `http://127.0.0.1:${c.KGD_PORT}`,
-    dataDir: path.resolve(c.KGD_DATA_DIR),
-    databaseUrl: c.DATABASE_URL,
-    dbPoolSize: c.KGD_DB_POOL_SIZE,
-    marketplaceKeys: c.KGD_MARKETPLACE_KEYS ?? [],
-    masterKey: c.KGD_MASTER_KEY,
-    producePath: c.KGD_PRODUCE_PATH,
-    logLevel: c.KGD_LOG_LEVEL,
-    v1MaxSkewMs: c.KGD_V1_MAX_SKEW_SECONDS * 1000,
-    v2MaxSkewMs: c.KGD_V2_MAX_SKEW_SECONDS * 1000,
-    encryptType: c.KGD_ENCRYPT_TYPE === '2' ? 2 : 1,
-    answerDeadlineMs: c.KGD_ANSWER_DEADLINE_MS,
-    maxBodyBytes: c.KGD_MAX_BODY_BYTES,
-    shutdownGraceMs: c.KGD_SHUTDOWN_GRACE_MS,
-    marketplaceApiUrl: c.KGD_MARKETPLACE_API_URL ?? marketplaceSites[c.KGD_MARKETPLACE_API_SITE],
-    orderApiTimeoutMs: c.KGD_ORDER_API_TIMEOUT_MS,
-    cloud: {
-      ak: c.KGD_CLOUD_AK,
-      sk: c.KGD_CLOUD_SK,
-      projectId: c.KGD_CLOUD_PROJECT_ID,
-      region: c.KGD_CLOUD_REGION,
-      endpoint: c.KGD_CLOUD_ENDPOINT,
-      enterpriseProjectId: c.KGD_CLOUD_ENTERPRISE_PROJECT_ID,
-      imageIds: Object.fromEntries(
-        (c.KGD_CLOUD_IMAGE_IDS ?? '')
-          .split(',')
-          .filter(Boolean)
-          .map((pair) => pair.split('=') as [string, string]),
-      ),
-      sharedNetwork:
-        c.KGD_CLOUD_SHARED_VPC_ID && c.KGD_CLOUD_SHARED_SUBNET_ID
-          ? { vpcId: c.KGD_CLOUD_SHARED_VPC_ID, subnetId: c.KGD_CLOUD_SHARED_SUBNET_ID }
-          : undefined,
-      timeoutMs: c.KGD_CLOUD_TIMEOUT_MS,
-      createRatePerMinute: c.KGD_CLOUD_CREATE_RATE_PER_MINUTE,
-      pollRatePerSecond: c.KGD_CLOUD_POLL_RATE_PER_SECOND,
-      pollIntervalMs: c.KGD_POLL_INTERVAL_MS,
-    },
-
-    templatesDir: path.resolve(c.KGD_TEMPLATES_DIR),
-    engineConcurrency: c.KGD_ENGINE_CONCURRENCY,
-    deployAlertMs: c.KGD_DEPLOY_ALERT_MINUTES * 60_000,
-    deployTestOrders: c.KGD_DEPLOY_TEST_ORDERS,
-    replicaTimeoutMs: c.KGD_REPLICA_TIMEOUT_SECONDS * 1000,
-    simulator: {
-      port: c.KGD_SIM_PORT,
-      sshPort: c.KGD_SIM_SSH_PORT,
-      timeScale: c.KGD_SIM_TIME_SCALE,
-    },
-    executorId: c.KGD_EXECUTOR_ID,
-    appVersion: c.KGD_APP_VERSION,
-  };
+  return result.data;
 }
 
 /** The documented settings, for `kgd config check` and the README. */

@@ -93,3 +93,7 @@ export class ActionError extends Error {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The code of an operator action's refusal, or undefined for anything else. */
+export const actionCode = (err: unknown): ActionErrorCode | undefined =>
+  err instanceof ActionError ? err.code : undefined;

@@ -1,9 +1,11 @@
+import type { Clock } from './clock.js';
+
 /**
  * A token bucket: `take()` resolves when a token is available. Spaces out calls that must not
  * exceed a rate (status polls of many deployments at once), in this process.
  *
  * @example
- *   const polls = createTokenBucket({ ratePerSecond: 20, burst: 20 });
+ *   const polls = createTokenBucket({ clock, ratePerSecond: 20, burst: 20 });
  *   await polls.take();
  */
 export interface TokenBucket {
@@ -11,13 +13,12 @@ export interface TokenBucket {
 }
 
 export function createTokenBucket(options: {
+  clock: Clock;
   ratePerSecond: number;
   burst: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }): TokenBucket {
-  const now = options.now ?? (() => performance.now());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = () => options.clock.now().getTime();
+  const sleep = (ms: number) => options.clock.sleep(ms);
   let tokens = options.burst;
   let last = now();
   let queue: Promise<void> = Promise.resolve();

@@ -17,12 +17,11 @@ export interface RetryOptions extends RetryPolicy {
   isRetryable: (err: unknown) => boolean;
   /** A server-requested wait (Retry-After), overriding the backoff when longer. */
   retryAfterMs?: (err: unknown) => number | undefined;
-  sleep?: (ms: number) => Promise<void>;
+  /** The clock's sleep, usually `(ms) => clock.sleep(ms, signal)`. */
+  sleep: (ms: number) => Promise<void>;
   random?: () => number;
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
-
-export const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
@@ -33,7 +32,7 @@ export async function retry<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
+  const { sleep } = options;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     try {

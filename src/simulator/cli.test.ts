@@ -34,7 +34,7 @@ async function run(
   const program = new Command('kgd')
     .exitOverride()
     .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerSimulatorCommand(program, io, { until });
+  registerSimulatorCommand(program, io, { until, productImages: () => [] });
   for (const c of program.commands) c.exitOverride();
   let error: unknown;
   try {

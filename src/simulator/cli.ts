@@ -4,7 +4,6 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { createLogger } from '../platform/logger.js';
-import { loadProductCatalog } from '../products/catalog.js';
 import { faultSpecSchema } from './cloud/control.js';
 import { createRecordingHosts } from './cloud/recording-hosts.js';
 import { createSimulatedHosts } from './hosts/create-simulated-hosts.js';
@@ -16,6 +15,8 @@ export interface SimulatorCommandDeps {
   hosts?: () => SimulatedHosts | Promise<SimulatedHosts>;
   /** Resolves when the simulator should stop; SIGINT / SIGTERM by default. */
   until?: (sim: SimulatorHandle) => Promise<void>;
+  /** The private images of the image products in a templates folder (`--templates`). */
+  productImages: (templatesDir: string) => Array<{ id: string; name: string; filesDir: string }>;
 }
 
 interface Flags {
@@ -170,7 +171,7 @@ const waitForSignal = () =>
 export function registerSimulatorCommand(
   program: Command,
   io: CliIo,
-  deps: SimulatorCommandDeps = {},
+  deps: SimulatorCommandDeps,
 ): void {
   program
     .command('simulator')
@@ -252,17 +253,8 @@ export function registerSimulatorCommand(
       });
       if (flags.templates) {
         try {
-          for (const p of loadProductCatalog(path.resolve(flags.templates)).products.filter(
-            (x) => x.kind === 'image',
-          )) {
-            for (const imageId of Object.values(p.compute.images)) {
-              sim.registerImage({
-                id: imageId,
-                name: `${p.name} (private image)`,
-                filesDir: path.join(p.dir, 'image'),
-              });
-            }
-          }
+          for (const image of deps.productImages(path.resolve(flags.templates)))
+            sim.registerImage(image);
         } catch (err) {
           await sim.stop();
           await hosts.close();

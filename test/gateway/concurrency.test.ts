@@ -95,7 +95,7 @@ describe('duplicates arriving together', () => {
 
 describe('a slow database', () => {
   it('answers 000005 within the deadline and keeps nothing of the call', async () => {
-    const slow = await h.restart({ answerDeadlineMs: 300 });
+    const slow = await h.restart({ KGD_ANSWER_DEADLINE_MS: '300' });
     h = slow;
     const first = await readAnswer(
       await h.app.request(

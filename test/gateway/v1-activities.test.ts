@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLicense } from '../../src/licenses/license-token.js';
-import { encryptField } from '../../src/marketplace/field-crypto.js';
+import { encryptField } from '../../src/marketplace/protocol/field-crypto.js';
 import {
   BASE,
   countRows,
@@ -96,7 +96,7 @@ describe('V1 newInstance', () => {
   });
 
   it('encrypts with AES-128 when configured with encryptType 2', async () => {
-    const h2 = await h.restart({ encryptType: 2 });
+    const h2 = await h.restart({ KGD_ENCRYPT_TYPE: '2' });
     try {
       h2.clock.advance(5);
       const res = await h2.app.request(

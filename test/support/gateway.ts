@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
+import { composeGateway } from '../../src/app/compose-service.js';
 import { createApp } from '../../src/app/http.js';
+import type { Runtime } from '../../src/app/runtime.js';
 import { idleDispatcher, type OperationDispatcher } from '../../src/deployments/dispatcher.js';
 import { createLicenseIssuer } from '../../src/licenses/license-store.js';
 import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
 import type { GatewayDeps } from '../../src/marketplace/handlers/context.js';
-import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
+import type { DatabaseHandle } from '../../src/platform/db/database.js';
 import { createIds } from '../../src/platform/ids.js';
-import { createSilentLogger } from '../../src/platform/logger.js';
-import { createSecretBox } from '../../src/platform/secrets.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
+import { openTestRuntime } from './runtime.js';
 
 export const KEY = 'demo-access-key-0001';
 export const OTHER_KEY = 'rotated-access-key-0002';
@@ -19,60 +19,65 @@ export const BASE = 'http://kgd.test/koogallery/produce';
 export interface GatewayHarness {
   app: Hono;
   deps: GatewayDeps;
+  runtime: Runtime;
   clock: ManualClock;
   database: DatabaseHandle;
   testDb: TestDatabase;
   masterKey: Buffer;
-  /** Same database, new app and caches: what a restarted process would see. */
-  restart(overrides?: Partial<GatewayDeps>): Promise<GatewayHarness>;
+  /** Same database, new process: what a restart with these settings would see. */
+  restart(env?: Record<string, string>): Promise<GatewayHarness>;
   close(): Promise<void>;
 }
 
+/**
+ * The gateway as the service composes it (composeGateway), with no engine behind it (operations
+ * stay pending) and a manual clock. Settings come as environment variables, as in production.
+ */
 export async function createGatewayHarness(
-  overrides: Partial<GatewayDeps> = {},
+  env: Record<string, string> = {},
   shared?: { testDb: TestDatabase; masterKey: Buffer; clock: ManualClock },
+  dispatcher: OperationDispatcher = idleDispatcher,
 ): Promise<GatewayHarness> {
   const testDb = shared?.testDb ?? (await createTestDatabase());
   const clock = shared?.clock ?? createManualClock({ start: new Date('2026-11-23T08:00:00.000Z') });
-  const masterKey = shared?.masterKey ?? randomBytes(32);
-  const logger = createSilentLogger();
-  const database = await openDatabase({ url: testDb.url, poolSize: 20, logger });
-  const secretBox = createSecretBox(masterKey);
+  const runtime = await openTestRuntime({
+    databaseUrl: testDb.url,
+    keys: [KEY, OTHER_KEY],
+    env: { KGD_LOG_LEVEL: 'silent', ...env },
+    ...(shared ? { masterKey: shared.masterKey } : {}),
+  });
   const ids = createIds(clock);
-  const signingKey = await loadOrCreateSigningKey({ db: database.db, secretBox, clock });
-  const dispatcher: OperationDispatcher = overrides.dispatcher ?? idleDispatcher;
-  const deps: GatewayDeps = {
+  const database = runtime.database;
+  const signingKey = await loadOrCreateSigningKey({
     db: database.db,
+    secretBox: runtime.secretBox,
+    clock,
+  });
+  const deps = composeGateway(runtime, {
     clock,
     ids,
-    logger,
-    secretBox,
-    keys: [KEY, OTHER_KEY],
-    encryptType: 1,
-    publicUrl: 'https://deploy.example.com',
-    producePath: '/koogallery/produce',
-    v1MaxSkewMs: 300_000,
-    v2MaxSkewMs: 60_000,
-    answerDeadlineMs: 4000,
-    maxBodyBytes: 65536,
-    licenses: createLicenseIssuer({ key: signingKey, clock, ids }),
+    licenses: createLicenseIssuer({ db: database.db, key: signingKey, clock, ids }),
     dispatcher,
-    ...overrides,
-  };
+  });
   const app = createApp({ gateway: deps, engineReady: () => true });
   const harness: GatewayHarness = {
     app,
     deps,
+    runtime,
     clock,
     database,
     testDb,
-    masterKey,
+    masterKey: runtime.masterKey,
     async restart(more = {}) {
-      await database.close();
-      return createGatewayHarness({ ...overrides, ...more }, { testDb, masterKey, clock });
+      await runtime.close();
+      return createGatewayHarness(
+        { ...env, ...more },
+        { testDb, masterKey: runtime.masterKey, clock },
+        dispatcher,
+      );
     },
     async close() {
-      await database.close();
+      await runtime.close();
       await testDb.drop();
     },
   };

@@ -1,6 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { decryptField } from '../../src/marketplace/field-crypto.js';
-import { parseBodySign, v1AuthToken, v2Signature } from '../../src/marketplace/signatures.js';
+import { decryptField } from '../../src/marketplace/protocol/field-crypto.js';
+import {
+  parseBodySign,
+  v1AuthToken,
+  v2Signature,
+} from '../../src/marketplace/protocol/signatures.js';
 
 /** Signed KooGallery calls for the gateway's own tests, built from the spec (not from the gateway). */
 export function v1Timestamp(at: Date): string {

@@ -1,184 +1,206 @@
 import { clientToken } from '../../cloud/client-token.js';
 import type { ServerInfo } from '../../cloud/cloud-api.js';
-import { classifyJobFailure } from '../../cloud/errors.js';
 import { tagKeys } from '../../cloud/tags.js';
-import type { Instance } from '../../platform/db/schema.js';
-import { CapacityExhausted } from '../../platform/errors.js';
+import { waitForJob } from '../../cloud/wait-for-job.js';
+import { CapacityExhausted, Permanent } from '../../platform/errors.js';
 import { generatePassword } from '../../platform/passwords.js';
-import { DeploymentFailure, type EngineDeps, type StepScope } from '../flow-context.js';
-import type { DeployPlan } from '../plan.js';
-import { timeouts } from '../policies.js';
-import { getInstance, updateInstance } from '../store.js';
-import { resourceName, tagsOf } from './network.js';
+import { timeouts } from '../engine/policies.js';
+import type { StepScope } from '../engine/steps.js';
+import type { DeployPlan } from '../model/plan.js';
+import type { OperationSnapshot } from '../ports.js';
+import { type DeployDeps, instanceOf, resourceName } from './deps.js';
+import { tagsOf } from './network.js';
 
-export const rootPasswordPurpose = (instanceId: string) => `instance:${instanceId}:root-password`;
+export type Candidate = { flavor: string; az?: string };
 
-/** The server's root password: generated once, sealed; steps never return it (outputs are stored). */
-export async function prepareCredentials(deps: EngineDeps, instanceId: string): Promise<void> {
-  const password = generatePassword(20);
-  await deps.db
-    .updateTable('instances')
-    .set({ root_password_sealed: deps.secretBox.seal(password, rootPasswordPurpose(instanceId)) })
-    .where('id', '=', instanceId)
-    .where('root_password_sealed', 'is', null)
-    .execute();
-}
-
-export async function rootPassword(deps: EngineDeps, inst: Instance): Promise<string> {
-  const row = inst.root_password_sealed ? inst : await getInstance(deps.db, inst.id);
-  if (!row?.root_password_sealed)
-    throw new DeploymentFailure(`instance ${inst.id} has no root password yet`);
-  return deps.secretBox.open(row.root_password_sealed, rootPasswordPurpose(inst.id));
-}
-
-export async function liveServers(deps: EngineDeps, instanceId: string): Promise<ServerInfo[]> {
-  const servers = await deps.cloud.findServersByTag(tagKeys.instance, instanceId);
-  return servers.filter((s) => s.status !== 'DELETED' && s.status !== 'SOFT_DELETED');
-}
-
-export type CreateResult = { jobId: string } | { adopted: string };
-
-/**
- * Creates the instance's server for one candidate (flavor, AZ) — after looking: one instance has
- * at most one server. A matching server (a crash after the create call, a rerun with the same
- * inputs) is adopted; a non-matching one (a rerun with another flavor, an ERROR leftover) is
- * deleted first. The client token is derived from the instance, operation and candidate, so a
- * retried create returns the original job.
- */
-export async function createServer(
-  deps: EngineDeps,
-  inst: Instance,
-  plan: DeployPlan,
-  candidate: { flavor: string; az?: string },
-  operationId: string,
-  network: { vpcId: string; subnetId: string; securityGroupId: string },
-  s: StepScope,
-): Promise<CreateResult> {
-  for (const existing of await liveServers(deps, inst.id)) {
-    const matches =
-      existing.flavor === candidate.flavor &&
-      (!candidate.az || existing.az === candidate.az) &&
-      existing.status !== 'ERROR';
-    if (matches) {
-      await s.log(
-        'info',
-        `server ${existing.id} (${existing.flavor}) already exists for this instance: adopting it`,
-      );
-      return { adopted: existing.id };
-    }
-    await s.log(
-      'warn',
-      `deleting server ${existing.id} (${existing.flavor}, ${existing.status}) before creating a ${candidate.flavor}`,
-    );
-    const del = await deps.cloud.deleteServers([existing.id], {
-      deletePublicIp: true,
-      deleteVolume: true,
-    });
-    if (del.jobId) await waitJob(deps, del.jobId, timeouts.deleteJobMs, s);
-  }
-  const password = await rootPassword(deps, inst);
-  // A crash and a retry reuse the token (the cloud answers with the original job); an operator's
-  // rerun is a deliberate new attempt and gets a new one.
-  const op = await deps.db
-    .selectFrom('operations')
-    .select('reruns')
-    .where('id', '=', operationId)
-    .executeTakeFirst();
-  const token = clientToken({
-    instanceId: inst.id,
-    operationId,
-    step: `create-server:${candidate.flavor}:${candidate.az ?? '-'}:${op?.reruns ?? 0}`,
-  });
-  await deps.createRate?.acquire((ms) => s.sleep(ms));
-
-  const { jobId } = await deps.cloud.createServer({
-    clientToken: token,
-    name: resourceName(inst.id),
-    imageId: plan.imageId,
-    flavor: candidate.flavor,
-    ...(candidate.az ? { az: candidate.az } : {}),
-    vpcId: network.vpcId,
-    subnetId: network.subnetId,
-    securityGroupIds: [network.securityGroupId],
-    adminPass: password,
-    rootVolume: plan.rootVolume,
-    eip: { bandwidthMb: plan.bandwidthMb },
-    tags: tagsOf(inst),
-    metadata: { 'kgd-product': plan.productName, 'kgd-sku': plan.skuCode },
-    description: `KooGallery order ${inst.order_id}`,
-  });
-  await s.log(
-    'info',
-    `creating ${candidate.flavor} server${candidate.az ? ` in ${candidate.az}` : ''}: job ${jobId}`,
-  );
-  return { jobId };
-}
-
-/** Polls a job adaptively; FAIL surfaces as the adapter's classified CloudError. */
-export async function waitJob(deps: EngineDeps, jobId: string, timeoutMs: number, s: StepScope) {
-  return s.pollUntil(`job ${jobId}`, timeoutMs, async () => {
-    await deps.pollLimiter?.take(); // cloud API polls share this replica's budget
-    const job = await deps.cloud.getJob(jobId);
-
-    if (job.status === 'SUCCESS') return job;
-    if (job.status === 'FAIL')
-      throw classifyJobFailure(job, { operation: 'ecs.showJob', region: deps.region });
-    return undefined;
-  });
-}
+/** A create call's outcome: a job to wait for, a server adopted, or the choice sold out. */
+export type CreateResult = { jobId: string } | { adopted: string } | { capacity: string };
 
 export type ServerJobResult = { ok: true; serverId: string } | { ok: false; capacity: string };
 
-/** Waits for the create job: the new server's id, or the sold-out / capacity reason. */
-export async function waitServerJob(
-  deps: EngineDeps,
-  created: CreateResult,
-  s: StepScope,
-): Promise<ServerJobResult> {
-  if ('adopted' in created) return { ok: true, serverId: created.adopted };
-  try {
-    const job = await waitJob(deps, created.jobId, timeouts.serverJobMs, s);
-    const serverId = job.serverIds[0];
-    if (!serverId)
-      throw new DeploymentFailure(`job ${created.jobId} succeeded without a server id`);
-    return { ok: true, serverId };
-  } catch (err) {
-    if (err instanceof CapacityExhausted) return { ok: false, capacity: err.message };
-    throw err;
-  }
-}
+export const describeCandidate = (c: Candidate) => `${c.flavor}${c.az ? ` in ${c.az}` : ''}`;
 
-/** Waits until the server is ACTIVE with its EIP; records where it is. */
-export async function waitServerActive(
-  deps: EngineDeps,
-  inst: Instance,
-  serverId: string,
-  s: StepScope,
-) {
-  const server = await s.pollUntil(
-    `server ${serverId} to be ACTIVE with an EIP`,
-    timeouts.serverActiveMs,
-    async () => {
-      await deps.pollLimiter?.take();
-      const info = await deps.cloud.getServer(serverId);
+/** Server steps: credentials, creation with fallbacks, waits, power and resize. */
+export function createServerSteps(deps: DeployDeps) {
+  /** Polls a job adaptively; FAIL surfaces as the adapter's classified error. */
+  const waitJob = (jobId: string, timeoutMs: number, s: StepScope) =>
+    waitForJob(deps.cloud, jobId, {
+      clock: deps.clock,
+      timeoutMs,
+      signal: s.signal,
+      ...(deps.pollDelay ? { delay: deps.pollDelay } : {}),
+      // Cloud API polls of every deployment share this replica's budget.
+      ...(deps.pollLimiter ? { beforePoll: () => deps.pollLimiter!.take() } : {}),
+    });
 
-      if (!info) throw new DeploymentFailure(`server ${serverId} disappeared while starting`);
-      if (info.status === 'ERROR')
-        throw new DeploymentFailure(
-          `server ${serverId} went into ERROR: ${info.fault?.message ?? 'no reason given'}`,
-        );
-      return info.status === 'ACTIVE' && info.floatingIps.length > 0 ? info : undefined;
+  const liveServers = async (instanceId: string): Promise<ServerInfo[]> =>
+    (await deps.cloud.findServersByTag(tagKeys.instance, instanceId)).filter(
+      (s) => s.status !== 'DELETED' && s.status !== 'SOFT_DELETED',
+    );
+
+  const rootPassword = async (instanceId: string): Promise<string> => {
+    const password = deps.secrets.rootPassword(await instanceOf(deps, instanceId));
+    if (!password) throw new Permanent(`instance ${instanceId} has no root password yet`);
+    return password;
+  };
+
+  return {
+    waitJob,
+    liveServers,
+    rootPassword,
+
+    /** The server's root password: generated once, sealed; steps never return it (outputs are stored). */
+    async prepareCredentials(instanceId: string) {
+      const sealed = deps.secrets.sealRootPassword(instanceId, generatePassword(20));
+      await deps.store.setRootPasswordOnce(instanceId, sealed);
+      return { prepared: true };
     },
-  );
-  const eip = server.floatingIps[0]!;
-  await updateInstance(deps.db, inst.id, {
-    server_id: server.id,
-    eip,
-    private_ip: server.fixedIps[0] ?? null,
-    flavor: server.flavor,
-    az: server.az,
-    updated_at: deps.clock.now(),
-  });
-  await s.log('info', `server ${server.id} is ACTIVE at ${eip} (${server.flavor}, ${server.az})`);
-  return { serverId: server.id, eip, privateIp: server.fixedIps[0] ?? null };
+
+    /**
+     * Creates the instance's server for one candidate (flavor, AZ) — after looking: one instance
+     * has at most one server. A matching server (a crash after the create call, a rerun with the
+     * same inputs) is adopted; a non-matching one (a rerun with another flavor, an ERROR leftover)
+     * is deleted first. The client token is derived from the instance, operation, candidate and
+     * rerun count, so a retried create returns the original job. A choice sold out at the create
+     * call is answered like one sold out in the job: the caller tries the next.
+     */
+    async createServer(
+      op: OperationSnapshot,
+      plan: DeployPlan,
+      candidate: Candidate,
+      network: { vpcId: string; subnetId: string; securityGroupId: string },
+      s: StepScope,
+    ): Promise<CreateResult> {
+      const inst = await instanceOf(deps, op.instanceId);
+      for (const existing of await liveServers(inst.id)) {
+        const matches =
+          existing.flavor === candidate.flavor &&
+          (!candidate.az || existing.az === candidate.az) &&
+          existing.status !== 'ERROR';
+        if (matches) {
+          await s.log(
+            'info',
+            `server ${existing.id} (${existing.flavor}) already exists for this instance: adopting it`,
+          );
+          return { adopted: existing.id };
+        }
+        await s.log(
+          'warn',
+          `deleting server ${existing.id} (${existing.flavor}, ${existing.status}) before creating a ${candidate.flavor}`,
+        );
+        const del = await deps.cloud.deleteServers([existing.id], {
+          deletePublicIp: true,
+          deleteVolume: true,
+        });
+        if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
+      }
+      const password = await rootPassword(inst.id);
+      const token = clientToken({
+        instanceId: inst.id,
+        operationId: op.id,
+        step: `create-server:${candidate.flavor}:${candidate.az ?? '-'}:${op.reruns}`,
+      });
+      await deps.createPacer?.acquire(s.signal);
+      try {
+        const { jobId } = await deps.cloud.createServer({
+          clientToken: token,
+          name: resourceName(inst.id),
+          imageId: plan.imageId,
+          flavor: candidate.flavor,
+          ...(candidate.az ? { az: candidate.az } : {}),
+          vpcId: network.vpcId,
+          subnetId: network.subnetId,
+          securityGroupIds: [network.securityGroupId],
+          adminPass: password,
+          rootVolume: plan.rootVolume,
+          eip: { bandwidthMb: plan.bandwidthMb },
+          tags: tagsOf(inst),
+          metadata: { 'kgd-product': plan.productName, 'kgd-sku': plan.skuCode },
+          description: `KooGallery order ${inst.order_id}`,
+        });
+        await s.log('info', `creating ${describeCandidate(candidate)} server: job ${jobId}`);
+        return { jobId };
+      } catch (err) {
+        if (!(err instanceof CapacityExhausted)) throw err;
+        await s.log('warn', `${describeCandidate(candidate)} refused: ${err.message}`);
+        return { capacity: err.message };
+      }
+    },
+
+    /** Waits for the create job: the new server's id, or the sold-out / capacity reason. */
+    async waitServerJob(created: CreateResult, s: StepScope): Promise<ServerJobResult> {
+      if ('adopted' in created) return { ok: true, serverId: created.adopted };
+      if ('capacity' in created) return { ok: false, capacity: created.capacity };
+      try {
+        const job = await waitJob(created.jobId, timeouts.serverJobMs, s);
+        const serverId = job.serverIds[0];
+        if (!serverId) throw new Permanent(`job ${created.jobId} succeeded without a server id`);
+        return { ok: true, serverId };
+      } catch (err) {
+        if (err instanceof CapacityExhausted) return { ok: false, capacity: err.message };
+        throw err;
+      }
+    },
+
+    /** Waits until the server is ACTIVE with its EIP; records where it is. */
+    async waitServerActive(instanceId: string, serverId: string, s: StepScope) {
+      const server = await s.poll(
+        `server ${serverId} to be ACTIVE with an EIP`,
+        timeouts.serverActiveMs,
+        async () => {
+          await deps.pollLimiter?.take();
+          const info = await deps.cloud.getServer(serverId);
+          if (!info) throw new Permanent(`server ${serverId} disappeared while starting`);
+          if (info.status === 'ERROR')
+            throw new Permanent(
+              `server ${serverId} went into ERROR: ${info.fault?.message ?? 'no reason given'}`,
+            );
+          return info.status === 'ACTIVE' && info.floatingIps.length > 0 ? info : undefined;
+        },
+      );
+      const eip = server.floatingIps[0]!;
+      await deps.store.updateInstance(instanceId, {
+        server_id: server.id,
+        eip,
+        private_ip: server.fixedIps[0] ?? null,
+        flavor: server.flavor,
+        az: server.az,
+        updated_at: deps.clock.now(),
+      });
+      await s.log(
+        'info',
+        `server ${server.id} is ACTIVE at ${eip} (${server.flavor}, ${server.az})`,
+      );
+      return { serverId: server.id, eip, privateIp: server.fixedIps[0] ?? null };
+    },
+
+    /** Stops (disk kept) or starts the instance's servers that are not already so. */
+    async powerServers(instanceId: string, action: 'stop' | 'start', s: StepScope) {
+      const servers = (await liveServers(instanceId)).filter((x) =>
+        action === 'stop' ? x.status !== 'SHUTOFF' : x.status === 'SHUTOFF',
+      );
+      if (servers.length === 0) return { changed: 0 };
+      const ids = servers.map((x) => x.id);
+      const { jobId } =
+        action === 'stop'
+          ? await deps.cloud.stopServers(ids, 'SOFT')
+          : await deps.cloud.startServers(ids);
+      await waitJob(jobId, timeouts.powerJobMs, s);
+      await s.log(
+        'info',
+        `server(s) ${ids.join(', ')} ${action === 'stop' ? 'stopped (disk kept)' : 'started'}`,
+      );
+      return { changed: ids.length };
+    },
+
+    async resizeServer(instanceId: string, flavor: string, s: StepScope) {
+      const inst = await instanceOf(deps, instanceId);
+      if (!inst.server_id) throw new Permanent(`instance ${instanceId} has no server to resize`);
+      const { jobId } = await deps.cloud.resizeServer(inst.server_id, flavor);
+      await waitJob(jobId, timeouts.resizeJobMs, s);
+      await deps.store.updateInstance(instanceId, { flavor, updated_at: deps.clock.now() });
+      await s.log('info', `server ${inst.server_id} resized from ${inst.flavor} to ${flavor}`);
+      return { flavor };
+    },
+  };
 }

@@ -1,97 +1,158 @@
+import type { CloudApi, ServerInfo } from '../../cloud/cloud-api.js';
 import { tagKeys } from '../../cloud/tags.js';
+import { waitForJob } from '../../cloud/wait-for-job.js';
+import type { Clock } from '../../platform/clock.js';
 import { Retryable } from '../../platform/errors.js';
-import type { EngineDeps, StepScope } from '../flow-context.js';
-import { timeouts } from '../policies.js';
-import { liveServers, waitJob } from './server.js';
+import { pollUntil } from '../../platform/poll.js';
+import { timeouts } from '../engine/policies.js';
 
 /**
- * Cleanup by tag, in reverse order of creation: servers (with their EIP and volumes), then the
- * security group, subnet and VPC the instance owns. Every function is idempotent: what is already
- * gone is fine, so a crash halfway and a rerun finish the job.
+ * The one teardown: what we created, deleted in reverse order of creation — servers (with their
+ * EIP and volumes), then security groups, subnets and VPCs, each delete retried while the cloud
+ * answers "still in use" — then verified: nothing tagged with the instance may remain. Release,
+ * a failed deploy's cleanup (steps `delete-servers`, `delete-network`, `verify-teardown`) and
+ * the operators' sweep all use it. Every part is idempotent: a crash halfway and a rerun finish it.
  */
-export async function deleteServersOf(
-  deps: EngineDeps,
-  instanceId: string,
-  s: StepScope,
-): Promise<number> {
-  const servers = await liveServers(deps, instanceId);
-  if (servers.length === 0) return 0;
-  const { jobId } = await deps.cloud.deleteServers(
-    servers.map((x) => x.id),
-    { deletePublicIp: true, deleteVolume: true },
-  );
-  await s.log(
-    'info',
-    `deleting server(s) ${servers.map((x) => x.id).join(', ')} with their EIP and volumes`,
-  );
-  if (jobId) await waitJob(deps, jobId, timeouts.deleteJobMs, s);
-  return servers.length;
+export interface TeardownDeps {
+  cloud: CloudApi;
+  clock: Clock;
 }
 
-/** Retries a delete that answers "still in use" (409) until what uses it is gone. */
-async function untilFree(s: StepScope, what: string, fn: () => Promise<void>) {
-  await s.pollUntil(`${what} to be deletable`, timeouts.teardownVerifyMs, async () => {
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      if (err instanceof Retryable) return undefined;
-      throw err;
-    }
+export interface TeardownScope {
+  signal?: AbortSignal;
+  log(level: 'info' | 'warn', message: string): Promise<void>;
+}
+
+/** What a teardown deletes: ids are enough. */
+export interface Resources {
+  servers: Array<{ id: string }>;
+  securityGroups: Array<{ id: string }>;
+  subnets: Array<{ id: string; vpcId: string }>;
+  vpcs: Array<{ id: string }>;
+}
+
+const live = (s: ServerInfo) => s.status !== 'DELETED' && s.status !== 'SOFT_DELETED';
+
+/** Everything tagged with the instance that is ours to delete (shared networks are not). */
+export async function taggedWith(cloud: CloudApi, instanceId: string): Promise<Resources> {
+  const [servers, net] = await Promise.all([
+    cloud.findServersByTag(tagKeys.instance, instanceId),
+    cloud.findNetworkByTag(tagKeys.instance, instanceId),
+  ]);
+  return {
+    servers: servers.filter(live),
+    securityGroups: net.securityGroups,
+    subnets: net.subnets.filter((x) => x.owned),
+    vpcs: net.vpcs.filter((x) => x.owned),
+  };
+}
+
+const count = (r: Resources) =>
+  r.servers.length + r.securityGroups.length + r.subnets.length + r.vpcs.length;
+
+export async function deleteServers(
+  deps: TeardownDeps,
+  r: Pick<Resources, 'servers'>,
+  s: TeardownScope,
+) {
+  if (r.servers.length === 0) return 0;
+  const ids = r.servers.map((x) => x.id);
+  const { jobId } = await deps.cloud.deleteServers(ids, {
+    deletePublicIp: true,
+    deleteVolume: true,
   });
+  await s.log('info', `deleting server(s) ${ids.join(', ')} with their EIP and volumes`);
+  if (jobId)
+    await waitForJob(deps.cloud, jobId, {
+      clock: deps.clock,
+      timeoutMs: timeouts.deleteJobMs,
+      ...(s.signal ? { signal: s.signal } : {}),
+    });
+  return ids.length;
 }
 
-export async function deleteNetworkOf(
-  deps: EngineDeps,
-  instanceId: string,
-  s: StepScope,
-): Promise<number> {
-  const found = await deps.cloud.findNetworkByTag(tagKeys.instance, instanceId);
-  for (const sg of found.securityGroups)
-    await untilFree(s, `security group ${sg.id}`, () => deps.cloud.deleteSecurityGroup(sg.id));
-  for (const subnet of found.subnets.filter((x) => x.owned)) {
-    await untilFree(s, `subnet ${subnet.id}`, () =>
+/** Retries a delete answered "still in use" until what uses it is gone. */
+function untilFree(deps: TeardownDeps, s: TeardownScope, what: string, del: () => Promise<void>) {
+  return pollUntil(
+    `${what} to be deletable`,
+    {
+      clock: deps.clock,
+      timeoutMs: timeouts.teardownVerifyMs,
+      ...(s.signal ? { signal: s.signal } : {}),
+    },
+    async () => {
+      try {
+        await del();
+        return true;
+      } catch (err) {
+        if (err instanceof Retryable) return undefined;
+        throw err;
+      }
+    },
+  );
+}
+
+export async function deleteNetwork(
+  deps: TeardownDeps,
+  r: Omit<Resources, 'servers'>,
+  s: TeardownScope,
+) {
+  for (const sg of r.securityGroups)
+    await untilFree(deps, s, `security group ${sg.id}`, () =>
+      deps.cloud.deleteSecurityGroup(sg.id),
+    );
+  for (const subnet of r.subnets)
+    await untilFree(deps, s, `subnet ${subnet.id}`, () =>
       deps.cloud.deleteSubnet(subnet.vpcId, subnet.id),
     );
-  }
-  for (const vpc of found.vpcs.filter((x) => x.owned))
-    await untilFree(s, `VPC ${vpc.id}`, () => deps.cloud.deleteVpc(vpc.id));
-  const n = found.securityGroups.length + found.subnets.length + found.vpcs.length;
+  for (const vpc of r.vpcs)
+    await untilFree(deps, s, `VPC ${vpc.id}`, () => deps.cloud.deleteVpc(vpc.id));
+  const n = r.securityGroups.length + r.subnets.length + r.vpcs.length;
   if (n > 0)
     await s.log(
       'info',
-      `deleted ${found.securityGroups.length} security group(s), ${found.subnets.length} subnet(s), ${found.vpcs.length} VPC(s)`,
+      `deleted ${r.securityGroups.length} security group(s), ${r.subnets.length} subnet(s), ${r.vpcs.length} VPC(s)`,
     );
   return n;
 }
 
+/** Deletes everything listed, in order (the sweep's candidates). */
+export async function deleteResources(deps: TeardownDeps, r: Resources, s: TeardownScope) {
+  return (await deleteServers(deps, r, s)) + (await deleteNetwork(deps, r, s));
+}
+
 /** Lists everything tagged with the instance; deletes again what a late create left, until none. */
-export async function verifyNothingLeft(
-  deps: EngineDeps,
-  instanceId: string,
-  s: StepScope,
-): Promise<{ rounds: number }> {
+export async function verifyTeardown(deps: TeardownDeps, instanceId: string, s: TeardownScope) {
   let rounds = 0;
-  await s.pollUntil(
+  await pollUntil(
     `nothing tagged kgd-instance=${instanceId} to remain`,
-    timeouts.teardownVerifyMs,
+    {
+      clock: deps.clock,
+      timeoutMs: timeouts.teardownVerifyMs,
+      ...(s.signal ? { signal: s.signal } : {}),
+    },
     async () => {
       rounds++;
-      const servers = await liveServers(deps, instanceId);
-      const net = await deps.cloud.findNetworkByTag(tagKeys.instance, instanceId);
-      const owned =
-        net.securityGroups.length +
-        net.subnets.filter((x) => x.owned).length +
-        net.vpcs.filter((x) => x.owned).length;
-      if (servers.length === 0 && owned === 0) return true;
+      const left = await taggedWith(deps.cloud, instanceId);
+      if (count(left) === 0) return true;
       await s.log(
         'warn',
-        `still tagged with the instance: ${servers.length} server(s), ${owned} network resource(s); deleting again`,
+        `still tagged with the instance: ${left.servers.length} server(s), ${count(left) - left.servers.length} network resource(s); deleting again`,
       );
-      await deleteServersOf(deps, instanceId, s);
-      await deleteNetworkOf(deps, instanceId, s);
+      await deleteResources(deps, left, s);
       return undefined;
     },
   );
   return { rounds };
+}
+
+/** The teardown's steps, by instance tag. */
+export function createTeardownSteps(deps: TeardownDeps) {
+  return {
+    deleteServers: async (instanceId: string, s: TeardownScope) =>
+      deleteServers(deps, await taggedWith(deps.cloud, instanceId), s),
+    deleteNetwork: async (instanceId: string, s: TeardownScope) =>
+      deleteNetwork(deps, await taggedWith(deps.cloud, instanceId), s),
+    verifyTeardown: (instanceId: string, s: TeardownScope) => verifyTeardown(deps, instanceId, s),
+  };
 }

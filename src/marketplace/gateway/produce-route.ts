@@ -1,19 +1,19 @@
 import type { Context, Hono } from 'hono';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
-import type { Command } from '../activities/commands.js';
-import { findString, firstUnstorable, isStorable, shown } from '../activities/storable.js';
-import type { ParseResult } from '../activities/v1.js';
-import { parseV1 } from '../activities/v1.js';
-import { parseV2 } from '../activities/v2.js';
 import type { GatewayDeps, Outcome } from '../handlers/context.js';
 import { outcome } from '../handlers/context.js';
 import { handleCommand } from '../handlers/index.js';
-import { type Answer, answer, encodeAnswer } from './answers.js';
-import { authenticate } from './authenticate.js';
+import { type Answer, answer, encodeAnswer, ResultCode } from '../protocol/answers.js';
+import { authenticate } from '../protocol/authenticate.js';
+import type { Command } from '../protocol/commands.js';
+import { type IncomingCall, type NodeBody, readCall } from '../protocol/read-call.js';
+import { findString, firstUnstorable, isStorable, shown } from '../protocol/storable.js';
+import type { ParseResult } from '../protocol/v1.js';
+import { parseV1 } from '../protocol/v1.js';
+import { parseV2 } from '../protocol/v2.js';
 import { runWithDeadline } from './deadline.js';
 import { markAnsweredLate, recordCall } from './inbox.js';
-import { type IncomingCall, type NodeBody, readCall } from './read-call.js';
 
 /**
  * The production endpoint (生产接口地址): one URL, both protocol generations, every activity.
@@ -29,7 +29,10 @@ export function registerProduceRoute(app: Hono, deps: GatewayDeps): void {
     } catch (err) {
       // Never an HTTP 500 on the production URL: the marketplace reads the result code.
       deps.logger.error({ err: (err as Error).message }, 'marketplace call failed unexpectedly');
-      const encoded = encodeAnswer(answer('000005', 'internal error: retry later'), deps.keys[0]!);
+      const encoded = encodeAnswer(
+        answer(ResultCode.internalError, 'internal error: retry later'),
+        deps.keys[0]!,
+      );
       return c.body(encoded.body, 200, encoded.headers);
     }
   });
@@ -129,7 +132,7 @@ async function produce(c: Context, deps: GatewayDeps) {
 
   if (!read.ok) {
     deps.logger.info({ resultCode: '000002', reason: read.message }, 'marketplace call refused');
-    return send(answer('000002', read.message), primaryKey, null, 'unknown');
+    return send(answer(ResultCode.invalidRequest, read.message), primaryKey, null, 'unknown');
   }
   const call = read.call;
   const auth = authenticate(call, {
@@ -143,7 +146,7 @@ async function produce(c: Context, deps: GatewayDeps) {
       { protocol: call.protocol, resultCode: '000001', reason: auth.message },
       'marketplace call refused',
     );
-    return send(answer('000001', auth.message), primaryKey, null, call.protocol);
+    return send(answer(ResultCode.authFailed, auth.message), primaryKey, null, call.protocol);
   }
   const key = deps.keys[auth.keyIndex]!;
   const { activity, parsed } = parse(call);
@@ -151,7 +154,7 @@ async function produce(c: Context, deps: GatewayDeps) {
   const work = async (tx: Transaction<Database>) => {
     const result: Outcome = parsed.ok
       ? await handleCommand({ tx, deps, protocol: call.protocol, key, now }, parsed.command)
-      : outcome(answer('000002', parsed.message));
+      : outcome(answer(ResultCode.invalidRequest, parsed.message));
     const encoded = encodeAnswer(result.answer, key);
     const guard = { scope: auth.replayScope, nonce: auth.replayId, expiresAt: auth.expiresAt, now };
     const inboxId = await recordCall(tx, guard, {
@@ -188,12 +191,17 @@ async function produce(c: Context, deps: GatewayDeps) {
   };
   if (run.status === 'timeout') {
     deps.logger.error(log, 'marketplace call not recorded within the deadline: answered 000005');
-    return send(answer('000005', 'storage is slow: retry later'), key, activity, call.protocol);
+    return send(
+      answer(ResultCode.internalError, 'storage is slow: retry later'),
+      key,
+      activity,
+      call.protocol,
+    );
   }
   if (run.status === 'error' && run.error instanceof ReplayRefused) {
     deps.logger.warn({ ...log, resultCode: '000001' }, 'replayed marketplace call refused');
     return send(
-      answer('000001', 'authentication failed: nonce or authToken already used'),
+      answer(ResultCode.authFailed, 'authentication failed: nonce or authToken already used'),
       key,
       activity,
       call.protocol,
@@ -204,7 +212,12 @@ async function produce(c: Context, deps: GatewayDeps) {
       { ...log, err: run.error.message },
       'marketplace call failed: answered 000005',
     );
-    return send(answer('000005', 'internal error: retry later'), key, activity, call.protocol);
+    return send(
+      answer(ResultCode.internalError, 'internal error: retry later'),
+      key,
+      activity,
+      call.protocol,
+    );
   }
   const value = run.value;
   for (const id of new Set(value.result.wake)) deps.dispatcher.wake(id);

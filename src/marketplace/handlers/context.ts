@@ -1,14 +1,16 @@
 import type { Transaction } from 'kysely';
+import type { CommandContext } from '../../deployments/commands/context.js';
 import type { OperationDispatcher } from '../../deployments/dispatcher.js';
+import type { InstanceSecrets } from '../../deployments/model/instance-secrets.js';
 import type { LicenseIssuer } from '../../licenses/license-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import type { Database, Instance } from '../../platform/db/schema.js';
+import type { Database, Instance, InstanceStatus } from '../../platform/db/schema.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import type { SecretBox } from '../../platform/secrets.js';
-import type { EncryptType } from '../field-crypto.js';
-import type { Answer, AppInfo } from '../gateway/answers.js';
+import type { Answer, AppInfo } from '../protocol/answers.js';
+import type { EncryptType } from '../protocol/field-crypto.js';
 
 /** Everything the gateway needs, passed in by the composition root. */
 export interface GatewayDeps {
@@ -16,7 +18,10 @@ export interface GatewayDeps {
   clock: Clock;
   ids: Ids;
   logger: Logger;
+  /** Seals the raw calls kept in the inbox. */
   secretBox: SecretBox;
+  /** Opens the instances' secrets handed to buyers (the application password). */
+  secrets: InstanceSecrets;
   /** Shared keys; a call verifying under any of them is authentic (rotation). */
   keys: string[];
   encryptType: EncryptType;
@@ -29,14 +34,18 @@ export interface GatewayDeps {
   licenses: LicenseIssuer;
   dispatcher: OperationDispatcher;
   /** The application user handed to buyers of a product (templates define it); default `admin`. */
-  accessUser?: (productId: string | null, skuCode: string | null) => string | undefined;
+  accessUser?:
+    | ((productId: string | null, skuCode: string | null) => string | undefined)
+    | undefined;
   /** Observes every answered call (metrics). */
-  onAnswered?: (event: {
-    protocol: string;
-    activity: string;
-    resultCode: string;
-    durationMs: number;
-  }) => void;
+  onAnswered?:
+    | ((event: {
+        protocol: string;
+        activity: string;
+        resultCode: string;
+        durationMs: number;
+      }) => void)
+    | undefined;
 }
 
 export interface HandlerContext {
@@ -47,6 +56,13 @@ export interface HandlerContext {
   key: string;
   now: Date;
 }
+
+/** What every deployments command gets from a marketplace call. */
+export const commandContext = (ctx: HandlerContext): CommandContext => ({
+  now: ctx.now,
+  ids: ctx.deps.ids,
+  secrets: ctx.deps.secrets,
+});
 
 export interface Outcome {
   answer: Answer;
@@ -70,14 +86,11 @@ export function outcome(answer: Answer, rest: Partial<Omit<Outcome, 'answer'>> =
   };
 }
 
-export const passwordPurpose = (instanceId: string) => `instance:${instanceId}:app-password`;
-export const privatePurpose = (instanceId: string) => `instance:${instanceId}:private`;
-
-export function statusPageUrl(deps: GatewayDeps, instanceId: string): string {
+export function statusPageUrl(deps: Pick<GatewayDeps, 'publicUrl'>, instanceId: string): string {
   return `${deps.publicUrl}/i/${encodeURIComponent(instanceId)}`;
 }
 
-const memos: Record<string, string> = {
+const memos: Record<InstanceStatus, string> = {
   pending: 'Your deployment is queued; follow its progress at the front-end URL.',
   deploying: 'Your deployment is being prepared; follow its progress at the front-end URL.',
   ready: 'Your deployment is ready.',
@@ -96,8 +109,7 @@ export function accessInfo(deps: GatewayDeps, inst: Instance): AppInfo {
   };
   if (inst.admin_url) info.adminUrl = inst.admin_url;
   if (inst.app_user) info.userName = inst.app_user;
-  if (inst.app_password_sealed) {
-    info.password = deps.secretBox.open(inst.app_password_sealed, passwordPurpose(inst.id));
-  }
+  const password = deps.secrets.appPassword(inst);
+  if (password) info.password = password;
   return info;
 }

@@ -1,4 +1,4 @@
-import type { Command } from '../activities/commands.js';
+import type { Command } from '../protocol/commands.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { handleGetLicense } from './license.js';
 import {

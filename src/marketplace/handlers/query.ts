@@ -1,11 +1,8 @@
-import { getInstances } from '../../deployments/store.js';
+import { isFailed, isInProgress, isSettled } from '../../deployments/model/states.js';
 import type { Instance } from '../../platform/db/schema.js';
-import type { Command } from '../activities/commands.js';
-import { answer, encryptAppInfo, type InstanceInfo } from '../gateway/answers.js';
+import { answer, encryptAppInfo, type InstanceInfo, ResultCode } from '../protocol/answers.js';
+import type { Command } from '../protocol/commands.js';
 import { accessInfo, type HandlerContext, type Outcome, outcome } from './context.js';
-
-const settled = new Set(['ready', 'frozen']);
-const failed = new Set(['failed', 'cleanup_failed']);
 
 /**
  * queryInstance (spec §5): polled after 000004 until ready. 000000 when every requested instance is
@@ -16,27 +13,34 @@ export async function handleQuery(
   ctx: HandlerContext,
   cmd: Extract<Command, { kind: 'query' }>,
 ): Promise<Outcome> {
-  const rows = await getInstances(ctx.tx, cmd.instanceIds);
-  if (rows.length === 0) return outcome(answer('000003', 'none of the instances exist'));
+  const rows =
+    cmd.instanceIds.length === 0
+      ? []
+      : await ctx.tx
+          .selectFrom('instances')
+          .selectAll()
+          .where('id', 'in', cmd.instanceIds)
+          .execute();
+  if (rows.length === 0)
+    return outcome(answer(ResultCode.unknownInstance, 'none of the instances exist'));
   const byId = new Map(rows.map((r) => [r.id, r]));
   const known = cmd.instanceIds.map((id) => byId.get(id)).filter((r): r is Instance => !!r);
   const info: InstanceInfo[] = known.map((inst) => {
     const item: InstanceInfo = { instanceId: inst.id };
-    if (settled.has(inst.status)) {
+    if (isSettled(inst.status))
       item.appInfo = encryptAppInfo(accessInfo(ctx.deps, inst), ctx.key, ctx.deps.encryptType);
-    }
     return item;
   });
-  const states = cmd.instanceIds.map((id) => byId.get(id)?.status ?? 'unknown');
-  const code = states.some((s) => failed.has(s))
-    ? '000005'
-    : states.some((s) => s === 'pending' || s === 'deploying')
-      ? '000004'
-      : states.every((s) => settled.has(s))
-        ? '000000'
-        : '000003';
+  const states = cmd.instanceIds.map((id) => byId.get(id)?.status);
+  const code = states.some((s) => s && isFailed(s))
+    ? ResultCode.internalError
+    : states.some((s) => s && isInProgress(s))
+      ? ResultCode.inProgress
+      : states.every((s) => s && isSettled(s))
+        ? ResultCode.ok
+        : ResultCode.unknownInstance;
   const counts = new Map<string, number>();
-  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  for (const s of states) counts.set(s ?? 'unknown', (counts.get(s ?? 'unknown') ?? 0) + 1);
   const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
   return outcome(
     { ...answer(code, summary), encryptType: String(ctx.deps.encryptType), info },

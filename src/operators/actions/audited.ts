@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import { InputError, operatorErrorCode } from '../errors.js';
+import { ActionError, actionCode } from '../../platform/errors.js';
 import { recordAudit } from '../queries/audit.js';
 import { resolveDeployment } from '../queries/deployments.js';
 
@@ -13,8 +13,12 @@ export interface Who {
 
 export function checkReason(reason: string | undefined): string {
   const r = (reason ?? '').trim();
-  if (!r) throw new InputError('reason: required for every change (it goes to the audit log)');
-  if (r.length > 500) throw new InputError('reason: at most 500 characters');
+  if (!r)
+    throw new ActionError(
+      'INVALID_REQUEST',
+      'reason: required for every change (it goes to the audit log)',
+    );
+  if (r.length > 500) throw new ActionError('INVALID_REQUEST', 'reason: at most 500 characters');
   return r;
 }
 
@@ -88,7 +92,7 @@ export function createAuditor(deps: { db: Db; clock: Clock }) {
       });
       return result;
     } catch (err) {
-      const code = operatorErrorCode(err);
+      const code = actionCode(err);
       const refused = code !== undefined && code !== 'UNAVAILABLE';
       await recordAudit(db, {
         at: clock.now(),

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authenticate } from '../../marketplace/gateway/authenticate.js';
-import { readCall } from '../../marketplace/gateway/read-call.js';
-import { v1AuthToken, v2Signature } from '../../marketplace/signatures.js';
+import { authenticate } from '../../marketplace/protocol/authenticate.js';
+import { readCall } from '../../marketplace/protocol/read-call.js';
+import { v1AuthToken, v2Signature } from '../../marketplace/protocol/signatures.js';
 import type { InboxEntry } from '../../platform/db/schema.js';
 import { createSecretBox } from '../../platform/secrets.js';
 import { replayInboxEntry, resignedRequest } from './replay.js';

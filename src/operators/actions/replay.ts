@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { v1AuthToken, v2Signature } from '../../marketplace/signatures.js';
+import { v1AuthToken, v2Signature } from '../../marketplace/protocol/signatures.js';
 import type { InboxEntry } from '../../platform/db/schema.js';
+import { ActionError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secrets.js';
-import { Unavailable } from '../errors.js';
 import type { ReplayResult } from '../model.js';
 import { redactAnswer } from '../queries/inbox.js';
 
@@ -59,7 +59,10 @@ export function resignedRequest(row: InboxEntry, raw: string, key: string, now: 
       body,
     });
   }
-  throw new Unavailable(`inbox entry ${row.id} has no protocol to replay (${row.protocol})`);
+  throw new ActionError(
+    'UNAVAILABLE',
+    `inbox entry ${row.id} has no protocol to replay (${row.protocol})`,
+  );
 }
 
 /** Replays one inbox entry through the gateway; shows the new answer next to the stored one. */
@@ -70,7 +73,8 @@ export async function replayInboxEntry(
 ): Promise<ReplayResult> {
   const raw = deps.secretBox.open(row.raw_sealed, 'inbox:raw');
   const key = deps.keys[row.key_index ?? 0] ?? deps.keys[0];
-  if (!key) throw new Unavailable('no marketplace key configured to sign the replay with');
+  if (!key)
+    throw new ActionError('UNAVAILABLE', 'no marketplace key configured to sign the replay with');
   const res = await deps.send(resignedRequest(row, raw, key, now, deps.produceUrl));
   const text = await res.text();
   const answer = redactAnswer(text);

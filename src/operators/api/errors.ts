@@ -1,16 +1,14 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ActionError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { operatorErrorCode } from '../errors.js';
-
-const statusOf = { NOT_FOUND: 404, CONFLICT: 409, INVALID_REQUEST: 400, UNAVAILABLE: 503 } as const;
 
 /** One error body everywhere: `{ error: { code, message } }`; unexpected errors say nothing more. */
 export function adminErrorHandler(logger: Logger) {
   return (err: Error, c: Context) => {
-    const code = operatorErrorCode(err);
-    if (code) return c.json({ error: { code, message: err.message } }, statusOf[code]);
+    if (err instanceof ActionError)
+      return c.json({ error: { code: err.code, message: err.message } }, err.httpStatus);
     if (err instanceof HTTPException)
       return c.json(
         { error: { code: 'INVALID_REQUEST', message: err.message } },

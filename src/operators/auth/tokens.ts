@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { TokenScope } from '../../platform/db/schema.js';
-import { InputError, NotFound } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 import { iso } from '../queries/filters.js';
 
 /**
@@ -42,9 +42,9 @@ export async function createToken(
   input: { name: string; scope: string; createdBy: string },
 ): Promise<{ token: string } & TokenIdentity> {
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(input.name))
-    throw new InputError('name: expected 1-64 letters, digits, _ . @ -');
+    throw new ActionError('INVALID_REQUEST', 'name: expected 1-64 letters, digits, _ . @ -');
   if (!tokenScopes.includes(input.scope as TokenScope))
-    throw new InputError(`scope: expected read or operate, got ${input.scope}`);
+    throw new ActionError('INVALID_REQUEST', `scope: expected read or operate, got ${input.scope}`);
   const id = randomBytes(6).toString('hex');
   const token = `kgd_${id}_${randomBytes(32).toString('base64url')}`;
   const inserted = await db
@@ -61,7 +61,10 @@ export async function createToken(
     .returning('id')
     .executeTakeFirst();
   if (!inserted)
-    throw new InputError(`name: a token named ${input.name} exists (revoke it or pick another)`);
+    throw new ActionError(
+      'INVALID_REQUEST',
+      `name: a token named ${input.name} exists (revoke it or pick another)`,
+    );
   return { token, id, name: input.name, scope: input.scope as TokenScope };
 }
 
@@ -114,7 +117,7 @@ export async function revokeToken(db: Db, clock: Clock, nameOrId: string): Promi
     .selectAll()
     .where((eb) => eb.or([eb('name', '=', nameOrId), eb('id', '=', nameOrId)]))
     .executeTakeFirst();
-  if (!row) throw new NotFound(`no token named ${nameOrId}`);
+  if (!row) throw new ActionError('NOT_FOUND', `no token named ${nameOrId}`);
   if (!row.revoked_at) {
     await db
       .updateTable('admin_tokens')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../../platform/cli-io.js';
 import { listAudit } from '../queries/audit.js';
-import { withOperator } from './operator-context.js';
+import { type OperatorIo, withOperator } from './operator-context.js';
 import { printJson, table, when } from './output.js';
 
 const brief = (v: Record<string, unknown> | null) => {
@@ -13,7 +13,7 @@ const brief = (v: Record<string, unknown> | null) => {
 };
 
 /** `kgd audit list`: every change operators made, who made it and why. */
-export function registerAuditCommand(program: Command, io: CliIo): void {
+export function registerAuditCommand(program: Command, io: OperatorIo): void {
   program
     .command('audit')
     .description('the audit log of operator actions')

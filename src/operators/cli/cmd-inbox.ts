@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../../platform/cli-io.js';
-import { Unavailable } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 import { inboxDetail, listInbox } from '../queries/inbox.js';
-import { withOperator } from './operator-context.js';
+import { type OperatorIo, withOperator } from './operator-context.js';
 import { printJson, table, when } from './output.js';
 
 /**
  * `kgd inbox list | show <id> | replay <id>`: the marketplace calls received, with the answers
  * given; `replay` sends one again through the running service's gateway, re-signed.
  */
-export function registerInboxCommand(program: Command, io: CliIo): void {
+export function registerInboxCommand(program: Command, io: OperatorIo): void {
   const inbox = program
     .command('inbox')
     .description(
@@ -93,7 +93,8 @@ export function registerInboxCommand(program: Command, io: CliIo): void {
                 return await fetch(req, { signal: AbortSignal.timeout(15_000) });
               } catch (err) {
                 const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
-                throw new Unavailable(
+                throw new ActionError(
+                  'UNAVAILABLE',
                   `cannot reach the gateway at ${produceUrl} (${cause}): is kgd serve running? (--url)`,
                 );
               }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliError, type CliIo } from '../../platform/cli-io.js';
 import type { SweepCandidate } from '../model.js';
 import { resourceCount } from '../queries/sweep.js';
-import { operatorExitCodes, withOperator } from './operator-context.js';
+import { type OperatorIo, operatorExitCodes, withOperator } from './operator-context.js';
 import { createProgress, printJson, table } from './output.js';
 
 function describe(list: SweepCandidate[]): string {
@@ -23,7 +23,7 @@ function describe(list: SweepCandidate[]): string {
   );
 }
 
-async function confirm(io: CliIo, question: string): Promise<boolean> {
+async function confirm(io: OperatorIo, question: string): Promise<boolean> {
   io.stderr.write(question);
   const rl = createInterface({ input: io.stdin, terminal: false });
   try {
@@ -42,7 +42,7 @@ async function confirm(io: CliIo, question: string): Promise<boolean> {
  * failed or unknown to the database. `--delete` asks to type "yes" on a terminal (or takes
  * `--yes`), then deletes servers (with EIPs and volumes), security groups, subnets and VPCs.
  */
-export function registerSweepCommand(program: Command, io: CliIo): void {
+export function registerSweepCommand(program: Command, io: OperatorIo): void {
   program
     .command('sweep')
     .description(

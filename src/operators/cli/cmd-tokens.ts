@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import type { CliIo } from '../../platform/cli-io.js';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
 import { recordAudit } from '../queries/audit.js';
-import { withOperator } from './operator-context.js';
+import { type OperatorIo, withOperator } from './operator-context.js';
 import { printJson, table, when } from './output.js';
 
 /**
  * `kgd tokens create | list | revoke`: bearer tokens for the admin API and the dashboard.
  * A token is printed once, at creation; only its hash is stored.
  */
-export function registerTokensCommand(program: Command, io: CliIo): void {
+export function registerTokensCommand(program: Command, io: OperatorIo): void {
   const tokens = program
     .command('tokens')
     .description('bearer tokens for the admin API and the dashboard (scope read or operate)');

@@ -1,16 +1,24 @@
 import type { Command } from 'commander';
-import type { Overrides } from '../../deployments/plan.js';
+import { isTerminal } from '../../deployments/model/states.js';
 import { CliError, type CliIo } from '../../platform/cli-io.js';
-import type { Db } from '../../platform/db/database.js';
-import { type OperatorContext, operatorExitCodes, withOperator } from './operator-context.js';
+import {
+  type OperatorContext,
+  type OperatorIo,
+  operatorExitCodes,
+  withOperator,
+} from './operator-context.js';
 import { createProgress, duration, printJson } from './output.js';
 
-const terminal = ['succeeded', 'failed', 'cancelled', 'superseded', 'cleanup_failed'];
-
 /** Waits for an operation to end, showing its current step on a terminal. */
-async function waitForOperation(io: CliIo, db: Db, opId: string, timeoutMs: number) {
+async function waitForOperation(
+  io: OperatorIo,
+  ctx: OperatorContext,
+  opId: string,
+  timeoutMs: number,
+) {
+  const { db, clock } = ctx;
   const progress = createProgress(io);
-  const started = Date.now();
+  const started = clock.now().getTime();
   try {
     for (;;) {
       const op = await db
@@ -18,7 +26,7 @@ async function waitForOperation(io: CliIo, db: Db, opId: string, timeoutMs: numb
         .select(['status', 'failed_step', 'error'])
         .where('id', '=', opId)
         .executeTakeFirstOrThrow();
-      if (terminal.includes(op.status)) return op;
+      if (isTerminal(op.status)) return op;
       const last = await db
         .selectFrom('operation_logs')
         .select(['step'])
@@ -27,14 +35,14 @@ async function waitForOperation(io: CliIo, db: Db, opId: string, timeoutMs: numb
         .limit(1)
         .executeTakeFirst();
       progress.update(
-        `${opId} ${op.status}${last?.step ? ` at ${last.step}` : ''} (${duration(Date.now() - started)})`,
+        `${opId} ${op.status}${last?.step ? ` at ${last.step}` : ''} (${duration(clock.now().getTime() - started)})`,
       );
-      if (Date.now() - started > timeoutMs)
+      if (clock.now().getTime() - started > timeoutMs)
         throw new CliError(
           `${opId} still ${op.status} after ${duration(timeoutMs)}; it goes on: kgd deployments logs -f ${opId}`,
           operatorExitCodes.failure,
         );
-      await new Promise((r) => setTimeout(r, 1000));
+      await clock.sleep(1000);
     }
   } finally {
     progress.done();
@@ -48,7 +56,7 @@ interface WaitFlags {
 }
 
 async function finish(
-  io: CliIo,
+  io: OperatorIo,
   ctx: OperatorContext,
   flags: WaitFlags,
   result: { operationId: string } & Record<string, unknown>,
@@ -64,7 +72,7 @@ async function finish(
   const minutes = Number(flags.timeout);
   if (!Number.isFinite(minutes) || minutes <= 0)
     throw new CliError('--timeout: expected minutes above 0', operatorExitCodes.usage);
-  const op = await waitForOperation(io, ctx.db, result.operationId, minutes * 60_000);
+  const op = await waitForOperation(io, ctx, result.operationId, minutes * 60_000);
   if (flags.json)
     printJson(io, { ...result, status: op.status, failedStep: op.failed_step, error: op.error });
   else
@@ -100,7 +108,7 @@ interface RerunFlags extends WaitFlags {
   templateVersion?: string;
 }
 
-export function registerDeploymentActions(group: Command, io: CliIo): void {
+export function registerDeploymentActions(group: Command, io: OperatorIo): void {
   withWait(
     group
       .command('rerun <id>')
@@ -114,20 +122,14 @@ export function registerDeploymentActions(group: Command, io: CliIo): void {
       .option('--ssh-port <port>', 'connect over SSH on this port')
       .option('--template-version <version>', 'require this product template version'),
   ).action(async (id: string, flags: RerunFlags) => {
-    const overrides: Overrides = {};
-    if (flags.flavor) overrides.flavor = flags.flavor;
-    if (flags.az) overrides.az = flags.az;
-    if (flags.image) overrides.imageId = flags.image;
-    if (flags.templateVersion) overrides.templateVersion = flags.templateVersion;
-    if (flags.sshPort !== undefined) {
-      const port = Number(flags.sshPort);
-      if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new CliError(
-          '--ssh-port: expected a port between 1 and 65535',
-          operatorExitCodes.usage,
-        );
-      overrides.sshPort = port;
-    }
+    // Parsed by the service through the one Overrides schema: a bad value is named there.
+    const overrides = {
+      flavor: flags.flavor,
+      az: flags.az,
+      imageId: flags.image,
+      templateVersion: flags.templateVersion,
+      sshPort: flags.sshPort,
+    };
     await withOperator(io, async (ctx) => {
       const service = await ctx.service();
       const result = await service.rerun(id, {
@@ -136,7 +138,8 @@ export function registerDeploymentActions(group: Command, io: CliIo): void {
         reason: flags.reason,
         actor: ctx.actor,
       });
-      const edits = Object.keys(overrides).length ? ` with ${JSON.stringify(overrides)}` : '';
+      const given = Object.keys(result.edits ?? {}).length;
+      const edits = given ? ` with ${JSON.stringify(result.edits)}` : '';
       await finish(
         io,
         ctx,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../../platform/cli-io.js';
 import { instanceStatuses } from '../model.js';
 import { listDeployments } from '../queries/deployments.js';
-import { withOperator } from './operator-context.js';
+import { type OperatorIo, withOperator } from './operator-context.js';
 import { printJson, table, when } from './output.js';
 
 interface ListFlags {
@@ -14,7 +14,7 @@ interface ListFlags {
   json?: boolean;
 }
 
-export function registerDeploymentsList(group: Command, io: CliIo): void {
+export function registerDeploymentsList(group: Command, io: OperatorIo): void {
   group
     .command('list')
     .alias('ls')

@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import type { CliIo } from '../../platform/cli-io.js';
 import { readLogs } from '../queries/logs.js';
 import { formatLogLine } from './deployments-show.js';
-import { withOperator } from './operator-context.js';
+import { type OperatorIo, withOperator } from './operator-context.js';
 
-export function registerDeploymentsLogs(group: Command, io: CliIo): void {
+export function registerDeploymentsLogs(group: Command, io: OperatorIo): void {
   group
     .command('logs <id>')
     .description("a deployment's log: step messages and hook output (all its operations, or one)")
@@ -25,7 +25,7 @@ export function registerDeploymentsLogs(group: Command, io: CliIo): void {
           // An operation's last line is written just after its status: read once more after it ends.
           if (!page.open) closing = true;
           // Polling the database keeps `logs -f` working beside any number of replicas.
-          await new Promise((r) => setTimeout(r, 500));
+          await ctx.clock.sleep(500);
         }
       });
     });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../../platform/cli-io.js';
-import { InputError } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 import type { DeploymentDetail, LogLine } from '../model.js';
 import { deploymentDetail } from '../queries/deployment-detail.js';
-import { toCliError, withOperator } from './operator-context.js';
+import { type OperatorIo, toCliError, withOperator } from './operator-context.js';
 import { duration, printJson, table, when } from './output.js';
 
 export function formatLogLine(l: LogLine): string {
@@ -56,7 +56,7 @@ function render(d: DeploymentDetail): string {
   return out.join('');
 }
 
-export function registerDeploymentsShow(group: Command, io: CliIo): void {
+export function registerDeploymentsShow(group: Command, io: OperatorIo): void {
   group
     .command('show <id>')
     .description(
@@ -67,7 +67,9 @@ export function registerDeploymentsShow(group: Command, io: CliIo): void {
     .action(async (id: string, flags: { tail: string; json?: boolean }) => {
       const tail = Number(flags.tail);
       if (!Number.isInteger(tail) || tail < 0 || tail > 5000)
-        throw toCliError(new InputError('--tail: expected a number from 0 to 5000'));
+        throw toCliError(
+          new ActionError('INVALID_REQUEST', '--tail: expected a number from 0 to 5000'),
+        );
       await withOperator(io, async (ctx) => {
         const workflows = await ctx.workflows().catch(() => undefined);
         const detail = await deploymentDetail(

@@ -1,23 +1,56 @@
 import { userInfo } from 'node:os';
 import { Writable } from 'node:stream';
-import { openRuntime, type Runtime } from '../../app/runtime.js';
 import type { CloudApi } from '../../cloud/cloud-api.js';
-import { createOperatorActions } from '../../deployments/operator-actions.js';
-import { openWorkflowControl, type WorkflowControl } from '../../deployments/workflow-control.js';
+import type { WorkflowControl } from '../../deployments/engine/workflow-control.js';
+import type { InstanceSecrets } from '../../deployments/model/instance-secrets.js';
 import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 import { type Clock, systemClock } from '../../platform/clock.js';
+import type { Config } from '../../platform/config.js';
 import type { Db } from '../../platform/db/database.js';
+import { ActionError } from '../../platform/errors.js';
 import { createIds } from '../../platform/ids.js';
-import { openCloud } from '../../simulator/cloud/open-cloud.js';
+import type { Logger } from '../../platform/logger.js';
+import type { SecretBox } from '../../platform/secrets.js';
 import { createOperatorService, type OperatorService } from '../actions/operator-service.js';
 import type { ReplayDeps } from '../actions/replay.js';
-import { operatorErrorCode } from '../errors.js';
 
 /** Exit codes of the operator commands: the shared ones, plus 4 for an action refused. */
 export const operatorExitCodes = { ...exitCodes, refused: 4 } as const;
 
+/** What an operator command works on: configuration, logger, database, secrets. */
+export interface OperatorRuntime {
+  config: Config;
+  logger: Logger;
+  database: { db: Db; url: string };
+  secretBox: SecretBox;
+  secrets: InstanceSecrets;
+  marketplaceKeys: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * What the composition root hands the operator commands: how to open the runtime, the workflow
+ * store and the configured cloud. The commands build nothing themselves.
+ */
+export interface OperatorHost {
+  openRuntime(
+    env: Record<string, string | undefined>,
+    options: { applicationName: string; logDestination: NodeJS.WritableStream },
+  ): Promise<OperatorRuntime>;
+  openWorkflows(runtime: OperatorRuntime): Promise<WorkflowControl>;
+  /** The configured cloud (real credentials or a `kgd simulator`); undefined when none is. */
+  openCloud(
+    runtime: OperatorRuntime,
+  ): Promise<{ cloud: CloudApi; close(): Promise<void> } | undefined>;
+}
+
+/** The CLI's io, plus the host operator commands open their resources through. */
+export interface OperatorIo extends CliIo {
+  host: OperatorHost;
+}
+
 export interface OperatorContext {
-  runtime: Runtime;
+  runtime: OperatorRuntime;
   db: Db;
   clock: Clock;
   /** `cli:<os user>`: who the audit log says acted. */
@@ -48,7 +81,7 @@ export const cliActor = () => {
  * what the command prints.
  */
 export async function withOperator<T>(
-  io: CliIo,
+  io: OperatorIo,
   use: (ctx: OperatorContext) => Promise<T>,
   deps: { clock?: Clock } = {},
 ): Promise<T> {
@@ -59,7 +92,7 @@ export async function withOperator<T>(
     },
   });
   const env = { ...io.env, KGD_LOG_LEVEL: io.env.KGD_LOG_LEVEL ?? 'warn' };
-  const runtime = await openRuntime(env, { applicationName: 'kgd-cli', logDestination });
+  const runtime = await io.host.openRuntime(env, { applicationName: 'kgd-cli', logDestination });
   const clock = deps.clock ?? systemClock;
   const closers: Array<() => Promise<void>> = [];
   let workflows: Promise<WorkflowControl> | undefined;
@@ -70,7 +103,7 @@ export async function withOperator<T>(
     clock,
     actor: cliActor(),
     workflows() {
-      workflows ??= openWorkflowControl(runtime.database.url, runtime.logger).then((w) => {
+      workflows ??= io.host.openWorkflows(runtime).then((w) => {
         closers.push(() => w.close());
         return w;
       });
@@ -78,33 +111,25 @@ export async function withOperator<T>(
     },
     cloud() {
       cloud ??= (async () => {
-        const c = runtime.config.cloud;
-        if (!c.ak || !c.sk) {
+        const opened = await io.host.openCloud(runtime);
+        if (!opened) {
           throw new CliError(
             'the sweep needs a cloud: set KGD_CLOUD_AK, KGD_CLOUD_SK and KGD_CLOUD_PROJECT_ID (and KGD_CLOUD_ENDPOINT for a `kgd simulator`). The built-in simulator of `kgd serve` lives inside that process: use its dashboard (/dashboard/sweep) or GET /admin/sweep',
             exitCodes.config,
           );
         }
-        const opened = await openCloud(
-          { ...c, enterpriseProjectId: c.enterpriseProjectId, sharedNetwork: c.sharedNetwork },
-          { logger: runtime.logger },
-        );
         closers.push(() => opened.close());
         return opened.cloud;
       })();
       return cloud;
     },
     async service(options = {}) {
-      const engine = createOperatorActions({
-        db: runtime.database.db,
-        clock,
-        ids: createIds(clock),
-        workflows: await ctx.workflows(),
-      });
       return createOperatorService({
         db: runtime.database.db,
         clock,
-        engine,
+        ids: createIds(clock),
+        secrets: runtime.secrets,
+        workflows: await ctx.workflows(),
         cloud: options.cloud,
         replay: options.replay,
         ...(options.onSweepProgress ? { onSweepProgress: options.onSweepProgress } : {}),
@@ -121,14 +146,8 @@ export async function withOperator<T>(
   }
 }
 
-/** Maps operator errors to exit codes: unknown id 3, refused 4, bad input 2, unavailable 1. */
+/** Maps an operator action's refusal to its exit code: unknown id 3, refused 4, bad input 2. */
 export function toCliError(err: unknown): unknown {
-  if (err instanceof CliError) return err;
-  const code = operatorErrorCode(err);
-  const message = (err as Error).message;
-  if (code === 'NOT_FOUND') return new CliError(message, operatorExitCodes.notFound);
-  if (code === 'CONFLICT') return new CliError(message, operatorExitCodes.refused);
-  if (code === 'INVALID_REQUEST') return new CliError(message, operatorExitCodes.usage);
-  if (code === 'UNAVAILABLE') return new CliError(message, operatorExitCodes.failure);
+  if (err instanceof ActionError) return new CliError(err.message, err.exitCode);
   return err;
 }

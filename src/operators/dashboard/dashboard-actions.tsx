@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
+import { overrideKeys } from '../../deployments/model/overrides.js';
+import { actionCode } from '../../platform/errors.js';
 import { satisfies } from '../auth/tokens.js';
-import { operatorErrorCode } from '../errors.js';
 import { deploymentDetail } from '../queries/deployment-detail.js';
 import { listInbox } from '../queries/inbox.js';
 import type { DashboardDeps } from './dashboard.js';
@@ -70,32 +71,13 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
     if (denied) return denied;
     const id = c.req.param('id');
     const values: ConfirmValues = {};
-    for (const k of [
-      'reason',
-      'from',
-      'flavor',
-      'az',
-      'imageId',
-      'sshPort',
-      'templateVersion',
-    ] as const)
-      values[k] = field(form, k);
+    for (const k of ['reason', 'from', ...overrideKeys] as const) values[k] = field(form, k);
     const who = { reason: values.reason ?? '', actor: c.var.operator.name };
     try {
       let from: string | undefined;
       if (action === 'rerun') {
-        const sshPort = values.sshPort ? Number(values.sshPort) : undefined;
-        const r = await deps.service.rerun(id, {
-          ...who,
-          from: values.from || undefined,
-          overrides: {
-            ...(values.flavor ? { flavor: values.flavor } : {}),
-            ...(values.az ? { az: values.az } : {}),
-            ...(values.imageId ? { imageId: values.imageId } : {}),
-            ...(values.templateVersion ? { templateVersion: values.templateVersion } : {}),
-            ...(sshPort !== undefined ? { sshPort } : {}),
-          },
-        });
+        const { reason: _, from: rerunFrom, ...overrides } = values;
+        const r = await deps.service.rerun(id, { ...who, from: rerunFrom, overrides });
         from = r.from;
       } else if (action === 'cancel') await deps.service.cancel(id, who);
       else if (action === 'retry-cleanup') from = (await deps.service.retryCleanup(id, who)).from;
@@ -105,7 +87,7 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
       const q = new URLSearchParams({ done: action, ...(from ? { from } : {}) });
       return c.redirect(`/dashboard/d/${encodeURIComponent(instanceId)}?${q}`, 303);
     } catch (err) {
-      const code = operatorErrorCode(err);
+      const code = actionCode(err);
       if (!code || code === 'NOT_FOUND') throw err;
       return confirmPage(
         c,
@@ -133,7 +115,7 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
         <InboxPage items={await items()} canOperate csrf={c.var.csrf} replay={replay} />,
       );
     } catch (err) {
-      if (!operatorErrorCode(err)) throw err;
+      if (!actionCode(err)) throw err;
       return render(
         c,
         page,
@@ -186,7 +168,7 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
         />,
       );
     } catch (err) {
-      if (!operatorErrorCode(err)) throw err;
+      if (!actionCode(err)) throw err;
       return render(
         c,
         page,

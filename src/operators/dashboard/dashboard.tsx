@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
+import { actionCode } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { OperatorService } from '../actions/operator-service.js';
 import { satisfies, verifyToken } from '../auth/tokens.js';
-import { operatorErrorCode } from '../errors.js';
 import { listAudit } from '../queries/audit.js';
 import { deploymentDetail, type StepReader } from '../queries/deployment-detail.js';
 import { type DeploymentFilters, listDeployments } from '../queries/deployments.js';
@@ -102,7 +102,7 @@ export function registerDashboard(app: Hono, deps: DashboardDeps): void {
       const list = await listDeployments(deps.db, filters, deps.clock.now());
       return render(c, page, <DeploymentsPage list={list} filters={filters} />);
     } catch (err) {
-      if (!operatorErrorCode(err)) throw err;
+      if (!actionCode(err)) throw err;
       const list = await listDeployments(deps.db, { limit: 200 }, deps.clock.now());
       return render(
         c,
@@ -151,7 +151,7 @@ export function registerDashboard(app: Hono, deps: DashboardDeps): void {
       const items = await deps.service.sweepScan();
       return render(c, page, <SweepPage items={items} canOperate={canOperate} csrf={c.var.csrf} />);
     } catch (err) {
-      if (!operatorErrorCode(err)) throw err;
+      if (!actionCode(err)) throw err;
       return render(
         c,
         page,
@@ -174,7 +174,7 @@ export function registerDashboard(app: Hono, deps: DashboardDeps): void {
   registerDashboardActions(d, deps);
 
   d.onError((err, c) => {
-    const code = operatorErrorCode(err);
+    const code = actionCode(err);
     if (!code) {
       deps.logger.error({ err: err.message, path: c.req.path }, 'dashboard request failed');
       return c.text('internal error (see the service log)', 500);

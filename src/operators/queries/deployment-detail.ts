@@ -1,7 +1,7 @@
-import type { StepRecord } from '../../deployments/workflow-control.js';
+import type { StepRecord } from '../../deployments/engine/workflow-control.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Operation } from '../../platform/db/schema.js';
-import { NotFound } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 import type { DeploymentDetail, OperationDetail, Step } from '../model.js';
 import { resolveDeployment, toSummary } from './deployments.js';
 import { iso } from './filters.js';
@@ -84,7 +84,7 @@ export async function deploymentDetail(
 ): Promise<DeploymentDetail> {
   const found = await resolveDeployment(deps.db, id);
   const inst = found.instance;
-  if (!inst) throw new NotFound(`operation ${id} belongs to no deployment`);
+  if (!inst) throw new ActionError('NOT_FOUND', `operation ${id} belongs to no deployment`);
   const ops = [...found.operations].reverse();
   const operations = await Promise.all(ops.map((op) => operationDetail(op, deps.steps, now)));
   const logs = await readLogs(deps.db, inst.id, { tail: true, limit: options.tail ?? 50 });

@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { Database, Instance, InstanceStatus, Operation } from '../../platform/db/schema.js';
-import { InputError, NotFound } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 import {
   type DeploymentList,
   type DeploymentSummary,
@@ -28,7 +28,10 @@ function statusesOf(value: string | undefined): InstanceStatus[] | undefined {
   const list = value.split(',').map((s) => s.trim());
   for (const s of list) {
     if (!InstanceStatusSchema.safeParse(s).success)
-      throw new InputError(`status: ${s} is not one of ${instanceStatuses.join(', ')}`);
+      throw new ActionError(
+        'INVALID_REQUEST',
+        `status: ${s} is not one of ${instanceStatuses.join(', ')}`,
+      );
   }
   return list as InstanceStatus[];
 }
@@ -162,7 +165,7 @@ export async function resolveDeployment(
     .selectAll()
     .where('id', '=', trimmed)
     .executeTakeFirst();
-  if (!op) throw new NotFound(`no deployment or operation ${trimmed}`);
+  if (!op) throw new ActionError('NOT_FOUND', `no deployment or operation ${trimmed}`);
   if (!op.instance_id) return { instance: undefined, operations: [op], operation: op };
   const instance = await db
     .selectFrom('instances')
@@ -191,6 +194,6 @@ export async function pickOperation(
   if (found.operation) return found.operation;
   const ops = [...found.operations].reverse();
   const chosen = ops.find(prefer) ?? ops[0];
-  if (!chosen) throw new NotFound(`deployment ${id} has no operation yet`);
+  if (!chosen) throw new ActionError('NOT_FOUND', `deployment ${id} has no operation yet`);
   return chosen;
 }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 
 /**
  * Parses a `since` filter: an ISO date or time (`2026-03-01`, `2026-03-01T03:00:00Z`) or a
@@ -14,7 +14,8 @@ export function parseSince(value: string, now: Date, field = 'since'): Date {
     const at = new Date(value);
     if (!Number.isNaN(at.getTime())) return at;
   }
-  throw new InputError(
+  throw new ActionError(
+    'INVALID_REQUEST',
     `${field}: expected an ISO date or time (2026-03-01, 2026-03-01T03:00:00Z) or a duration such as 90m, 24h, 7d`,
   );
 }
@@ -24,7 +25,7 @@ export function parseLimit(value: string | number | undefined, fallback: number,
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new InputError(`limit: expected a whole number from 1 to ${max}`);
+    throw new ActionError('INVALID_REQUEST', `limit: expected a whole number from 1 to ${max}`);
   return n;
 }
 

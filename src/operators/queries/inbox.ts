@@ -1,6 +1,6 @@
 import type { Db } from '../../platform/db/database.js';
 import type { InboxEntry } from '../../platform/db/schema.js';
-import { InputError, NotFound } from '../errors.js';
+import { ActionError } from '../../platform/errors.js';
 import type { InboxDetail, InboxSummary } from '../model.js';
 import { iso, parseLimit, parseSince } from './filters.js';
 
@@ -39,7 +39,10 @@ export async function listInbox(db: Db, f: InboxFilters, now: Date): Promise<Inb
   if (f.result === 'failed') q = q.where('result_code', '!=', '000000');
   else if (f.result) {
     if (!/^\d{6}$/.test(f.result))
-      throw new InputError('result: expected a six-digit result code or "failed"');
+      throw new ActionError(
+        'INVALID_REQUEST',
+        'result: expected a six-digit result code or "failed"',
+      );
     q = q.where('result_code', '=', f.result);
   }
   if (f.since) q = q.where('received_at', '>=', parseSince(f.since, now));
@@ -48,9 +51,10 @@ export async function listInbox(db: Db, f: InboxFilters, now: Date): Promise<Inb
 }
 
 export async function loadInboxRow(db: Db, id: string): Promise<InboxEntry> {
-  if (!/^\d{1,18}$/.test(id)) throw new InputError(`inbox id: expected a number, got ${id}`);
+  if (!/^\d{1,18}$/.test(id))
+    throw new ActionError('INVALID_REQUEST', `inbox id: expected a number, got ${id}`);
   const row = await db.selectFrom('inbox').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFound(`no inbox entry ${id}`);
+  if (!row) throw new ActionError('NOT_FOUND', `no inbox entry ${id}`);
   return row;
 }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { decryptField, type EncryptType } from '../../marketplace/field-crypto.js';
-import { parseBodySign, safeEqual } from '../../marketplace/signatures.js';
+import { decryptField, type EncryptType } from '../../marketplace/protocol/field-crypto.js';
+import { parseBodySign, safeEqual } from '../../marketplace/protocol/signatures.js';
 import type { Protocol } from './request-builder.js';
 
 /**

@@ -4,7 +4,7 @@ import {
   createProductionEndpoint,
   type ProductionEndpoint,
 } from '../../../test/support/marketplace-sim/production-endpoint.js';
-import { decryptField } from '../../marketplace/field-crypto.js';
+import { decryptField } from '../../marketplace/protocol/field-crypto.js';
 import { type Listening, listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
 import { encodeExtendParams } from './notification-fields.js';

@@ -1,4 +1,4 @@
-import { type EncryptType, encryptField } from '../../marketplace/field-crypto.js';
+import { type EncryptType, encryptField } from '../../marketplace/protocol/field-crypto.js';
 import type { ChargingMode, ExtendParam, Order, Terms } from './orders.js';
 import { formatOrderTime } from './time-format.js';
 

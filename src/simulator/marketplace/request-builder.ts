@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { v1AuthToken, v2Signature } from '../../marketplace/signatures.js';
+import { v1AuthToken, v2Signature } from '../../marketplace/protocol/signatures.js';
 import { formatV1TimeStamp } from './time-format.js';
 
 /**

@@ -4,7 +4,7 @@ import {
   harnessKey,
   type ScenarioHarness,
 } from '../../../test/support/marketplace-sim/scenario-harness.js';
-import { decryptField } from '../../marketplace/field-crypto.js';
+import { decryptField } from '../../marketplace/protocol/field-crypto.js';
 
 const hour = 3_600_000;
 let h: ScenarioHarness;

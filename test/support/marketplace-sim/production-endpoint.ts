@@ -4,8 +4,12 @@ import {
   decryptField,
   type EncryptType,
   encryptField,
-} from '../../../src/marketplace/field-crypto.js';
-import { bodySignHeader, verifyV1, verifyV2 } from '../../../src/marketplace/signatures.js';
+} from '../../../src/marketplace/protocol/field-crypto.js';
+import {
+  bodySignHeader,
+  verifyV1,
+  verifyV2,
+} from '../../../src/marketplace/protocol/signatures.js';
 import type { Clock } from '../../../src/platform/clock.js';
 
 /**

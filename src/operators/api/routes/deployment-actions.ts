@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { RerunRequest } from '../../../deployments/model/overrides.js';
 import type { OperatorService } from '../../actions/operator-service.js';
 import type { AdminEnv } from '../auth.js';
 import { errorResponses, guard, type RouteDeps } from '../define-route.js';
@@ -10,21 +11,8 @@ const Reason = z
   .max(500)
   .meta({ description: 'why (kept in the audit log)', example: 'sold out: larger flavor' });
 
-const RerunBody = z
-  .object({
-    reason: Reason,
-    from: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: 'step to rerun from (default: the failed step)' }),
-    flavor: z.string().optional(),
-    az: z.string().optional(),
-    imageId: z.string().optional(),
-    sshPort: z.number().int().min(1).max(65535).optional(),
-    templateVersion: z.string().optional(),
-  })
-  .meta({ id: 'RerunRequest' });
+/** The one rerun schema (deployments/model/overrides.ts), as the API documents it. */
+const RerunBody = RerunRequest.extend({ reason: Reason }).meta({ id: 'RerunRequest' });
 
 const ReasonBody = z.object({ reason: Reason }).meta({ id: 'ReasonRequest' });
 

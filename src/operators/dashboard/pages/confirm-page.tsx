@@ -1,3 +1,4 @@
+import type { Overrides } from '../../../deployments/model/overrides.js';
 import type { DeploymentDetail } from '../../model.js';
 import { Badge } from '../layout.js';
 
@@ -33,15 +34,8 @@ const titles: Record<
   },
 };
 
-export interface ConfirmValues {
-  reason?: string;
-  from?: string;
-  flavor?: string;
-  az?: string;
-  imageId?: string;
-  sshPort?: string;
-  templateVersion?: string;
-}
+/** The form's values as typed (strings), before `RerunRequest` parses them. */
+export type ConfirmValues = Partial<Record<'reason' | 'from' | keyof Overrides, string>>;
 
 /** The confirmation step before an action: what it does, a required reason, and for a rerun the edits. */
 export function ConfirmPage(props: {

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
+import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
+import type { Pacer } from './ports.js';
 
 /**
  * Paces a rate-limited cloud call (server creation) across every replica: at most `limit` calls
@@ -8,24 +10,19 @@ import type { Db } from '../platform/db/database.js';
  * count workflow starts, not calls inside a workflow, hence this.
  *
  * @example
- *   const creates = createCloudRate(db, 'ecs.createServers', { limit: 100, windowMs: 60_000 });
+ *   const creates = createDbPacer({ db, clock }, 'ecs.createServers', { limit: 100, windowMs: 60_000 });
  *   await creates.acquire(signal);
  */
-export interface CloudRate {
-  /** Resolves when a call may be made now (and counts it). */
-  acquire(wait: (ms: number) => Promise<void>): Promise<void>;
-}
-
-export function createCloudRate(
-  db: Db,
+export function createDbPacer(
+  deps: { db: Db; clock: Clock },
   api: string,
   options: { limit: number; windowMs: number },
-): CloudRate {
+): Pacer {
   const window = `${options.windowMs} milliseconds`;
   return {
-    async acquire(wait) {
+    async acquire(signal) {
       for (;;) {
-        const waitMs = await db.transaction().execute(async (tx) => {
+        const waitMs = await deps.db.transaction().execute(async (tx) => {
           await sql`SELECT pg_advisory_xact_lock(hashtext(${`kgd-rate:${api}`}))`.execute(tx);
           await sql`DELETE FROM cloud_rate_slots WHERE api = ${api} AND at < clock_timestamp() - ${window}::interval`.execute(
             tx,
@@ -44,7 +41,7 @@ export function createCloudRate(
           return Math.max(10, wait_ms ?? 10);
         });
         if (waitMs === 0) return;
-        await wait(waitMs);
+        await deps.clock.sleep(waitMs, signal);
       }
     },
   };

@@ -1,9 +1,20 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import type { OperationDispatcher } from './dispatcher.js';
-import type { EngineDeps } from './flow-context.js';
-import { type OperationOutcome, runOperation } from './operation-workflow.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Ids } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import { runEvery } from '../../platform/periodic.js';
+import type { OperationDispatcher } from '../dispatcher.js';
+import type { OperationOutcome } from '../ports.js';
+import { dbosCheckpoint } from './dbos-steps.js';
+import { OPERATIONS_QUEUE, partitionKeyOf } from './queue.js';
+import { type OperationDeps, runOperation } from './run-operation.js';
 
-export const OPERATIONS_QUEUE = 'kgd-operations';
+/** What the engine needs besides the operation's: the database its queue is fed from. */
+export interface EngineDeps extends OperationDeps {
+  db: Db;
+  ids: Ids;
+  logger: Logger;
+}
 
 export interface EngineOptions {
   /** Operations running at once across all replicas (cloud API quotas). */
@@ -46,14 +57,15 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
   // A finished operation frees a place on the queue: look for the next ones at once.
   const workflow = DBOS.registerWorkflow(
     (opId: string) =>
-      runOperation(deps, opId).finally(() => {
+      runOperation(deps, opId, dbosCheckpoint).finally(() => {
         if (running) void sweep();
       }),
     { name: 'kgd.operation' },
   );
   const probe = DBOS.registerWorkflow(async () => true, { name: 'kgd.queue-probe' });
 
-  let timer: NodeJS.Timeout | undefined;
+  let stopLoop: AbortController | undefined;
+  let loop: Promise<void> | undefined;
   let running = false;
 
   const enqueue = async (op: {
@@ -64,7 +76,7 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
     await DBOS.startWorkflow(workflow, {
       workflowID: op.id,
       queueName: OPERATIONS_QUEUE,
-      enqueueOptions: { queuePartitionKey: op.instance_id ?? `order:${op.order_id}` },
+      enqueueOptions: { queuePartitionKey: partitionKeyOf(op) },
     })(op.id);
     await deps.db
       .updateTable('operations')
@@ -154,12 +166,13 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
       running = true;
       await sweep();
 
-      timer = setInterval(() => void sweep(), options.sweepIntervalMs);
-      timer.unref();
+      stopLoop = new AbortController();
+      loop = runEvery(deps.clock, options.sweepIntervalMs, sweep, { signal: stopLoop.signal });
     },
     async stop() {
       running = false;
-      if (timer) clearInterval(timer);
+      stopLoop?.abort();
+      await loop;
       await sweeping;
     },
     sweep,

@@ -1,5 +1,5 @@
-import { type EncryptType, encryptField } from '../field-crypto.js';
-import { bodySignHeader } from '../signatures.js';
+import { type EncryptType, encryptField } from './field-crypto.js';
+import { bodySignHeader } from './signatures.js';
 
 /** The JSON answers KooGallery reads (spec §4–5), serialised once and signed over those bytes. */
 export interface AppInfo {
@@ -16,8 +16,23 @@ export interface InstanceInfo {
   usageInfo?: Record<string, unknown>;
 }
 
+/**
+ * KooGallery's result codes (spec §3), a closed set: `answer()` takes nothing else.
+ */
+export const ResultCode = {
+  ok: '000000',
+  authFailed: '000001',
+  invalidRequest: '000002',
+  unknownInstance: '000003',
+  inProgress: '000004',
+  internalError: '000005',
+  licenseExpiryMissing: '000902',
+} as const;
+
+export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
+
 export interface Answer {
-  resultCode: string;
+  resultCode: ResultCode;
   resultMsg: string;
   instanceId?: string;
   encryptType?: string;
@@ -26,17 +41,18 @@ export interface Answer {
   license?: string;
 }
 
-export const resultMessages: Record<string, string> = {
+const resultMessages: Record<ResultCode, string> = {
   '000000': 'success',
   '000001': 'authentication failed',
   '000002': 'invalid request parameters',
   '000003': 'instance does not exist',
   '000004': 'request in progress',
   '000005': 'internal error, retry later',
+  '000902': 'expireTime is required',
 };
 
-export function answer(resultCode: string, resultMsg?: string): Answer {
-  return { resultCode, resultMsg: resultMsg ?? resultMessages[resultCode] ?? 'error' };
+export function answer(resultCode: ResultCode, resultMsg?: string): Answer {
+  return { resultCode, resultMsg: resultMsg ?? resultMessages[resultCode] };
 }
 
 /** Plaintext access information; `userName` and `password` get encrypted per `encryptType`. */

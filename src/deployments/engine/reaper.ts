@@ -1,9 +1,10 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
-import type { Clock } from '../platform/clock.js';
-import type { Db } from '../platform/db/database.js';
-import type { Logger } from '../platform/logger.js';
-import { OPERATIONS_QUEUE } from './engine.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/logger.js';
+import { runEvery } from '../../platform/periodic.js';
+import { OPERATIONS_QUEUE } from './queue.js';
 
 /**
  * What DBOS does not do self-hosted: when a replica dies, its PENDING workflows stay assigned to
@@ -58,7 +59,8 @@ export function createReaper(options: ReaperOptions): Reaper {
       ).map((w) => w.workflowID));
   let lockClient: pg.Client | undefined;
   let leader = false;
-  let timer: NodeJS.Timeout | undefined;
+  let stopLoop: AbortController | undefined;
+  let loop: Promise<void> | undefined;
 
   const heartbeat = async () => {
     const now = clock.now();
@@ -136,16 +138,18 @@ export function createReaper(options: ReaperOptions): Reaper {
     tick,
     async start() {
       await heartbeat();
-      timer = setInterval(() => {
-        tick().catch((err: Error) => {
+      stopLoop = new AbortController();
+      loop = runEvery(clock, options.heartbeatMs, tick, {
+        signal: stopLoop.signal,
+        onError: (err) => {
           leader = false;
-          logger.warn({ err: err.message }, 'reaper round failed');
-        });
-      }, options.heartbeatMs);
-      timer.unref();
+          logger.warn({ err: (err as Error).message }, 'reaper round failed');
+        },
+      });
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      stopLoop?.abort();
+      await loop;
       await db
         .updateTable('executors')
         .set({ stopped_at: clock.now() })

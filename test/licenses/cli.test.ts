@@ -4,22 +4,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../test/products/cli-harness.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { createManualClock } from '../../test/support/fakes/manual-clock.js';
-import { runCli } from '../app/cli.js';
-import type { CliIo } from '../platform/cli-io.js';
-import { type DatabaseHandle, openDatabase } from '../platform/db/database.js';
-import { createIds } from '../platform/ids.js';
-import { createSilentLogger } from '../platform/logger.js';
-import { createSecretBox } from '../platform/secrets.js';
-import { registerLicenseCommand } from './cli.js';
-import { createLicenseIssuer, type LicenseRequest } from './license-store.js';
-import { type LicenseDocument, signLicense } from './license-token.js';
-import { type LicenseSigningKey, loadOrCreateSigningKey } from './signing-key.js';
+import { runCli } from '../../src/app/cli.js';
+import { openRuntime } from '../../src/app/runtime.js';
+import { registerLicenseCommand } from '../../src/licenses/cli.js';
+import { createLicenseIssuer, type LicenseRequest } from '../../src/licenses/license-store.js';
+import { type LicenseDocument, signLicense } from '../../src/licenses/license-token.js';
+import { type LicenseSigningKey, loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
+import type { CliIo } from '../../src/platform/cli-io.js';
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
+import { createIds } from '../../src/platform/ids.js';
+import { createSilentLogger } from '../../src/platform/logger.js';
+import { createSecretBox } from '../../src/platform/secrets.js';
+import { runCommand } from '../products/cli-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createManualClock } from '../support/fakes/manual-clock.js';
 
 const clock = createManualClock({ start: new Date('2026-11-23T08:00:00.000Z') });
-const register = (program: Command, io: CliIo) => registerLicenseCommand(program, io, { clock });
+const register = (program: Command, io: CliIo) =>
+  registerLicenseCommand(program, { ...io, openRuntime }, { clock });
 const day = 86_400_000;
 
 describe('kgd license', () => {
@@ -31,22 +33,25 @@ describe('kgd license', () => {
   const kgd = (...argv: string[]) => runCommand(register, ['license', ...argv], env);
 
   async function issue(instanceId: string, over: Partial<LicenseRequest> = {}) {
-    const issuer = createLicenseIssuer({ key, clock, ids: createIds(clock) });
+    const issuer = createLicenseIssuer({ db: database.db, key, clock, ids: createIds(clock) });
     return database.db.transaction().execute((tx) =>
-      issuer.issue(tx, {
-        idempotencyKey: `${instanceId}-${randomBytes(4).toString('hex')}`,
-        instanceId,
-        orderId: 'CS-ORDER-1',
-        productId: 'OFFI-DEMO-LICENSE-MONTH',
-        skuCode: 'basic',
-        customerId: 'cust-1',
-        customerName: 'Acme',
-        limits: { users: 10 },
-        expiresAt: new Date(clock.now().getTime() + 30 * day),
-        boundTo: { serverId: 'ecs-1' },
-        test: false,
-        ...over,
-      }),
+      issuer.issue(
+        {
+          idempotencyKey: `${instanceId}-${randomBytes(4).toString('hex')}`,
+          instanceId,
+          orderId: 'CS-ORDER-1',
+          productId: 'OFFI-DEMO-LICENSE-MONTH',
+          skuCode: 'basic',
+          customerId: 'cust-1',
+          customerName: 'Acme',
+          limits: { users: 10 },
+          expiresAt: new Date(clock.now().getTime() + 30 * day),
+          boundTo: { serverId: 'ecs-1' },
+          test: false,
+          ...over,
+        },
+        tx,
+      ),
     );
   }
 

@@ -1,5 +1,6 @@
 import { DBOSClient } from '@dbos-inc/dbos-sdk';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../platform/logger.js';
+import type { StepOutcome } from './step-errors.js';
 
 /**
  * The part of DBOS operators act through: read a workflow's steps, rewind it. A `DBOSClient`
@@ -8,6 +9,7 @@ import type { Logger } from '../platform/logger.js';
 export interface StepRecord {
   functionId: number;
   name: string;
+  /** The step's failure (after its retries), or null. */
   error: string | null;
   startedAt: number | undefined;
   completedAt: number | undefined;
@@ -20,6 +22,14 @@ export interface WorkflowControl {
     options: { startStep: number; queueName: string; queuePartitionKey: string },
   ): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A step's failure as the runner checkpointed it (engine/steps.ts), or DBOS's own error. */
+function errorOf(output: unknown, error: Error | null): string | null {
+  if (error) return error.message;
+  const outcome = output as StepOutcome<unknown> | null;
+  if (outcome && typeof outcome === 'object' && outcome.ok === false) return outcome.error.message;
+  return null;
 }
 
 export async function openWorkflowControl(
@@ -45,7 +55,7 @@ export async function openWorkflowControl(
       return steps.map((s) => ({
         functionId: s.functionID,
         name: s.name,
-        error: s.error ? s.error.message : null,
+        error: errorOf(s.output, s.error),
         startedAt: s.startedAtEpochMs,
         completedAt: s.completedAtEpochMs,
       }));

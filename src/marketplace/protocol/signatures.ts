@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { safeEqual } from '../platform/apig-signing.js';
+import { safeEqual } from '../../platform/apig-signing.js';
 
 export { safeEqual };
 

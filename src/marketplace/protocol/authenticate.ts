@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { verifyV1, verifyV2 } from '../signatures.js';
 import type { IncomingCall } from './read-call.js';
+import { verifyV1, verifyV2 } from './signatures.js';
 
 /**
  * Signature and freshness checks of spec §2, trying every configured key (rotation). The replay

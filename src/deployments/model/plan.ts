@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Instance } from '../platform/db/schema.js';
-import type { LoadedProduct, ProductCatalog } from '../products/catalog.js';
-import { DeploymentFailure } from './flow-context.js';
+import type { Instance } from '../../platform/db/schema.js';
+import { Permanent } from '../../platform/errors.js';
+import type { LoadedProduct, ProductCatalog } from '../../products/catalog.js';
+import type { Overrides } from './overrides.js';
 
 /**
  * What a deployment will do, decided once (a checkpointed step) from the instance's product and
@@ -26,18 +27,12 @@ export interface DeployPlan {
   sshUser: string;
   /** Hooks the package ships (license products). */
   hooks: string[];
+  /** The image's first-boot command (image products). */
+  firstBootCommand?: string;
   /** The buyer's own server, from the order's extension parameters. */
   existingServer?: { host: string; serverId?: string };
   /** Why nothing is provisioned (a seller-console test order). */
   skip?: string;
-}
-
-export interface Overrides {
-  flavor?: string;
-  az?: string;
-  imageId?: string;
-  sshPort?: number;
-  templateVersion?: string;
 }
 
 const scriptsIn = (dir: string) =>
@@ -69,21 +64,19 @@ export function resolvePlan(input: {
   const { instance: inst, catalog, region, overrides } = input;
   const match = catalog.resolve(inst.product_id, inst.sku_code);
   if (!match) {
-    throw new DeploymentFailure(
+    throw new Permanent(
       `no product template serves productId ${inst.product_id ?? '(none)'} / sku ${inst.sku_code ?? '(none)'}: add it to a templates/<name>/product.yaml and rerun`,
     );
   }
   const { product, sku, skuCode } = match;
   if (overrides.templateVersion && overrides.templateVersion !== product.version) {
-    throw new DeploymentFailure(
+    throw new Permanent(
       `template version ${overrides.templateVersion} is not loaded (current ${product.name} is ${product.version})`,
     );
   }
   const imageId = overrides.imageId ?? product.compute.images[region];
   if (!imageId) {
-    throw new DeploymentFailure(
-      `${product.name}: compute.images has no image for region ${region}`,
-    );
+    throw new Permanent(`${product.name}: compute.images has no image for region ${region}`);
   }
   const flavors = overrides.flavor ? [overrides.flavor] : [sku.flavor, ...sku.fallbackFlavors];
   const azs: (string | undefined)[] = overrides.az
@@ -118,6 +111,7 @@ export function resolvePlan(input: {
     sshPort: overrides.sshPort ?? product.ssh.port,
     sshUser: product.ssh.user,
     hooks: productHooks(product),
+    ...(product.firstBoot ? { firstBootCommand: product.firstBoot.command } : {}),
     ...(host && ex
       ? {
           existingServer: {

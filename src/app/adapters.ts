@@ -1,0 +1,92 @@
+import type { CloudApi } from '../cloud/cloud-api.js';
+import { fromHuaweiSdk } from '../cloud/huawei-adapter.js';
+import {
+  type HuaweiCloudSettingsInput,
+  parseHuaweiCloudSettings,
+} from '../cloud/huawei-settings.js';
+import type { OrderSource } from '../deployments/ports.js';
+import { createOrderQueryClient } from '../marketplace/order-query-client.js';
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import { ConfigError } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { fromSsh2 } from '../remote/from-ssh2.js';
+import type { RemoteHost } from '../remote/remote-host.js';
+import type { EmbeddedSimulator } from './simulated.js';
+
+/**
+ * What the service talks to outside itself: the cloud, the servers over SSH, the marketplace's
+ * order API. `realAdapters` reaches Huawei Cloud and KooGallery with the seller's credentials;
+ * `simulatedAdapters` (simulated.ts) the built-in simulator. Everything above runs the same code
+ * either way.
+ */
+export interface Adapters {
+  cloud: CloudApi;
+  remote: RemoteHost;
+  orders: OrderSource;
+  /** The region deployments go to. */
+  region: string;
+  /** The embedded simulator, when no cloud credentials were configured. */
+  simulator?: EmbeddedSimulator | undefined;
+  close(): Promise<void>;
+}
+
+/** The cloud section of the configuration, as the Huawei adapter's settings (one mapping). */
+export function cloudSettings(
+  cloud: Config['cloud'],
+  account: {
+    ak: string;
+    sk: string;
+    projectId: string;
+    region: string;
+    endpoint?: string | undefined;
+  },
+) {
+  const input: HuaweiCloudSettingsInput = {
+    region: account.region,
+    projectId: account.projectId,
+    ak: account.ak,
+    sk: account.sk,
+    ...(account.endpoint ? { endpoint: account.endpoint } : {}),
+    ...(cloud.enterpriseProjectId ? { enterpriseProjectId: cloud.enterpriseProjectId } : {}),
+    imageIds: cloud.imageIds,
+    ...(cloud.sharedNetwork ? { sharedNetwork: cloud.sharedNetwork } : {}),
+    timeoutMs: cloud.timeoutMs,
+    ...(cloud.pollIntervalMs ? { pollIntervalMs: cloud.pollIntervalMs } : {}),
+  };
+  return parseHuaweiCloudSettings(input);
+}
+
+export function realAdapters(config: Config, deps: { logger: Logger; clock: Clock }): Adapters {
+  const { ak, sk, projectId } = config.cloud;
+  if (!ak || !sk)
+    throw new ConfigError(['KGD_CLOUD_AK / KGD_CLOUD_SK: both required for a real cloud']);
+  if (!projectId)
+    throw new ConfigError([
+      'KGD_CLOUD_PROJECT_ID: required with KGD_CLOUD_AK / KGD_CLOUD_SK (the project id of the region, from the console\'s "My Credentials" page)',
+    ]);
+  const settings = cloudSettings(config.cloud, {
+    ak,
+    sk,
+    projectId,
+    region: config.cloud.region,
+    endpoint: config.cloud.endpoint,
+  });
+  return {
+    cloud: fromHuaweiSdk({
+      settings,
+      logger: deps.logger.child({ component: 'cloud' }),
+      clock: deps.clock,
+    }),
+    remote: fromSsh2({ logger: deps.logger }),
+    orders: createOrderQueryClient({
+      baseUrl: config.marketplaceApiUrl,
+      ak,
+      sk,
+      clock: deps.clock,
+      timeoutMs: config.orderApiTimeoutMs,
+    }),
+    region: settings.region,
+    close: async () => {},
+  };
+}

@@ -1,0 +1,277 @@
+import path from 'node:path';
+import type { Hono } from 'hono';
+import { Registry } from 'prom-client';
+import { raiseDeadlineAlerts } from '../deployments/alerts.js';
+import { createEngine, type Engine } from '../deployments/engine/engine.js';
+import { createReaper } from '../deployments/engine/reaper.js';
+import {
+  openWorkflowControl,
+  type WorkflowControl,
+} from '../deployments/engine/workflow-control.js';
+import { createJournal } from '../deployments/journal.js';
+import { createDbPacer } from '../deployments/pacer.js';
+import { createPackageSource } from '../deployments/package-archive.js';
+import { createDeploySteps } from '../deployments/steps/index.js';
+import { createDeploymentStore } from '../deployments/store.js';
+import { createLicenseIssuer } from '../licenses/license-store.js';
+import { loadOrCreateSigningKey } from '../licenses/signing-key.js';
+import { purgeReplayGuard } from '../marketplace/gateway/inbox.js';
+import type { GatewayDeps } from '../marketplace/handlers/context.js';
+import { createChangeFeed } from '../operators/dashboard/change-feed.js';
+import { meterCloud } from '../operators/metrics/metered-cloud.js';
+import { meterRemote } from '../operators/metrics/metered-remote.js';
+import { createMetrics } from '../operators/metrics/metrics.js';
+import type { Clock } from '../platform/clock.js';
+import { launchDurableEngine } from '../platform/durable.js';
+import { createIds } from '../platform/ids.js';
+import { runEvery } from '../platform/periodic.js';
+import { pollDelays } from '../platform/poll.js';
+import { createTokenBucket } from '../platform/rate-limiter.js';
+import type { ProductCatalog } from '../products/catalog.js';
+import type { Adapters } from './adapters.js';
+import { createApp } from './http.js';
+import type { Runtime } from './runtime.js';
+
+export interface ServiceOptions {
+  clock: Clock;
+  catalog: ProductCatalog;
+  /** Stable per replica: DBOS recovers a replica's workflows by it. */
+  executorId: string;
+  /** Pinned: workflows only recover on a process of the same version. */
+  appVersion: string;
+  /** How often pending operations are looked for and the DBOS queue polled (tests: faster). */
+  engine?: { sweepIntervalMs?: number; queuePollMs?: number };
+  /** Mount the admin API, dashboard and /metrics (default true). */
+  operators?: boolean;
+}
+
+/** The service, wired: its HTTP app, and the engine behind it once started. */
+export interface Service {
+  app: Hono;
+  engine: Engine;
+  runtime: Runtime;
+  adapters: Adapters;
+  /** Launches the durable engine, the queue, the reaper and the periodic maintenance. */
+  start(): Promise<void>;
+  /** Marks the service not ready and ends the dashboard's live streams (before the server closes). */
+  drain(): void;
+  /** Stops them (not the runtime or the adapters, which their opener closes). */
+  stop(): Promise<void>;
+  ready(): boolean;
+}
+
+/**
+ * The composition root: the one place the service is wired. `kgd serve`, `kgd demo`, test
+ * harnesses and benchmarks all build the service here, from a runtime (configuration, logger,
+ * database, secrets) and adapters (real or simulated).
+ *
+ * @example
+ *   const service = await composeService(runtime, await simulatedAdapters(config, deps), options);
+ *   await service.start();
+ *   serve({ fetch: service.app.fetch, port });
+ */
+export async function composeService(
+  runtime: Runtime,
+  adapters: Adapters,
+  options: ServiceOptions,
+): Promise<Service> {
+  const { config, logger, database, scrubber, secrets } = runtime;
+  const { clock, catalog } = options;
+  const db = database.db;
+  const ids = createIds(clock);
+  const signingKey = await loadOrCreateSigningKey({ db, secretBox: runtime.secretBox, clock });
+  const licenses = createLicenseIssuer({ db, key: signingKey, clock, ids });
+  const metrics = createMetrics({ registry: new Registry(), db });
+  const cloud = meterCloud(adapters.cloud, metrics);
+  const store = createDeploymentStore({ db, clock, ids, secrets });
+  const journal = createJournal({
+    db,
+    logger: logger.child({ component: 'deployments' }),
+    scrubber,
+    clock,
+  });
+  const pollDelay = config.cloud.pollIntervalMs
+    ? pollDelays.fixed(config.cloud.pollIntervalMs)
+    : undefined;
+  const steps = createDeploySteps({
+    cloud,
+    remote: meterRemote(adapters.remote, metrics),
+    store,
+    orders: adapters.orders,
+    licenses,
+    catalog,
+    secrets,
+    clock,
+    packages: createPackageSource(path.join(config.dataDir, 'work')),
+    region: adapters.region,
+    deployAllTestOrders: config.deployTestOrders,
+    createPacer: createDbPacer({ db, clock }, 'ecs.createServers', {
+      limit: config.cloud.createRatePerMinute,
+      windowMs: 60_000,
+    }),
+    pollLimiter: createTokenBucket({
+      clock,
+      ratePerSecond: config.cloud.pollRatePerSecond,
+      burst: config.cloud.pollRatePerSecond,
+    }),
+    pollDelay,
+  });
+  const engine = createEngine(
+    {
+      db,
+      ids,
+      clock,
+      logger: logger.child({ component: 'engine' }),
+      store,
+      journal,
+      steps,
+      pollDelay,
+      observe: metrics.onStep,
+    },
+    {
+      concurrency: config.engineConcurrency,
+      sweepIntervalMs: options.engine?.sweepIntervalMs ?? 5000,
+      queuePollMs: options.engine?.queuePollMs ?? 100,
+    },
+  );
+  const appVersion = options.appVersion;
+  const reaper = createReaper({
+    db,
+    databaseUrl: database.url,
+    executorId: options.executorId,
+    appVersion,
+    clock,
+    logger: logger.child({ component: 'reaper' }),
+    heartbeatMs: Math.max(500, config.replicaTimeoutMs / 6),
+    deadAfterMs: config.replicaTimeoutMs,
+  });
+  // The workflow store operators read and rewind, opened at start; used only after.
+  let control: WorkflowControl | undefined;
+  const workflows = {
+    listSteps: (id: string) => control!.listSteps(id),
+    rewind: (id: string, o: Parameters<WorkflowControl['rewind']>[1]) => control!.rewind(id, o),
+  };
+  const feed = createChangeFeed({ db, logger: logger.child({ component: 'dashboard' }) });
+  let running = false;
+
+  const gateway = composeGateway(runtime, {
+    clock,
+    ids,
+    licenses,
+    dispatcher: engine.dispatcher,
+    catalog,
+    onAnswered: metrics.onAnswered,
+  });
+
+  const app = createApp({
+    gateway,
+    engineReady: () => running,
+    ...(options.operators === false
+      ? {}
+      : {
+          operators: {
+            db,
+            clock,
+            ids,
+            secrets,
+            logger: logger.child({ component: 'operators' }),
+            workflows,
+            cloud,
+            replay: {
+              secretBox: runtime.secretBox,
+              keys: runtime.marketplaceKeys,
+              producePath: config.producePath,
+            },
+            wake: (instanceId) => engine.dispatcher.wake(instanceId),
+            feed,
+            metrics: metrics.registry,
+          },
+        }),
+  });
+
+  const stopMaintenance = new AbortController();
+  const maintenance = () =>
+    Promise.all([
+      purgeReplayGuard(db, clock.now()),
+      raiseDeadlineAlerts({
+        db,
+        clock,
+        logger,
+        alertAfterMs: config.deployAlertMs,
+        onAlert: () => metrics.onAlert(),
+      }),
+    ]);
+  const closers: Array<() => Promise<void>> = [];
+
+  const drain = () => {
+    running = false;
+    // Ends the dashboard's live streams, which would otherwise hold the server open.
+    feed.close();
+  };
+  return {
+    app,
+    engine,
+    runtime,
+    adapters,
+    ready: () => running,
+    async start() {
+      const durable = await launchDurableEngine({
+        databaseUrl: database.url,
+        logger,
+        executorId: options.executorId,
+        appVersion,
+      });
+      closers.unshift(() => durable.shutdown());
+      control = await openWorkflowControl(database.url, logger);
+      closers.unshift(() => control!.close());
+      await engine.start();
+      closers.unshift(() => engine.stop());
+      await reaper.start();
+      closers.unshift(() => reaper.stop());
+      const loop = runEvery(clock, 60_000, maintenance, {
+        signal: stopMaintenance.signal,
+        onError: (err) => logger.warn({ err: (err as Error).message }, 'maintenance failed'),
+      });
+      closers.unshift(async () => {
+        stopMaintenance.abort();
+        await loop;
+      });
+      running = true;
+    },
+    drain,
+    async stop() {
+      drain();
+      for (const close of closers.splice(0))
+        await close().catch((err: Error) =>
+          logger.warn({ err: err.message }, 'shutdown step failed'),
+        );
+    },
+  };
+}
+
+/** The gateway's dependencies from the runtime's configuration: spelled out here only. */
+export function composeGateway(
+  runtime: Runtime,
+  parts: Pick<GatewayDeps, 'clock' | 'ids' | 'licenses' | 'dispatcher' | 'onAnswered'> & {
+    catalog?: ProductCatalog;
+  },
+): GatewayDeps {
+  const { config } = runtime;
+  const { catalog, ...rest } = parts;
+  return {
+    ...rest,
+    db: runtime.database.db,
+    logger: runtime.logger.child({ component: 'gateway' }),
+    secretBox: runtime.secretBox,
+    secrets: runtime.secrets,
+    keys: runtime.marketplaceKeys,
+    encryptType: config.encryptType,
+    publicUrl: config.publicUrl,
+    producePath: config.producePath,
+    v1MaxSkewMs: config.v1MaxSkewMs,
+    v2MaxSkewMs: config.v2MaxSkewMs,
+    answerDeadlineMs: config.answerDeadlineMs,
+    maxBodyBytes: config.maxBodyBytes,
+    accessUser: (productId, skuCode) => catalog?.resolve(productId, skuCode)?.product.access.user,
+  };
+}

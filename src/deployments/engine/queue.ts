@@ -1,0 +1,5 @@
+/** The DBOS queue every operation runs on, partitioned so an instance's run one at a time. */
+export const OPERATIONS_QUEUE = 'kgd-operations';
+
+export const partitionKeyOf = (op: { instance_id: string | null; order_id: string | null }) =>
+  op.instance_id ?? `order:${op.order_id}`;

@@ -1,0 +1,177 @@
+import type { Clock } from '../../platform/clock.js';
+import type { OperationKind } from '../../platform/db/schema.js';
+import { Cancelled, Retryable } from '../../platform/errors.js';
+import { type PollDelay, pollUntil } from '../../platform/poll.js';
+import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
+import { cancelCheckIntervalMs, type PolicyName, retryDelayMs, stepPolicies } from './policies.js';
+import { decodeError, encodeError, type StepOutcome } from './step-errors.js';
+
+/**
+ * Steps: how a flow runs its side effects. `steps.run(name, policy, fn)` runs `fn` once per
+ * operation, durably: its outcome (value or classified failure) is checkpointed, so after a
+ * crash the flow replays and every step already done returns what it returned the first time.
+ * `Retryable` failures are retried per the named policy on the clock; a cancellation of the
+ * operation aborts the step's signal within about a second.
+ *
+ * The checkpoint is the only difference between production and tests: DBOS's `runStep`
+ * (engine/dbos-steps.ts) or an in-memory record (test/support/fakes/memory-steps.ts), which can
+ * stop after any step and replay.
+ *
+ * @example
+ *   const plan = await steps.run('plan', 'local', (s) => d.plan(op, s));
+ *   await steps.run('wait-ssh', 'none', (s) => d.waitForSsh(op.instanceId, plan, s));
+ */
+export interface Steps {
+  run<T>(name: string, policy: PolicyName, fn: (s: StepScope) => Promise<T>): Promise<T>;
+  /** The step that failed (the first of several side by side to fail), else the last started. */
+  readonly failedStep: string | undefined;
+}
+
+/** What a step gets: its log, a cancellation signal, and waits that respect both. */
+export interface StepScope {
+  readonly name: string;
+  readonly signal: AbortSignal;
+  log(level: JournalLevel, message: string, stream?: string): Promise<void>;
+  /** Polls `probe` until it returns a value; `Retryable` after `timeoutMs`, `Cancelled` on abort. */
+  poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T>;
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Runs `fn` and stores its result under the step's position in the workflow; on replay returns
+ * the stored result without running it. Results are JSON: return strings for dates.
+ */
+export type Checkpoint = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+export interface StepEvent {
+  kind: OperationKind | 'unknown';
+  operationId: string;
+  step: string;
+  attempt: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+export interface StepRunnerDeps {
+  clock: Clock;
+  journal: Journal;
+  store: Pick<DeploymentStore, 'cancelRequested'>;
+  /** Poll delays of every wait (adaptive by default; a fixed one for the benchmark's reference). */
+  pollDelay?: PollDelay | undefined;
+  /** Observes each attempt of each step (metrics). */
+  observe?: ((event: StepEvent) => void) | undefined;
+}
+
+export interface StepOwner {
+  operationId: string;
+  instanceId: string | null;
+  kind: OperationKind | 'unknown';
+  /** Cancellable operations stop at their next step when cancelled; releases and cleanups are not. */
+  cancellable: boolean;
+}
+
+export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: Checkpoint): Steps {
+  let current: string | undefined;
+  let failed: string | undefined;
+
+  const log = (step: string) => (level: JournalLevel, message: string, stream?: string) =>
+    deps.journal.write({
+      operationId: owner.operationId,
+      instanceId: owner.instanceId,
+      level,
+      step,
+      stream,
+      message,
+    });
+
+  /** Aborts `controller` when the operation is cancelled, until `done` aborts. */
+  async function watchCancellation(controller: AbortController, done: AbortSignal) {
+    while (!done.aborted) {
+      try {
+        await deps.clock.sleep(cancelCheckIntervalMs, done);
+      } catch {
+        return; // the step ended
+      }
+      const cancelled = await deps.store.cancelRequested(owner.operationId).catch(() => false);
+      if (cancelled) controller.abort(new Cancelled('operation cancelled'));
+    }
+  }
+
+  async function attempt<T>(
+    name: string,
+    fn: (s: StepScope) => Promise<T>,
+    attemptNo: number,
+  ): Promise<T> {
+    if (owner.cancellable && (await deps.store.cancelRequested(owner.operationId)))
+      throw new Cancelled('operation cancelled before the step ran');
+    const controller = new AbortController();
+    const done = new AbortController();
+    const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
+    const signal = controller.signal;
+    const scope: StepScope = {
+      name,
+      signal,
+      log: log(name),
+      poll: (what, timeoutMs, probe) =>
+        pollUntil(what, { clock: deps.clock, timeoutMs, signal, delay: deps.pollDelay }, probe),
+      sleep: (ms) => deps.clock.sleep(ms, signal),
+    };
+    const started = performance.now();
+    let ok = false;
+    try {
+      const value = await fn(scope);
+      ok = true;
+      return value;
+    } finally {
+      done.abort();
+      await watcher;
+      deps.observe?.({
+        kind: owner.kind,
+        operationId: owner.operationId,
+        step: name,
+        attempt: attemptNo,
+        durationMs: performance.now() - started,
+        ok,
+      });
+    }
+  }
+
+  async function withRetries<T>(
+    name: string,
+    policyName: PolicyName,
+    fn: (s: StepScope) => Promise<T>,
+  ): Promise<StepOutcome<T>> {
+    const policy = stepPolicies[policyName];
+    for (let n = 1; ; n++) {
+      try {
+        // JSON: what a replay returns is what the first run returns, dates as strings.
+        return { ok: true, value: await attempt(name, fn, n) };
+      } catch (err) {
+        const retry = err instanceof Retryable && n <= policy.retries;
+        await log(name)(
+          err instanceof Cancelled ? 'warn' : retry ? 'warn' : 'error',
+          `${name}: ${(err as Error).message}${retry ? ` (attempt ${n} of ${policy.retries + 1}, retrying)` : ''}`,
+        ).catch(() => {});
+        if (!retry) return { ok: false, error: encodeError(err) };
+        try {
+          await deps.clock.sleep(retryDelayMs(policy, n, err.retryAfterMs));
+        } catch (sleepErr) {
+          return { ok: false, error: encodeError(sleepErr) };
+        }
+      }
+    }
+  }
+
+  return {
+    get failedStep() {
+      return failed ?? current;
+    },
+    async run(name, policy, fn) {
+      current = name;
+      const outcome = await checkpoint(name, () => withRetries(name, policy, fn));
+      if (outcome.ok) return outcome.value;
+      failed ??= name;
+      throw decodeError(outcome.error);
+    },
+  };
+}

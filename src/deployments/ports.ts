@@ -1,0 +1,137 @@
+import type {
+  Instance,
+  InstanceUpdate,
+  OperationKind,
+  OperationStatus,
+} from '../platform/db/schema.js';
+
+/**
+ * The ports the engine declares and its callers implement. Adapters of other folders implement
+ * their own ports (`CloudApi` in cloud/, `RemoteHost` in remote/, `LicenseIssuer` in licenses/,
+ * `ProductCatalog` in products/); these are the ones that exist only because deployments needs
+ * them. Each has one typed fake in test/support/fakes/.
+ */
+
+/** One line of an order, as the KooGallery order API reports it. */
+export interface MarketplaceOrderLine {
+  orderLineId: string;
+  chargingMode?: string | undefined;
+  periodType?: string | undefined;
+  periodNumber?: number | undefined;
+  expireTime?: Date | undefined;
+  productInfo: Array<{ productId?: string | undefined; skuCode?: string | undefined }>;
+}
+
+export interface MarketplaceOrder {
+  orderId: string;
+  /** NEW, RENEW, CHANGE, UNSUBSCRIBE, TRIAL, TRIAL_TO_FORMAL, ... */
+  orderType: string;
+  buyerInfo?: { customerId?: string | undefined; customerName?: string | undefined } | undefined;
+  extendParams: Array<{ name: string; value: string }>;
+  orderLine: MarketplaceOrderLine[];
+}
+
+/**
+ * Where V2 orders are read (they arrive thin: buyer, product, sku, period come from here).
+ * marketplace/order-query-client.ts implements it over the seller order API. Failures are
+ * `Retryable` (throttling, 5xx, network) or `Permanent` (auth, unknown order).
+ *
+ * @example
+ *   const order = await orders.queryOrder('CS2211...', 'CS2211...-000001');
+ */
+export interface OrderSource {
+  queryOrder(orderId: string, orderLineId?: string): Promise<MarketplaceOrder>;
+}
+
+/** What a workflow knows of its operation (read once, at `begin`). */
+export interface OperationSnapshot {
+  id: string;
+  kind: OperationKind;
+  /** The instance, or `order:<orderId>` for an order-level operation (a sync of an unknown order). */
+  instanceId: string;
+  orderId: string | null;
+  orderLineId: string | null;
+  params: Record<string, unknown>;
+  test: boolean;
+  /** Operator reruns so far: part of client tokens, so a deliberate rerun creates afresh. */
+  reruns: number;
+  overrides: Record<string, unknown>;
+  attempt: number;
+}
+
+export interface OperationOutcome {
+  status: OperationStatus;
+  failedStep?: string | undefined;
+  error?: string | undefined;
+  detail?: Record<string, unknown> | undefined;
+}
+
+/** The engine's columns of an instance (what steps record as they provision). */
+export type InstancePatch = Omit<InstanceUpdate, 'id' | 'created_at'>;
+
+/**
+ * The engine's view of its own rows: reading instances and operations, recording what steps
+ * provision, and the transitions of an operation's life. store.ts implements it over Kysely.
+ *
+ * @example
+ *   const op = await store.beginOperation(opId); // null when it already ended
+ *   await store.finishOperation(op, { status: 'succeeded' }, { status: 'ready', ready_at: now });
+ */
+export interface DeploymentStore {
+  instance(id: string): Promise<Instance | undefined>;
+  updateInstance(id: string, patch: InstancePatch): Promise<void>;
+  /** Records the host key seen at first contact; false when one was already pinned. */
+  pinHostKey(id: string, hostKey: string): Promise<boolean>;
+  /** Keeps the first sealed root password ever set (a retried step never changes it). */
+  setRootPasswordOnce(id: string, sealed: string): Promise<void>;
+  /**
+   * Marks the operation running (one more attempt) and a deploy's instance deploying; null when
+   * the operation does not exist or already ended.
+   */
+  beginOperation(id: string): Promise<OperationSnapshot | null>;
+  /**
+   * Ends the operation and, in the same transaction, applies what its outcome means for the
+   * instance: `instance` on success (ready, frozen, released...), the failure status otherwise
+   * (unless a release recorded meanwhile owns the instance).
+   */
+  finishOperation(
+    op: OperationSnapshot,
+    outcome: OperationOutcome,
+    instance?: InstancePatch,
+  ): Promise<void>;
+  cancelRequested(operationId: string): Promise<boolean>;
+  /** Records the lifecycle operation an order change asks for; null when already recorded. */
+  recordFollowUp(
+    op: OperationSnapshot,
+    next: { kind: OperationKind; params: Record<string, unknown> },
+  ): Promise<string | null>;
+}
+
+export type JournalLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * The deployment log operators read (`kgd deployments logs`): step messages and hook output,
+ * scrubbed of every secret the service knows.
+ */
+export interface Journal {
+  write(entry: {
+    operationId: string;
+    instanceId: string | null;
+    level: JournalLevel;
+    step?: string | undefined;
+    stream?: string | undefined;
+    message: string;
+  }): Promise<void>;
+}
+
+/** Paces a rate-limited cloud call (server creation) to the account's quota, across replicas. */
+export interface Pacer {
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+/** The seller's package as one archive to upload. */
+export interface PackageArchive {
+  path: string;
+  sha256: string;
+  format: 'tar' | 'zip';
+}

@@ -1,0 +1,224 @@
+import type { OperationKind } from '../../platform/db/schema.js';
+import { Permanent } from '../../platform/errors.js';
+import type { StepScope } from '../engine/steps.js';
+import { Overrides } from '../model/overrides.js';
+import { type DeployPlan, resolvePlan } from '../model/plan.js';
+import type { OperationSnapshot } from '../ports.js';
+import { type DeployDeps, instanceOf } from './deps.js';
+
+/** How an instance's lifecycle operations act on what was deployed. */
+export interface LifecyclePlan {
+  deployed: boolean;
+  plan: DeployPlan;
+  expire: 'stop-service' | 'stop-server' | 'both';
+  renew: 'update-hook' | 'restart';
+  serverStopped: boolean;
+}
+
+const describeChoices = (plan: DeployPlan) =>
+  plan.existingServer
+    ? `onto the buyer's server ${plan.existingServer.host}`
+    : plan.candidates.map((c) => `${c.flavor}${c.az ? `@${c.az}` : ''}`).join(' > ');
+
+function needOrders(deps: DeployDeps, what: string) {
+  if (!deps.orders)
+    throw new Permanent(
+      `${what} needs the KooGallery order API: set KGD_CLOUD_AK and KGD_CLOUD_SK (the seller account)`,
+    );
+  return deps.orders;
+}
+
+/** Plan and order steps: what a deployment will do, decided once and checkpointed. */
+export function createPlanSteps(deps: DeployDeps) {
+  const lineOf = <L extends { orderLineId: string }>(lines: L[], id: string | null) =>
+    lines.find((l) => l.orderLineId === id) ?? lines[0]!;
+
+  return {
+    /** The time, as a step records it. */
+    now: () => deps.clock.now().toISOString(),
+
+    /** What a failed deploy of the instance's product leaves: everything, or nothing. */
+    async failurePolicy(instanceId: string): Promise<'keep' | 'destroy'> {
+      const inst = await instanceOf(deps, instanceId);
+      const product = inst.product_name ? deps.catalog.byName(inst.product_name) : undefined;
+      return product?.lifecycle.onFailure ?? 'keep';
+    },
+
+    async instanceStatus(instanceId: string) {
+      return (await instanceOf(deps, instanceId)).status;
+    },
+
+    /** V2 orders arrive thin: buyer, product, sku, period and extension parameters come from here. */
+    async readOrder(instanceId: string, s: StepScope) {
+      const orders = needOrders(deps, 'a V2 order');
+      const inst = await instanceOf(deps, instanceId);
+      const order = await orders.queryOrder(inst.order_id, inst.order_line_id ?? undefined);
+      const line = lineOf(order.orderLine, inst.order_line_id);
+      const product = line.productInfo[0];
+      await deps.store.updateInstance(instanceId, {
+        product_id: product?.productId ?? inst.product_id,
+        sku_code: product?.skuCode ?? inst.sku_code,
+        customer_id: order.buyerInfo?.customerId ?? inst.customer_id,
+        customer_name: order.buyerInfo?.customerName ?? inst.customer_name,
+        charging_mode: line.chargingMode ?? inst.charging_mode,
+        period_type: line.periodType ?? inst.period_type,
+        period_number: line.periodNumber ?? inst.period_number,
+        trial: order.orderType === 'TRIAL' || inst.trial,
+        expires_at: line.expireTime ?? inst.expires_at,
+        ...(order.extendParams.length > 0
+          ? {
+              private_sealed: deps.secrets.sealPrivate(instanceId, {
+                extendParams: order.extendParams,
+              }),
+            }
+          : {}),
+        updated_at: deps.clock.now(),
+      });
+      await s.log(
+        'info',
+        `order ${order.orderId} (${order.orderType}): product ${product?.productId}, sku ${product?.skuCode}, expires ${line.expireTime?.toISOString() ?? 'never'}`,
+      );
+      return { orderType: order.orderType };
+    },
+
+    async plan(op: OperationSnapshot, s: StepScope): Promise<DeployPlan> {
+      const inst = await instanceOf(deps, op.instanceId);
+      const overrides = Overrides.safeParse(op.overrides);
+      const plan = resolvePlan({
+        instance: inst,
+        catalog: deps.catalog,
+        region: deps.region,
+        overrides: overrides.success ? overrides.data : {},
+        extendParams: deps.secrets.extendParams(inst),
+        deployAllTestOrders: deps.deployAllTestOrders,
+      });
+      await deps.store.updateInstance(op.instanceId, {
+        product_name: plan.productName,
+        template_version: plan.templateVersion,
+        sku_code: plan.skuCode,
+        region: plan.region,
+        updated_at: deps.clock.now(),
+      });
+      await s.log(
+        'info',
+        `plan: ${plan.productName}@${plan.templateVersion} sku ${plan.skuCode}, ${describeChoices(plan)}`,
+      );
+      return plan;
+    },
+
+    /** For lifecycle operations: the plan of what is deployed, and whether anything is. */
+    async lifecyclePlan(instanceId: string, s: StepScope): Promise<LifecyclePlan> {
+      const inst = await instanceOf(deps, instanceId);
+      const plan = resolvePlan({
+        instance: inst,
+        catalog: deps.catalog,
+        region: inst.region ?? deps.region,
+        overrides: {},
+        extendParams: deps.secrets.extendParams(inst),
+        deployAllTestOrders: deps.deployAllTestOrders,
+      });
+      const product = deps.catalog.byName(plan.productName)!;
+      const deployed = !!inst.eip && !!inst.ready_at && !plan.skip;
+      let serverStopped = false;
+      if (deployed && inst.server_id && !plan.existingServer) {
+        const server = await deps.cloud.getServer(inst.server_id);
+        serverStopped = server?.status === 'SHUTOFF';
+      }
+      if (!deployed)
+        await s.log(
+          'info',
+          `nothing deployed for ${instanceId} (status ${inst.status}): updating the record only`,
+        );
+      return {
+        deployed,
+        plan,
+        expire: product.lifecycle.expire,
+        renew: product.lifecycle.renew,
+        serverStopped,
+      };
+    },
+
+    /** Hooks run at release only on a server that was deployed and whose product is still loaded. */
+    async releasePlan(instanceId: string, s: StepScope): Promise<{ plan: DeployPlan } | null> {
+      const inst = await instanceOf(deps, instanceId);
+      if (!inst.eip || !inst.host_key || !deps.catalog.resolve(inst.product_id, inst.sku_code))
+        return null;
+      try {
+        const plan = resolvePlan({
+          instance: inst,
+          catalog: deps.catalog,
+          region: inst.region ?? deps.region,
+          overrides: {},
+          extendParams: deps.secrets.extendParams(inst),
+          deployAllTestOrders: true,
+        });
+        return { plan };
+      } catch (err) {
+        await s.log('warn', `uninstall hooks skipped: ${(err as Error).message}`);
+        return null;
+      }
+    },
+
+    /** Upgrade: the new sku (from the call, or from the order for V2), applied to the instance. */
+    async upgradeTarget(op: OperationSnapshot, s: StepScope) {
+      const inst = await instanceOf(deps, op.instanceId);
+      let productId = (op.params.productId as string | null) ?? inst.product_id;
+      let skuCode = (op.params.skuCode as string | null) ?? inst.sku_code;
+      if (!op.params.skuCode && op.orderId && deps.orders) {
+        const order = await deps.orders.queryOrder(op.orderId, op.orderLineId ?? undefined);
+        const line = lineOf(order.orderLine, op.orderLineId);
+        productId = line.productInfo[0]?.productId ?? productId;
+        skuCode = line.productInfo[0]?.skuCode ?? skuCode;
+      }
+      const match = deps.catalog.resolve(productId, skuCode);
+      if (!match)
+        throw new Permanent(`no product template serves productId ${productId} / sku ${skuCode}`);
+      await deps.store.updateInstance(op.instanceId, {
+        product_id: productId,
+        sku_code: match.skuCode,
+        updated_at: deps.clock.now(),
+      });
+      await s.log(
+        'info',
+        `upgrade to ${match.product.name} sku ${match.skuCode} (${match.sku.flavor})`,
+      );
+      return { productId, skuCode: match.skuCode, flavor: match.sku.flavor, current: inst.flavor };
+    },
+
+    /**
+     * orderNotify: read the order and record the lifecycle operation it describes, which then
+     * runs after this one for the same instance (same queue partition).
+     */
+    async orderChange(op: OperationSnapshot, s: StepScope) {
+      const orders = needOrders(deps, 'orderNotify');
+      if (!op.orderId) throw new Permanent('orderNotify without an orderId');
+      const order = await orders.queryOrder(op.orderId, op.orderLineId ?? undefined);
+      const line = lineOf(order.orderLine, op.orderLineId);
+      const product = line.productInfo[0];
+      const expireTime = line.expireTime?.toISOString() ?? null;
+      const follow: Record<string, { kind: OperationKind; params: Record<string, unknown> }> = {
+        RENEW: { kind: 'renew', params: { scene: 'RENEWAL', expireTime } },
+        TRIAL_TO_FORMAL: { kind: 'renew', params: { scene: 'TRIAL_TO_FORMAL', expireTime } },
+        CHANGE: {
+          kind: 'upgrade',
+          params: { productId: product?.productId ?? null, skuCode: product?.skuCode ?? null },
+        },
+        UNSUBSCRIBE: { kind: 'release', params: {} },
+      };
+      const next = follow[order.orderType];
+      if (!next || op.instanceId.startsWith('order:')) {
+        await s.log(
+          'info',
+          `order ${order.orderId} (${order.orderType}): nothing to do for this notification`,
+        );
+        return { recorded: null };
+      }
+      const recorded = await deps.store.recordFollowUp(op, next);
+      await s.log(
+        'info',
+        `order ${order.orderId} (${order.orderType}) → ${next.kind}${recorded ? ` ${recorded}` : ' (already recorded)'}`,
+      );
+      return { recorded };
+    },
+  };
+}
