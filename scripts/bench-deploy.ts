@@ -280,7 +280,7 @@ async function printSteps(dataDir: string, t: Timing) {
     [t.id],
   );
   await client.end();
-  const { openWorkflowControl } = await import('../src/deployments/workflow-control.js');
+  const { openWorkflowControl } = await import('../src/deployments/engine/workflow-control.js');
   const wf = await openWorkflowControl(url, logger);
   let prev = t.createdAt;
   for (const s of await wf.listSteps(rows[0].id)) {

@@ -35,7 +35,7 @@ describe('an image product', () => {
 
 describe("a License product onto the buyer's own server", () => {
   it('installs over SSH with the password the buyer gave, and leaves the server to the buyer at release', async () => {
-    const cloud = h.deps.cloud;
+    const cloud = h.service.adapters.cloud;
     const tags = { owner: 'buyer' };
     const vpc = await cloud.ensureVpc({ name: 'buyer-vpc', cidr: '10.8.0.0/16', tags });
     const subnet = await cloud.ensureSubnet({

@@ -1,23 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionRefused, createOperatorActions } from '../../src/deployments/operator-actions.js';
 import {
   openWorkflowControl,
   type WorkflowControl,
-} from '../../src/deployments/workflow-control.js';
+} from '../../src/deployments/engine/workflow-control.js';
+import { createOperatorService } from '../../src/operators/actions/operator-service.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { ActionError } from '../../src/platform/errors.js';
+import { createIds } from '../../src/platform/ids.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { createEngineHarness, type EngineHarness } from '../support/engine-harness.js';
 
 let h: EngineHarness;
 let workflows: WorkflowControl;
-let actions: ReturnType<typeof createOperatorActions>;
+let actions: ReturnType<typeof createOperatorService>;
 beforeAll(async () => {
   h = await createEngineHarness();
   workflows = await openWorkflowControl(h.databaseUrl, createSilentLogger());
-  actions = createOperatorActions({
+  actions = createOperatorService({
     db: h.database.db,
-    clock: h.deps.clock,
-    ids: h.deps.ids,
+    clock: systemClock,
+    ids: createIds(systemClock),
+    secrets: h.service.runtime.secrets,
     workflows,
+    wake: (id) => h.engine.dispatcher.wake(id),
   });
 });
 afterAll(async () => {
@@ -65,7 +70,7 @@ describe('operators rerun what failed', () => {
       const refused = await actions
         .rerun(op.id, { from: 'no-such-step', reason: 'x', actor: 'test' })
         .catch((e) => e);
-      expect(refused).toBeInstanceOf(ActionRefused);
+      expect(refused).toBeInstanceOf(ActionError);
       expect(refused.message).toContain('has no step no-such-step');
       const result = await actions.rerun(op.id, {
         from: 'create-server',

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepRecord, WorkflowControl } from '../../src/deployments/workflow-control.js';
+import type { Runtime } from '../../src/app/runtime.js';
+import type { StepRecord, WorkflowControl } from '../../src/deployments/engine/workflow-control.js';
 import { createLicenseIssuer } from '../../src/licenses/license-store.js';
 import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
 import { createToken, revokeToken } from '../../src/operators/auth/tokens.js';
@@ -13,6 +14,7 @@ import { createSilentLogger } from '../../src/platform/logger.js';
 import { createSecretBox } from '../../src/platform/secrets.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { readAnswer, v1Request } from '../support/marketplace-calls.js';
+import { openTestRuntime } from '../support/runtime.js';
 import { json } from './support/json.js';
 import { createOperatorApp, PRODUCE_PATH } from './support/operator-app.js';
 import { seedInstance, seedLog, seedOperation } from './support/seed.js';
@@ -20,6 +22,7 @@ import { seedInstance, seedLog, seedOperation } from './support/seed.js';
 const KEY = 'admin-api-test-key-0001';
 let testDb: TestDatabase;
 let database: DatabaseHandle;
+let runtime: Runtime;
 let app: Hono;
 let feed: ChangeFeed;
 let readToken: string;
@@ -58,21 +61,15 @@ const post = (path: string, body: unknown, token?: string) =>
 
 beforeAll(async () => {
   testDb = await createTestDatabase('kgd_ops_api');
-  database = await openDatabase({ url: testDb.url, poolSize: 6, logger: createSilentLogger() });
+  runtime = await openTestRuntime({
+    databaseUrl: testDb.url,
+    keys: [KEY],
+    env: { KGD_LOG_LEVEL: 'silent' },
+  });
+  database = runtime.database;
   const db = database.db;
   const clock = systemClock;
-  const secretBox = createSecretBox(randomBytes(32));
-  const key = await loadOrCreateSigningKey({ db, secretBox, clock });
-  ({ app, feed } = createOperatorApp({
-    db,
-    clock,
-    ids: createIds(clock),
-    secretBox,
-    key: KEY,
-    licenses: createLicenseIssuer({ key, clock, ids: createIds(clock) }),
-    dispatcher: { wake() {} },
-    workflows,
-  }));
+  ({ app, feed } = await createOperatorApp({ runtime, clock, workflows }));
   readToken = (await createToken(db, clock, { name: 'grafana', scope: 'read', createdBy: 't' }))
     .token;
   operateToken = (
@@ -101,7 +98,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   feed?.close();
-  await database?.close();
+  await runtime?.close();
   await testDb?.drop();
 });
 

@@ -5,15 +5,9 @@ import path from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openWorkflowControl,
-  type WorkflowControl,
-} from '../../src/deployments/workflow-control.js';
 import { createToken } from '../../src/operators/auth/tokens.js';
-import type { ChangeFeed } from '../../src/operators/dashboard/change-feed.js';
-import { createSilentLogger } from '../../src/platform/logger.js';
-import { createEngineHarness, type EngineHarness, KEY } from '../support/engine-harness.js';
-import { createOperatorApp } from './support/operator-app.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { createEngineHarness, type EngineHarness } from '../support/engine-harness.js';
 
 /**
  * The dashboard in real headless Chromium, over real HTTP, against the real engine (DBOS,
@@ -27,8 +21,6 @@ const flavors = ['s6.small.1', 's6.medium.2'];
 const zones = ['cn-north-4a', 'cn-north-4b', 'cn-north-4c'];
 
 let h: EngineHarness;
-let workflows: WorkflowControl;
-let feed: ChangeFeed;
 let server: ServerType;
 let browser: Browser;
 let page: Page;
@@ -43,24 +35,12 @@ beforeAll(async () => {
     );
   }
   h = await createEngineHarness();
-  workflows = await openWorkflowControl(h.databaseUrl, createSilentLogger());
-  const built = createOperatorApp({
-    db: h.database.db,
-    clock: h.deps.clock,
-    ids: h.deps.ids,
-    secretBox: h.deps.secretBox,
-    key: KEY,
-    licenses: h.deps.licenses,
-    dispatcher: h.engine.dispatcher,
-    workflows,
-    cloud: h.deps.cloud,
-  });
-  feed = built.feed;
-  server = serve({ fetch: built.app.fetch, port: 0, hostname: '127.0.0.1' });
+  // The service's own app, as `kgd serve` mounts it: gateway, admin API, dashboard.
+  server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   token = (
-    await createToken(h.database.db, h.deps.clock, {
+    await createToken(h.database.db, systemClock, {
       name: 'ops-alice',
       scope: 'operate',
       createdBy: 'test',
@@ -77,10 +57,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  feed?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   (server as unknown as { closeAllConnections?: () => void })?.closeAllConnections?.();
-  await workflows?.close();
   await h?.close();
   if (shots) rmSync(shots, { recursive: true, force: true });
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowControl } from '../../src/deployments/workflow-control.js';
+import type { Runtime } from '../../src/app/runtime.js';
+import type { WorkflowControl } from '../../src/deployments/engine/workflow-control.js';
 import { createLicenseIssuer } from '../../src/licenses/license-store.js';
 import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
 import { createToken } from '../../src/operators/auth/tokens.js';
@@ -13,6 +14,7 @@ import { createIds } from '../../src/platform/ids.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
 import { createSecretBox } from '../../src/platform/secrets.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { openTestRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait-for.js';
 import { createOperatorApp } from './support/operator-app.js';
 import { seedInstance, seedLog, seedOperation } from './support/seed.js';
@@ -20,6 +22,7 @@ import { seedInstance, seedLog, seedOperation } from './support/seed.js';
 /** The dashboard in-process: sessions, scopes, CSRF, escaping, fragments and the SSE stream. */
 let testDb: TestDatabase;
 let database: DatabaseHandle;
+let runtime: Runtime;
 let app: Hono;
 let feed: ChangeFeed;
 let readToken: string;
@@ -55,22 +58,15 @@ const form = (path: string, token: string | undefined, fields: Record<string, st
 
 beforeAll(async () => {
   testDb = await createTestDatabase('kgd_ops_dash');
-  database = await openDatabase({ url: testDb.url, poolSize: 6, logger: createSilentLogger() });
+  runtime = await openTestRuntime({
+    databaseUrl: testDb.url,
+    keys: ['dashboard-test-key'],
+    env: { KGD_LOG_LEVEL: 'silent' },
+  });
+  database = runtime.database;
   const db = database.db;
   const clock = systemClock;
-  const secretBox = createSecretBox(randomBytes(32));
-  const key = await loadOrCreateSigningKey({ db, secretBox, clock });
-  ({ app, feed } = createOperatorApp({
-    db,
-    clock,
-    ids: createIds(clock),
-    secretBox,
-    key: 'dashboard-test-key',
-    licenses: createLicenseIssuer({ key, clock, ids: createIds(clock) }),
-    dispatcher: { wake() {} },
-    workflows,
-    feedIntervalMs: 50,
-  }));
+  ({ app, feed } = await createOperatorApp({ runtime, clock, workflows, feedIntervalMs: 50 }));
   readToken = (await createToken(db, clock, { name: 'viewer', scope: 'read', createdBy: 't' }))
     .token;
   operateToken = (
@@ -91,7 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   feed?.close();
-  await database?.close();
+  await runtime?.close();
   await testDb?.drop();
 });
 

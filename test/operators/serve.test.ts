@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Service, startService } from '../../src/app/serve.js';
+import { type RunningService as Service, startService } from '../../src/app/serve.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { readAnswer, v1Request } from '../support/marketplace-calls.js';
 import { waitFor } from '../support/wait-for.js';

@@ -1,11 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientToken } from '../../src/cloud/client-token.js';
 import type { CloudApi } from '../../src/cloud/cloud-api.js';
 import { kgdTags } from '../../src/cloud/tags.js';
 import { waitForJob } from '../../src/cloud/wait-for-job.js';
-import { createOperatorActions } from '../../src/deployments/operator-actions.js';
-import type { WorkflowControl } from '../../src/deployments/workflow-control.js';
+import type { WorkflowControl } from '../../src/deployments/engine/workflow-control.js';
+import { createInstanceSecrets } from '../../src/deployments/model/instance-secrets.js';
 import { createOperatorService } from '../../src/operators/actions/operator-service.js';
 import { meterCloud } from '../../src/operators/metrics/metered-cloud.js';
 import { createMetrics } from '../../src/operators/metrics/metrics.js';
@@ -14,7 +15,8 @@ import { scanSweep } from '../../src/operators/queries/sweep.js';
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
 import { Permanent } from '../../src/platform/errors.js';
 import { createIds } from '../../src/platform/ids.js';
-import { createSilentLogger } from '../../src/platform/logger.js';
+import { createSecretScrubber, createSilentLogger } from '../../src/platform/logger.js';
+import { createSecretBox } from '../../src/platform/secrets.js';
 import { defaultImageId } from '../../src/simulator/cloud/catalog.js';
 import { type CloudFixture, startCloudFixture } from '../support/cloud-sim.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -115,14 +117,10 @@ describe('sweep', () => {
     const service = createOperatorService({
       db: database.db,
       clock: f.clock,
-      engine: createOperatorActions({
-        db: database.db,
-        clock: f.clock,
-        ids: createIds(f.clock),
-        workflows: noWorkflows,
-      }),
+      ids: createIds(f.clock),
+      secrets: createInstanceSecrets(createSecretBox(randomBytes(32)), createSecretScrubber()),
+      workflows: noWorkflows,
       cloud,
-      sleep: f.sleep,
     });
     await expect(service.sweepDelete({ reason: ' ', actor: 'ops-bob' })).rejects.toThrow(
       'reason: required',
