@@ -53,10 +53,15 @@ export interface OperationSnapshot {
   orderLineId: string | null;
   params: Record<string, unknown>;
   test: boolean;
+  attempt: number;
+}
+
+/** What an operator may change between runs of an operation: read fresh, never from `begin`. */
+export interface OperationInputs {
+  /** Operator edits of a rerun (flavor, az, image, sshPort, templateVersion). */
+  overrides: Record<string, unknown>;
   /** Operator reruns so far: part of client tokens, so a deliberate rerun creates afresh. */
   reruns: number;
-  overrides: Record<string, unknown>;
-  attempt: number;
 }
 
 export interface OperationOutcome {
@@ -100,6 +105,8 @@ export interface DeploymentStore {
     instance?: InstancePatch,
   ): Promise<void>;
   cancelRequested(operationId: string): Promise<boolean>;
+  /** The operation's current rerun inputs (a rerun rewinds past `begin`: its snapshot is old). */
+  operationInputs(operationId: string): Promise<OperationInputs>;
   /** Records the lifecycle operation an order change asks for; null when already recorded. */
   recordFollowUp(
     op: OperationSnapshot,

@@ -84,8 +84,6 @@ export function createDeploymentStore(deps: {
           orderLineId: op.order_line_id,
           params: op.params,
           test: op.test,
-          reruns: op.reruns,
-          overrides: op.overrides,
           attempt: op.attempts + 1,
         } satisfies OperationSnapshot;
       });
@@ -146,6 +144,15 @@ export function createDeploymentStore(deps: {
     },
 
     /** An order change's operation, recorded through the same commands as the marketplace's calls. */
+    async operationInputs(operationId) {
+      const row = await db
+        .selectFrom('operations')
+        .select(['overrides', 'reruns'])
+        .where('id', '=', operationId)
+        .executeTakeFirst();
+      return { overrides: row?.overrides ?? {}, reruns: row?.reruns ?? 0 };
+    },
+
     async recordFollowUp(op, next) {
       if (!op.orderId) return null;
       const orderId = op.orderId;

@@ -83,7 +83,7 @@ export function createPlanSteps(deps: DeployDeps) {
 
     async plan(op: OperationSnapshot, s: StepScope): Promise<DeployPlan> {
       const inst = await instanceOf(deps, op.instanceId);
-      const overrides = Overrides.safeParse(op.overrides);
+      const overrides = Overrides.safeParse((await deps.store.operationInputs(op.id)).overrides);
       const plan = resolvePlan({
         instance: inst,
         catalog: deps.catalog,

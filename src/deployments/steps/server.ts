@@ -95,10 +95,13 @@ export function createServerSteps(deps: DeployDeps) {
         if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
       }
       const password = await rootPassword(inst.id);
+      // A crash and a retry reuse the token (the cloud answers with the original job); an
+      // operator's rerun is a deliberate new attempt and gets a new one.
+      const { reruns } = await deps.store.operationInputs(op.id);
       const token = clientToken({
         instanceId: inst.id,
         operationId: op.id,
-        step: `create-server:${candidate.flavor}:${candidate.az ?? '-'}:${op.reruns}`,
+        step: `create-server:${candidate.flavor}:${candidate.az ?? '-'}:${reruns}`,
       });
       await deps.createPacer?.acquire(s.signal);
       try {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Overrides, withoutBlanks } from '../../deployments/model/overrides.js';
 import { isTerminal } from '../../deployments/model/states.js';
 import { CliError, type CliIo } from '../../platform/cli-io.js';
 import {
@@ -8,6 +9,15 @@ import {
   withOperator,
 } from './operator-context.js';
 import { createProgress, duration, printJson } from './output.js';
+
+/** The rerun flag of each `Overrides` key. */
+const flagOf: Record<string, string> = {
+  flavor: '--flavor',
+  az: '--az',
+  imageId: '--image',
+  templateVersion: '--template-version',
+  sshPort: '--ssh-port',
+};
 
 /** Waits for an operation to end, showing its current step on a terminal. */
 async function waitForOperation(
@@ -122,7 +132,6 @@ export function registerDeploymentActions(group: Command, io: OperatorIo): void 
       .option('--ssh-port <port>', 'connect over SSH on this port')
       .option('--template-version <version>', 'require this product template version'),
   ).action(async (id: string, flags: RerunFlags) => {
-    // Parsed by the service through the one Overrides schema: a bad value is named there.
     const overrides = {
       flavor: flags.flavor,
       az: flags.az,
@@ -130,6 +139,15 @@ export function registerDeploymentActions(group: Command, io: OperatorIo): void 
       templateVersion: flags.templateVersion,
       sshPort: flags.sshPort,
     };
+    // The one Overrides schema decides; a bad value is named by the flag the operator typed.
+    const parsed = Overrides.safeParse(withoutBlanks(overrides));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CliError(
+        `${flagOf[String(issue.path[0])]}: ${issue.message}`,
+        operatorExitCodes.usage,
+      );
+    }
     await withOperator(io, async (ctx) => {
       const service = await ctx.service();
       const result = await service.rerun(id, {
