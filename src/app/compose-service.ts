@@ -103,6 +103,7 @@ export async function composeService(
     secrets,
     clock,
     packages: createPackageSource(path.join(config.dataDir, 'work')),
+    fetch,
     region: adapters.region,
     deployAllTestOrders: config.deployTestOrders,
     createPacer: createDbPacer({ db, clock }, 'ecs.createServers', {

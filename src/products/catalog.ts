@@ -193,6 +193,13 @@ export function loadProductCatalog(templatesDir: string): ProductCatalog {
     names.add(p.name);
   }
   if (problems.length > 0) throw new TemplateError(problems);
+  return catalogOf(products);
+}
+
+/** A catalog over checked products (loadProductCatalog's; tests' edited copies of them). */
+export function catalogOf(products: LoadedProduct[]): ProductCatalog {
+  const owner = new Map<string, LoadedProduct>();
+  for (const p of products) for (const id of p.marketplace.productIds) owner.set(id, p);
   return {
     products,
     byName: (name) => products.find((p) => p.name === name),

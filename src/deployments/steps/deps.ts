@@ -28,6 +28,8 @@ export interface DeployDeps {
   secrets: InstanceSecrets;
   clock: Clock;
   packages: { archiveOf(product: LoadedProduct): PackageArchive };
+  /** HTTP health checks (the global fetch; tests answer for the servers they fake). */
+  fetch: typeof fetch;
   /** The region deployments go to (an instance keeps the one it was deployed in). */
   region: string;
   /** Test orders create real resources only for products that say so, or when this is set. */

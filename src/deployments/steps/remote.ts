@@ -273,7 +273,7 @@ export function createRemoteSteps(deps: DeployDeps) {
             health.timeoutSeconds * 1000,
             async () => {
               try {
-                const res = await fetch(url, {
+                const res = await deps.fetch(url, {
                   signal: AbortSignal.any([
                     AbortSignal.timeout(timeouts.healthRequestMs),
                     s.signal,

@@ -1,0 +1,24 @@
+import type { Journal } from '../../../src/deployments/ports.js';
+import type { SecretScrubber } from '../../../src/platform/logger.js';
+
+export interface FakeJournal extends Journal {
+  entries: Array<Parameters<Journal['write']>[0]>;
+  /** Messages, optionally of one step, as `step: message`. */
+  lines(step?: string): string[];
+}
+
+/** The journal in memory, scrubbed as the real one is (when given the scrubber). */
+export function createFakeJournal(deps: { scrubber?: SecretScrubber } = {}): FakeJournal {
+  const entries: FakeJournal['entries'] = [];
+  return {
+    entries,
+    async write(entry) {
+      const message = deps.scrubber ? deps.scrubber.scrub(entry.message) : entry.message;
+      entries.push({ ...entry, message });
+    },
+    lines: (step) =>
+      entries
+        .filter((e) => step === undefined || e.step === step)
+        .map((e) => `${e.step ?? '-'}: ${e.message}`),
+  };
+}

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runOperation } from '../../src/deployments/engine/run-operation.js';
+import { createInstanceSecrets } from '../../src/deployments/model/instance-secrets.js';
+import { createPackageSource } from '../../src/deployments/package-archive.js';
+import type { OperationOutcome } from '../../src/deployments/ports.js';
+import { createDeploySteps, type DeploySteps } from '../../src/deployments/steps/index.js';
+import type { Instance, Operation } from '../../src/platform/db/schema.js';
+import { createSecretScrubber } from '../../src/platform/logger.js';
+import { generatePassword } from '../../src/platform/passwords.js';
+import { createSecretBox } from '../../src/platform/secrets.js';
+import {
+  catalogOf,
+  type LoadedProduct,
+  loadProductCatalog,
+  type ProductCatalog,
+} from '../../src/products/catalog.js';
+import { SshUnreachable } from '../../src/remote/errors.js';
+import type { RemoteHost } from '../../src/remote/remote-host.js';
+import { createFakeCloud, type FakeCloud, fakeFlavors } from './fakes/cloud.js';
+import { createFakeJournal, type FakeJournal } from './fakes/journal.js';
+import { createFakeLicenses, type FakeLicenses } from './fakes/licenses.js';
+import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
+import { memoryCheckpoint, type StepRecord } from './fakes/memory-steps.js';
+import { createFakeOrders, type FakeOrders } from './fakes/orders.js';
+import { createFakeRemote, type FakeRemote } from './fakes/remote.js';
+import { createFakeStore, type FakeStore } from './fakes/store.js';
+
+const templates = loadProductCatalog(path.resolve(import.meta.dirname, '../../templates'));
+
+export interface FlowHarness {
+  clock: ManualClock;
+  cloud: FakeCloud;
+  /** The machines behind the fake cloud's servers (one per EIP, with the server's password). */
+  remote: FakeRemote;
+  store: FakeStore;
+  journal: FakeJournal;
+  orders: FakeOrders;
+  licenses: FakeLicenses;
+  catalog: ProductCatalog;
+  d: DeploySteps;
+  /** Health checks over HTTP answer this status (200 by default). */
+  health: { status: number; asked: string[] };
+  /** A purchase as recordPurchase leaves it: an instance and its pending deploy. */
+  purchase(
+    row?: Partial<Instance>,
+    op?: Partial<Operation>,
+  ): { instanceId: string; operationId: string };
+  /** A lifecycle operation of an instance, pending. */
+  operation(instanceId: string, op: Partial<Operation> & { kind: Operation['kind'] }): string;
+  /**
+   * Runs an operation's workflow to its end, or until `stopAfter` steps are checkpointed (the
+   * process "dies" there: the promise resolves to 'stopped'). `record` carries the checkpoints
+   * from one run to its replay.
+   */
+  run(
+    operationId: string,
+    options?: { record?: StepRecord[]; stopAfter?: number },
+  ): Promise<OperationOutcome | 'stopped'>;
+  instance(id: string): Instance;
+  op(id: string): Operation;
+}
+
+export interface FlowHarnessOptions {
+  /** Edits the loaded products (a copy) before the steps see them. */
+  products?: (products: LoadedProduct[]) => LoadedProduct[];
+}
+
+/**
+ * Every flow on fakes, the in-memory checkpoint and the manual clock: no root, no PostgreSQL, no
+ * network. A day of cloud waits runs in milliseconds.
+ */
+export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness {
+  const clock = createManualClock({ start: new Date('2026-06-01T08:00:00Z'), auto: true });
+  const products = structuredClone(templates.products);
+  const catalog = catalogOf(options.products ? options.products(products) : products);
+  const images = catalog.products.flatMap((p) => Object.values(p.compute.images));
+  const cloud = createFakeCloud({
+    clock,
+    images,
+    flavors: [...fakeFlavors, 'c7.xlarge.2'],
+  });
+  const machines = createFakeRemote({ clock });
+  const direct = machines.connect;
+  const remote: RemoteHost = {
+    async connect(target) {
+      const server = cloud.inventory().servers.find((s) => s.floatingIps.includes(target.host));
+      if (server) {
+        if (server.status !== 'ACTIVE')
+          throw new SshUnreachable('refused', `${target.host}: server ${server.status} (fake)`);
+        try {
+          machines.machine(target.host, target.port);
+        } catch {
+          machines.addMachine({
+            host: target.host,
+            port: target.port,
+            ...(server.adminPass ? { password: server.adminPass } : {}),
+          });
+        }
+      }
+      return direct(target);
+    },
+  };
+  const scrubber = createSecretScrubber();
+  const secrets = createInstanceSecrets(createSecretBox(randomBytes(32)), scrubber);
+  const store = createFakeStore({ clock });
+  const journal = createFakeJournal({ scrubber });
+  const orders = createFakeOrders();
+  const licenses = createFakeLicenses({ clock });
+  const health = { status: 200, asked: [] as string[] };
+  const d = createDeploySteps({
+    cloud,
+    remote,
+    store,
+    orders,
+    licenses,
+    catalog,
+    secrets,
+    clock,
+    packages: createPackageSource(mkdtempSync(path.join(tmpdir(), 'kgd-flow-'))),
+    region: 'cn-north-4',
+    deployAllTestOrders: false,
+    fetch: async (url) => {
+      health.asked.push(String(url));
+      return new Response('ok', { status: health.status });
+    },
+  });
+  let n = 0;
+  const harness: FlowHarness = {
+    clock,
+    cloud,
+    remote: Object.assign(machines, { connect: remote.connect }),
+    store,
+    journal,
+    orders,
+    licenses,
+    catalog,
+    d,
+    health,
+    purchase(row = {}, op = {}) {
+      const instanceId = row.id ?? `kgi-test-${++n}`;
+      store.seedInstance({
+        id: instanceId,
+        product_id: 'OFFI-DEMO-LICENSE-MONTH',
+        sku_code: 'basic',
+        app_password_sealed: secrets.sealAppPassword(instanceId, generatePassword()),
+        ...row,
+      });
+      const operationId = harness.operation(instanceId, {
+        kind: 'deploy',
+        idempotency_key: `new:${instanceId}`,
+        ...op,
+      });
+      return { instanceId, operationId };
+    },
+    operation(instanceId, op) {
+      const id = op.id ?? `op_test_${++n}`;
+      store.seedOperation({
+        order_id: store.instances.get(instanceId)?.order_id ?? null,
+        instance_id: instanceId,
+        ...op,
+        id,
+      });
+      return id;
+    },
+    run(operationId, runOptions = {}) {
+      const record = runOptions.record ?? [];
+      return new Promise((resolve, reject) => {
+        const checkpoint = memoryCheckpoint(record, {
+          ...(runOptions.stopAfter !== undefined ? { stopAfter: runOptions.stopAfter } : {}),
+          onStop: () => resolve('stopped'),
+        });
+        runOperation({ clock, journal, store, steps: d }, operationId, checkpoint).then(
+          resolve,
+          reject,
+        );
+      });
+    },
+    instance: (id) => store.instances.get(id)!,
+    op: (id) => store.operations.get(id)!,
+  };
+  return harness;
+}
