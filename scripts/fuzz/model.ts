@@ -1,11 +1,16 @@
 import { formatV1TimeStamp } from '../../src/simulator/marketplace/time-format.js';
-import { type Pairs, signV1, signV2, v1Wire, v2Wire } from './calls.js';
+import { type Pairs, type Protocol, signV1, signV2, v1Wire, v2Wire } from './calls.js';
 import { type Expectation, expectFor, type OracleContext } from './oracle.js';
 import type { Rng } from './random.js';
-import type { Base } from './targets.js';
 import type { Reply, Wire } from './wire.js';
 
 /** What every call builder needs: the endpoint, the keys, the instances the run knows. */
+export interface Base {
+  protocol: Protocol;
+  activity: string;
+  fields: Record<string, unknown>;
+}
+
 export interface Env {
   path: string;
   /** The keys kgd serve is configured with (rotation: both are valid). */

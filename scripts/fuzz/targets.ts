@@ -6,15 +6,13 @@ import {
   v2Names,
   validFields,
 } from './calls.js';
-import type { Env } from './model.js';
+import type { Base, Env } from './model.js';
+
+export type { Base };
+
 import type { Rng } from './random.js';
 
 /** A well-formed call's content before signing: which activity, on which instance. */
-export interface Base {
-  protocol: Protocol;
-  activity: string;
-  fields: Record<string, unknown>;
-}
 
 const some = (rng: Rng, ids: string[], n: number) =>
   Array.from({ length: n }, () => rng.pick(ids)).join(',');

@@ -12,7 +12,7 @@ import { ConfigError } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { fromSsh2 } from '../remote/from-ssh2.js';
 import type { RemoteHost } from '../remote/remote-host.js';
-import type { EmbeddedSimulator } from './simulated.js';
+import type { SimulatorHandle } from '../simulator/server.js';
 
 /**
  * What the service talks to outside itself: the cloud, the servers over SSH, the marketplace's
@@ -29,6 +29,12 @@ export interface Adapters {
   /** The embedded simulator, when no cloud credentials were configured. */
   simulator?: EmbeddedSimulator | undefined;
   close(): Promise<void>;
+}
+
+/** The built-in simulator the service runs against when no cloud credentials are given. */
+export interface EmbeddedSimulator {
+  handle: SimulatorHandle;
+  endpoint: string;
 }
 
 /** The cloud section of the configuration, as the Huawei adapter's settings (one mapping). */

@@ -18,12 +18,6 @@ import {
 import { type Adapters, cloudSettings } from './adapters.js';
 import { productImages } from './product-images.js';
 
-/** The built-in simulator the service runs against when no cloud credentials are given. */
-export interface EmbeddedSimulator {
-  handle: SimulatorHandle;
-  endpoint: string;
-}
-
 export interface SimulatedOptions {
   /** Overrides of the simulator (tests: time scale, EIP pool, seed, the marketplace's config). */
   simulator?: SimulatorOptions;

@@ -1,8 +1,8 @@
 import ssh2 from 'ssh2';
 import type { Logger } from '../platform/logger.js';
+import { hostKeyFingerprint } from '../platform/ssh-fingerprint.js';
 import { checkTarget } from './check-arguments.js';
 import { HostKeyMismatch, SshAuthFailed, SshProtocolError, SshUnreachable } from './errors.js';
-import { hostKeyFingerprint } from './host-key-fingerprint.js';
 import {
   defaultReadyTimeoutMs,
   type RemoteHost,

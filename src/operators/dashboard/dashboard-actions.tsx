@@ -4,7 +4,7 @@ import { actionCode } from '../../platform/errors.js';
 import { satisfies } from '../auth/tokens.js';
 import { deploymentDetail } from '../queries/deployment-detail.js';
 import { listInbox } from '../queries/inbox.js';
-import type { DashboardDeps } from './dashboard.js';
+import type { DashboardDeps } from './dashboard-deps.js';
 import { render } from './layout.js';
 import { type ActionName, ConfirmPage, type ConfirmValues } from './pages/confirm-page.js';
 import { InboxPage } from './pages/inbox-page.js';

@@ -21,14 +21,9 @@ import { LoginPage } from './pages/login-page.js';
 import { SweepPage } from './pages/sweep-page.js';
 import { type DashboardEnv, endSession, requireSession, startSession } from './session.js';
 
-export interface DashboardDeps {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  service: OperatorService;
-  steps?: StepReader | undefined;
-  feed: ChangeFeed;
-}
+export type { DashboardDeps } from './dashboard-deps.js';
+
+import type { DashboardDeps } from './dashboard-deps.js';
 
 const flashes: Record<string, (from: string | undefined) => string> = {
   rerun: (from) => `Rerun started${from ? ` from ${from}` : ''}: this page updates as it runs.`,

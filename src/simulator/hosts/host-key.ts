@@ -3,7 +3,7 @@ import ssh2 from 'ssh2';
 // ssh2 is CommonJS without static named exports.
 const { utils } = ssh2;
 
-import { hostKeyFingerprint } from '../../remote/host-key-fingerprint.js';
+import { hostKeyFingerprint } from '../../platform/ssh-fingerprint.js';
 
 export interface HostKey {
   /** OpenSSH private key; kept in memory only, like the rest of a machine's identity. */

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../platform/logger.js';
 import { admits, forwardedPorts, opensPort, sshRulePort } from './ingress.js';
 import { createListeners, type ListenerSpec } from './listeners.js';
-import type { MachineEnv } from './machine.js';
+import type { MachineEnv } from './machine-env.js';
 import type { Sandbox } from './sandbox.js';
 import type { HostSpec, HostState } from './simulated-hosts.js';
 

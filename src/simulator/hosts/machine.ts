@@ -10,17 +10,9 @@ import type { HostDescription, HostSpec, HostState } from './simulated-hosts.js'
 import { authenticate, parseAuthorizedKeys, type RootCredentials } from './ssh-auth.js';
 import { rootPath, serveSessions } from './ssh-session.js';
 
-export interface MachineEnv {
-  dataDir: string;
-  sshPort: number;
-  logger: Logger;
-  clock: Clock;
-  random: () => number;
-  refusedUntil(serverId: string): Date | undefined;
-  dropRate(): number;
-  /** Boots the machine's sandbox when the hosts let it (see createSimulatedHosts). */
-  bootSandbox(options: SandboxOptions): Promise<Sandbox>;
-}
+export type { MachineEnv } from './machine-env.js';
+
+import type { MachineEnv } from './machine-env.js';
 
 export interface Machine {
   start(spec: HostSpec): Promise<void>;

@@ -1,4 +1,4 @@
-import type { ChargingMode, Order, OrderType, ProductInfo } from './orders.js';
+import type { ChargingMode, Order, OrderType, ProductInfo } from './order-types.js';
 import { addPeriod, type PeriodType } from './time-format.js';
 
 /**

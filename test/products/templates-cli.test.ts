@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCommand } from '../../test/products/cli-harness.js';
-import { runCli } from '../app/cli.js';
-import { registerTemplatesCommand } from './cli.js';
+import { runCli } from '../../src/app/cli.js';
+import { registerTemplatesCommand } from '../../src/products/cli.js';
+import { runCommand } from './cli-harness.js';
 
 const templatesDir = path.resolve(import.meta.dirname, '../../templates');
 const check = (argv: string[], env: Record<string, string> = {}) =>

@@ -2,20 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForTestSsh } from '../../../test/support/sim-hosts.js';
-import { waitFor } from '../../../test/support/wait-for.js';
-import { clientToken } from '../../cloud/client-token.js';
-import { fromHuaweiSdk } from '../../cloud/huawei-adapter.js';
-import { parseHuaweiCloudSettings } from '../../cloud/huawei-settings.js';
-import { kgdTags } from '../../cloud/tags.js';
-import { waitForJob } from '../../cloud/wait-for-job.js';
-import { systemClock } from '../../platform/clock.js';
-import { createSilentLogger } from '../../platform/logger.js';
-import { fromSsh2 } from '../../remote/from-ssh2.js';
-import { createSimulatedHosts } from '../hosts/create-simulated-hosts.js';
-import type { SimulatedHosts } from '../hosts/simulated-hosts.js';
-import { type SimulatorHandle, startSimulator } from '../server.js';
-import { defaultImageId } from './catalog.js';
+import { clientToken } from '../../src/cloud/client-token.js';
+import { fromHuaweiSdk } from '../../src/cloud/huawei-adapter.js';
+import { parseHuaweiCloudSettings } from '../../src/cloud/huawei-settings.js';
+import { kgdTags } from '../../src/cloud/tags.js';
+import { waitForJob } from '../../src/cloud/wait-for-job.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { createSilentLogger } from '../../src/platform/logger.js';
+import { fromSsh2 } from '../../src/remote/from-ssh2.js';
+import { defaultImageId } from '../../src/simulator/cloud/catalog.js';
+import { createSimulatedHosts } from '../../src/simulator/hosts/create-simulated-hosts.js';
+import type { SimulatedHosts } from '../../src/simulator/hosts/simulated-hosts.js';
+import { type SimulatorHandle, startSimulator } from '../../src/simulator/server.js';
+import { waitForTestSsh } from '../support/sim-hosts.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * End to end on the cloud side: the adapter creates a server in the simulator, whose real SSH host

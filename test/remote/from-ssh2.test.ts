@@ -4,13 +4,22 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHosts, type TestHosts, testHostSpec } from '../../test/support/sim-hosts.js';
-import { waitFor } from '../../test/support/wait-for.js';
-import { Permanent, Retryable } from '../platform/errors.js';
-import { createMemoryLogger } from '../platform/logger.js';
-import { CommandTimedOut, requireSuccess, SshAuthFailed, TransferFailed } from './errors.js';
-import { fromSsh2 } from './from-ssh2.js';
-import { maxCapturedOutput, type OutputLine, type RemoteSession } from './remote-host.js';
+import { Permanent, Retryable } from '../../src/platform/errors.js';
+import { createMemoryLogger } from '../../src/platform/logger.js';
+import {
+  CommandTimedOut,
+  requireSuccess,
+  SshAuthFailed,
+  TransferFailed,
+} from '../../src/remote/errors.js';
+import { fromSsh2 } from '../../src/remote/from-ssh2.js';
+import {
+  maxCapturedOutput,
+  type OutputLine,
+  type RemoteSession,
+} from '../../src/remote/remote-host.js';
+import { createTestHosts, type TestHosts, testHostSpec } from '../support/sim-hosts.js';
+import { waitFor } from '../support/wait-for.js';
 
 // Debug logs of both sides are kept, to check that no secret reaches them (no scrubber on purpose).
 const logs = createMemoryLogger();

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromHuaweiSdk } from '../cloud/huawei-adapter.js';
-import { parseHuaweiCloudSettings } from '../cloud/huawei-settings.js';
-import { CliError, type CliIo } from '../platform/cli-io.js';
-import { systemClock } from '../platform/clock.js';
-import { createSilentLogger } from '../platform/logger.js';
-import { registerSimulatorCommand, type SimulatorCommandDeps } from './cli.js';
-import type { SimulatorHandle } from './server.js';
+import { fromHuaweiSdk } from '../../src/cloud/huawei-adapter.js';
+import { parseHuaweiCloudSettings } from '../../src/cloud/huawei-settings.js';
+import { CliError, type CliIo } from '../../src/platform/cli-io.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { createSilentLogger } from '../../src/platform/logger.js';
+import { registerSimulatorCommand, type SimulatorCommandDeps } from '../../src/simulator/cli.js';
+import type { SimulatorHandle } from '../../src/simulator/server.js';
 
 const dirs: string[] = [];
 afterEach(() => {

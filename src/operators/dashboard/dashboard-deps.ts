@@ -1,0 +1,16 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/logger.js';
+import type { OperatorService } from '../actions/operator-service.js';
+import type { StepReader } from '../queries/deployment-detail.js';
+import type { ChangeFeed } from './change-feed.js';
+
+/** What the dashboard's pages and actions need. */
+export interface DashboardDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  service: OperatorService;
+  steps?: StepReader | undefined;
+  feed: ChangeFeed;
+}
