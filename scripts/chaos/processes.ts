@@ -5,7 +5,7 @@ import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 
 /** The processes of a chaos run: the simulator, the service replicas, a round-robin front. */
-export const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../..');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -31,7 +31,7 @@ export async function waitUntil(
 }
 
 /** Every process started, so a failed run can stop them all. */
-export const started = new Set<ChildProcess>();
+const started = new Set<ChildProcess>();
 
 export function killAll() {
   for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');

@@ -47,7 +47,7 @@ export const targeted = new Set([
 /** Products without a template: their deployments fail at once, keeping the engine light. */
 const products = ['FUZZ-PRODUCT-MONTH', 'FUZZ-PRODUCT-YEAR', 'FUZZ-PAYG'];
 
-export const orderId = (rng: Rng, prefix = 'FZ') => `${prefix}-${rng.hex(16).toUpperCase()}`;
+const orderId = (rng: Rng, prefix = 'FZ') => `${prefix}-${rng.hex(16).toUpperCase()}`;
 export const unknownInstanceId = (rng: Rng) => `kgi-fuzz-${rng.hex(20)}`;
 
 function futureTime(rng: Rng): string {
@@ -216,7 +216,7 @@ export function inlineNewInstance(rng: Rng): Record<string, unknown> {
 }
 
 /** Query-string encoding of pairs, as the marketplace sends them. */
-export const encodePairs = (pairs: Pairs) =>
+const encodePairs = (pairs: Pairs) =>
   pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 
 /** V1: `activity`, the fields, `timeStamp`, then `authToken` over all of them (spec §2.1). */

@@ -23,7 +23,7 @@ export interface Env {
   originals: FuzzCall[];
 }
 
-export interface Pools {
+interface Pools {
   v1Live: string[];
   v2Live: string[];
   releaseTargets: string[];

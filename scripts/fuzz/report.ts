@@ -16,7 +16,7 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /** A request as it went on the wire, readable and reproducible (bodies as JSON strings). */
-export function describeWire(w: Wire, max = 600): string {
+function describeWire(w: Wire, max = 600): string {
   const lines = [
     `${w.method} ${w.path.length > max ? `${w.path.slice(0, max)}… (${w.path.length} chars)` : w.path}`,
   ];

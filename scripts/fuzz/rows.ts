@@ -6,7 +6,7 @@ import pg from 'pg';
  * phase. Unlike row counts, this is blind neither to an insert hidden by the replay guard's purge
  * nor to an update of an existing row.
  */
-export const projectTables = [
+const projectTables = [
   'instances',
   'operations',
   'inbox',
@@ -14,7 +14,7 @@ export const projectTables = [
   'licenses',
   'operation_logs',
 ] as const;
-export type ProjectTable = (typeof projectTables)[number];
+type ProjectTable = (typeof projectTables)[number];
 
 export type RowCounts = Record<ProjectTable, number>;
 

@@ -3,14 +3,14 @@
  * independently of the gateway's zod schemas: the fuzzer's oracle for "is this authenticated
  * call well-formed?".
  */
-export type Rule = (v: unknown) => boolean;
+type Rule = (v: unknown) => boolean;
 export interface ActivityRules {
   required: Record<string, Rule>;
   optional: Record<string, Rule>;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
-export const text =
+const text =
   (max: number): Rule =>
   (v) =>
     isString(v) && v.length >= 1 && v.length <= max;
@@ -34,7 +34,7 @@ const digits = matches(/^\d{1,9}$/);
 const amount = matches(/^-?\d{1,15}(\.\d{1,6})?$/);
 const flag01 = oneOf('0', '1');
 /** `[{name, value}]`, at most 10, names 1–128 characters, values string / number / boolean. */
-export const extendList: Rule = (v) =>
+const extendList: Rule = (v) =>
   Array.isArray(v) &&
   v.length <= 10 &&
   v.every((item) => {
@@ -49,7 +49,7 @@ export const extendList: Rule = (v) =>
   });
 
 /** V1 `saasExtendParams`: base64 (standard or URL-safe) of the JSON list. */
-export const base64List: Rule = (v) => {
+const base64List: Rule = (v) => {
   if (!isString(v)) return false;
   const b64 = v.replace(/-/g, '+').replace(/_/g, '/').replace(/\s/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) return false;

@@ -11,7 +11,7 @@ import path from 'node:path';
  */
 const root = path.resolve(import.meta.dirname, '../..');
 
-export interface Child {
+interface Child {
   child: ChildProcess;
   /** The last 20 KB of output, for start-up failures. */
   tail(): string;
@@ -20,7 +20,7 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {

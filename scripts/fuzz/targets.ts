@@ -21,7 +21,7 @@ const some = (rng: Rng, ids: string[], n: number) =>
  * An instance the activity may be sent to and get success: releases go to instances set aside
  * for release (or already released: a repeat is success), the rest to live ones.
  */
-export function validTarget(rng: Rng, env: Env, protocol: Protocol, activity: string): string {
+function validTarget(rng: Rng, env: Env, protocol: Protocol, activity: string): string {
   const { pools } = env;
   const live = protocol === 'v1' || rng.chance(0.2) ? pools.v1Live : pools.v2Live;
   const pick = (ids: string[]) => (ids.length > 0 ? rng.pick(ids) : rng.pick(pools.v1Live));
@@ -39,7 +39,7 @@ export function validTarget(rng: Rng, env: Env, protocol: Protocol, activity: st
   }
 }
 
-export function unknownTarget(rng: Rng, activity: string): string {
+function unknownTarget(rng: Rng, activity: string): string {
   if (activity !== 'queryInstance') return unknownInstanceId(rng);
   return Array.from({ length: rng.int(1, 5) }, () => unknownInstanceId(rng)).join(',');
 }

@@ -170,7 +170,7 @@ function pushParams(secrets: Secret[], instanceId: string, json: string): number
  * A PEM private key leaks through its base64 body lines (a log may carry a few of them) or as
  * the bare key: the 32-byte Ed25519 seed (JWK `d`, raw hex).
  */
-export function pemSecrets(name: string, pem: string): Secret[] {
+function pemSecrets(name: string, pem: string): Secret[] {
   const lines = pem
     .split('\n')
     .map((l) => l.trim())

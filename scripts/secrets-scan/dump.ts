@@ -65,7 +65,7 @@ export async function dumpDatabase(url: string, client: pg.Client): Promise<Dump
 }
 
 /** libpq's environment for a postgresql:// URL, including the socket directory in `?host=`. */
-export function libpqEnv(url: string): Record<string, string> {
+function libpqEnv(url: string): Record<string, string> {
   const u = new URL(url);
   const env: Record<string, string> = {
     PGHOST: u.searchParams.get('host') ?? u.hostname,

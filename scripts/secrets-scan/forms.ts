@@ -36,7 +36,7 @@ export interface Hit {
 }
 
 /** Shorter forms would match by chance in megabytes of logs; every real secret here is longer. */
-export const minFormLength = 8;
+const minFormLength = 8;
 
 export function searchForms(secret: Secret): SearchForm[] {
   const { value } = secret;
@@ -113,12 +113,7 @@ export function findHits(sources: Source[], secrets: Secret[]): Hit[] {
  * Up to 40 bytes either side of a hit, with every byte that belongs to an occurrence of any
  * secret form (also one cut by the window's edge) replaced by that secret's name.
  */
-export function maskedContext(
-  data: Buffer,
-  at: number,
-  length: number,
-  forms: SearchForm[],
-): string {
+function maskedContext(data: Buffer, at: number, length: number, forms: SearchForm[]): string {
   const from = Math.max(0, at - 40);
   const to = Math.min(data.length, at + length + 40);
   const owner = new Array<string | undefined>(to - from);

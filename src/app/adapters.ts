@@ -32,7 +32,7 @@ export interface Adapters {
 }
 
 /** The built-in simulator the service runs against when no cloud credentials are given. */
-export interface EmbeddedSimulator {
+interface EmbeddedSimulator {
   handle: SimulatorHandle;
   endpoint: string;
 }

@@ -35,7 +35,7 @@ function executorId(config: Config): string {
   );
 }
 
-export const appVersion = (config: Config) =>
+const appVersion = (config: Config) =>
   config.appVersion ?? process.env.npm_package_version ?? '0.1.0';
 
 /**

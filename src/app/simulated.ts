@@ -10,11 +10,7 @@ import { fromSsh2 } from '../remote/from-ssh2.js';
 import { defaultImageId } from '../simulator/cloud/catalog.js';
 import { createSimulatedHosts } from '../simulator/hosts/create-simulated-hosts.js';
 import type { SimulatedHosts } from '../simulator/hosts/simulated-hosts.js';
-import {
-  type SimulatorHandle,
-  type SimulatorOptions,
-  startSimulator,
-} from '../simulator/server.js';
+import { type SimulatorOptions, startSimulator } from '../simulator/server.js';
 import { type Adapters, cloudSettings } from './adapters.js';
 import { productImages } from './product-images.js';
 

@@ -46,13 +46,13 @@ export interface NetworkResource {
   tags: ResourceTags;
 }
 
-export interface EnsureVpcInput {
+interface EnsureVpcInput {
   name: string;
   cidr: string;
   tags: ResourceTags;
 }
 
-export interface EnsureSubnetInput {
+interface EnsureSubnetInput {
   vpcId: string;
   name: string;
   cidr: string;
@@ -70,7 +70,7 @@ export interface IngressRuleSpec {
   remoteIpPrefix: string;
 }
 
-export interface EnsureSecurityGroupInput {
+interface EnsureSecurityGroupInput {
   name: string;
   tags: ResourceTags;
   rules: IngressRuleSpec[];
@@ -146,12 +146,12 @@ export interface ServerInfo {
   fault?: { code?: number; message?: string };
 }
 
-export interface DeleteServersOptions {
+interface DeleteServersOptions {
   deletePublicIp: boolean;
   deleteVolume: boolean;
 }
 
-export interface TaggedResources {
+interface TaggedResources {
   vpcs: NetworkResource[];
   subnets: Array<NetworkResource & { vpcId: string }>;
   securityGroups: SecurityGroupResource[];

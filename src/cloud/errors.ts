@@ -36,7 +36,7 @@ export interface CloudErrorDetails {
 }
 
 /** Where a cloud failure came from, for logs, metrics and operators. */
-export interface CloudFailureInfo {
+interface CloudFailureInfo {
   readonly code: string;
   readonly operation: string;
   readonly httpStatus: number | undefined;
@@ -110,7 +110,7 @@ function isCloudFailure(err: unknown): err is CloudFailure {
 }
 
 /** What the SDK's ClientRequestException / ServerResponseException / ServiceResponseException hold. */
-export interface SdkFailure {
+interface SdkFailure {
   httpStatusCode?: number;
   errorCode?: string;
   errorMsg?: string;

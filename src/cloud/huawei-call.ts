@@ -18,7 +18,7 @@ export interface CallerDeps {
   random: () => number;
 }
 
-export interface CallOptions {
+interface CallOptions {
   /** False for calls whose repetition could duplicate a resource and that handle it themselves. */
   retry?: boolean;
   /** Also retry 409 in-use answers (deletes waiting for what uses the resource to go). */

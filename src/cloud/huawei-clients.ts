@@ -11,7 +11,7 @@ export interface HuaweiClients {
 }
 
 /** Sent instead of the SDK's default, which writes ~/.huaweicloud/application_id (§0.4). */
-export const userAgent = 'koogallery-deployer';
+const userAgent = 'koogallery-deployer';
 
 /**
  * Builds the three SDK clients for one region with every trap handled: the project id always in

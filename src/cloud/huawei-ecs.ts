@@ -65,7 +65,7 @@ function validateCreate(input: CreateServerInput): void {
   }
 }
 
-export function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
+function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
   const subs = w.entities?.sub_jobs ?? [];
   const serverIds = subs
     .map((s) => s.entities?.server_id)
@@ -95,7 +95,7 @@ export function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
   };
 }
 
-export function toServerInfo(s: WireServer): ServerInfo {
+function toServerInfo(s: WireServer): ServerInfo {
   const fixedIps: string[] = [];
   const floatingIps: string[] = [];
   for (const list of Object.values(s.addresses ?? {})) {

@@ -31,7 +31,7 @@ export interface WireJob {
   };
 }
 
-export interface WireAddress {
+interface WireAddress {
   addr?: string;
   version?: number | string;
   'OS-EXT-IPS:type'?: 'fixed' | 'floating';

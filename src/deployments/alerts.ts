@@ -3,7 +3,7 @@ import type { Db } from '../platform/db/database.js';
 import type { Logger } from '../platform/logger.js';
 
 /** The marketplace retries a new purchase hourly for 3 hours, then cancels the order (spec §7). */
-export const marketplaceRetryWindowMs = 3 * 3_600_000;
+const marketplaceRetryWindowMs = 3 * 3_600_000;
 
 /**
  * Raises one alert per deployment not ready `alertAfterMs` after its order arrived — well before

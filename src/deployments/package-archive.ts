@@ -11,7 +11,7 @@ import type { PackageArchive } from './ports.js';
  * fixed owner and mtime, so the same package has the same checksum and uploads are skipped),
  * an archive source is used as it is.
  */
-export function packageArchive(product: LoadedProduct, workDir: string): PackageArchive {
+function packageArchive(product: LoadedProduct, workDir: string): PackageArchive {
   const source = product.packagePath;
   if (!source) throw new Permanent(`${product.name} has no package`);
   let file = source;

@@ -13,7 +13,7 @@ import type {
  */
 
 /** One line of an order, as the KooGallery order API reports it. */
-export interface MarketplaceOrderLine {
+interface MarketplaceOrderLine {
   orderLineId: string;
   chargingMode?: string | undefined;
   periodType?: string | undefined;
@@ -57,7 +57,7 @@ export interface OperationSnapshot {
 }
 
 /** What an operator may change between runs of an operation: read fresh, never from `begin`. */
-export interface OperationInputs {
+interface OperationInputs {
   /** Operator edits of a rerun (flavor, az, image, sshPort, templateVersion). */
   overrides: Record<string, unknown>;
   /** Operator reruns so far: part of client tokens, so a deliberate rerun creates afresh. */

@@ -127,7 +127,7 @@ export function registerLicenseCommand(
 }
 
 /** What the license commands open: the database and the master key (the composition root's). */
-export interface LicenseRuntime {
+interface LicenseRuntime {
   database: { db: Kysely<Database> };
   secretBox: SecretBox;
   close(): Promise<void>;

@@ -26,7 +26,7 @@ export interface LicenseDocument {
 const PREFIX = 'KGD1';
 
 /** JSON with object keys sorted at every level: the bytes signed do not depend on key order. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)

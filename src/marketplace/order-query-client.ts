@@ -50,7 +50,7 @@ const orderInfo = z.looseObject({
 });
 
 /** No answer, a 5xx, an unexpected code: asking again later can succeed. */
-export class OrderQueryUnavailable extends Retryable {
+class OrderQueryUnavailable extends Retryable {
   override name = 'OrderQueryUnavailable';
 }
 
@@ -70,7 +70,7 @@ const successCodes = new Set(['CBC.0000', 'MKT.0000']); // documentation shows b
 const authCodes = new Set(['CBC.0150', 'CBC.0151', 'CBC.0154']);
 const badRequestCodes = new Set(['CBC.0100', 'CBC.0101', 'CBC.0199']);
 
-export const orderQueryRetry: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 };
+const orderQueryRetry: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 };
 
 export function createOrderQueryClient(deps: {
   /** Site host, e.g. https://mkt.myhuaweicloud.com (or the simulator). */

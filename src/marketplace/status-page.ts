@@ -19,7 +19,7 @@ const headline: Record<string, string> = {
   cleanup_failed: 'Your deployment is being released',
 };
 
-export function publicView(inst: Instance) {
+function publicView(inst: Instance) {
   const status = inst.frozen && inst.status === 'ready' ? 'frozen' : inst.status;
   return {
     instanceId: inst.id,

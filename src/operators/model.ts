@@ -19,7 +19,7 @@ export const instanceStatuses = [
 ] as const;
 export const InstanceStatusSchema = z.enum(instanceStatuses).meta({ id: 'InstanceStatus' });
 
-export const OperationRefSchema = z
+const OperationRefSchema = z
   .object({
     id: z.string(),
     kind: z.string(),
@@ -30,7 +30,7 @@ export const OperationRefSchema = z
   })
   .meta({ id: 'OperationRef' });
 
-export const DeploymentSummarySchema = z
+const DeploymentSummarySchema = z
   .object({
     id: z.string().meta({ example: 'kgi-01jq3v9x6b7k2m4n5p6q7r8s9t' }),
     status: InstanceStatusSchema,
@@ -54,7 +54,7 @@ export const DeploymentSummarySchema = z
   .meta({ id: 'DeploymentSummary' });
 export type DeploymentSummary = z.infer<typeof DeploymentSummarySchema>;
 
-export const StatusCountsSchema = z
+const StatusCountsSchema = z
   .record(z.string(), z.number().int())
   .meta({ id: 'StatusCounts', description: 'deployments per status (the other filters applied)' });
 
@@ -67,7 +67,7 @@ export const DeploymentListSchema = z
   .meta({ id: 'DeploymentList' });
 export type DeploymentList = z.infer<typeof DeploymentListSchema>;
 
-export const StepSchema = z
+const StepSchema = z
   .object({
     functionId: z.number().int(),
     name: z.string(),
@@ -80,7 +80,7 @@ export const StepSchema = z
   .meta({ id: 'Step' });
 export type Step = z.infer<typeof StepSchema>;
 
-export const OperationDetailSchema = z
+const OperationDetailSchema = z
   .object({
     id: z.string(),
     kind: z.string(),
@@ -99,7 +99,7 @@ export const OperationDetailSchema = z
   .meta({ id: 'OperationDetail' });
 export type OperationDetail = z.infer<typeof OperationDetailSchema>;
 
-export const LogLineSchema = z
+const LogLineSchema = z
   .object({
     id: z.string(),
     at: instant,
@@ -217,8 +217,6 @@ export const SweepDeletionSchema = z
   })
   .meta({ id: 'SweepDeletion' });
 export type SweepDeletion = z.infer<typeof SweepDeletionSchema>;
-
-export const rerunOverrideKeys = ['flavor', 'az', 'imageId', 'sshPort', 'templateVersion'] as const;
 
 export const ErrorSchema = z
   .object({

@@ -8,7 +8,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * hashes `JSON.stringify(body)` instead of the bytes sent; `apig-signing.test.ts` proves both
  * produce the same signatures.
  */
-export const ALGORITHM = 'SDK-HMAC-SHA256';
+const ALGORITHM = 'SDK-HMAC-SHA256';
 
 /** Constant-time string comparison (lengths are not secret). */
 export function safeEqual(a: string, b: string): boolean {
@@ -27,14 +27,14 @@ export interface SignableRequest {
 }
 
 /** RFC 3986 percent-encoding with upper-case hex, unreserved characters kept. */
-export function sdkEncode(s: string): string {
+function sdkEncode(s: string): string {
   return encodeURIComponent(s).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 }
 
-export function canonicalUri(pathname: string): string {
+function canonicalUri(pathname: string): string {
   const encoded = pathname
     .split('/')
     .map((seg) => sdkEncode(decodeURIComponentSafe(seg)))
@@ -50,7 +50,7 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-export function canonicalQuery(search: URLSearchParams): string {
+function canonicalQuery(search: URLSearchParams): string {
   const byKey = new Map<string, string[]>();
   for (const [k, v] of search) byKey.set(k, [...(byKey.get(k) ?? []), v]);
   return [...byKey.keys()]
@@ -126,7 +126,7 @@ export function signRequest(
   };
 }
 
-export type VerifyFailure = {
+type VerifyFailure = {
   ok: false;
   /** Huawei API gateway error code for the failure. */
   code: 'APIGW.0301' | 'APIGW.0303';

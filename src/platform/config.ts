@@ -59,7 +59,7 @@ const masterKey = z
   })
   .optional();
 
-export const marketplaceSites = {
+const marketplaceSites = {
   cn: 'https://mkt.myhuaweicloud.com',
   intl: 'https://mkt-intl.myhuaweicloud.com',
   eu: 'https://mkt.eu-west-101.myhuaweicloud.eu',

@@ -61,7 +61,7 @@ export class SetupError extends Error {
  * Why an operator action (CLI, admin API, dashboard) was refused: a closed set, mapped once to an
  * HTTP status and a CLI exit code.
  */
-export const actionErrorCodes = {
+const actionErrorCodes = {
   INVALID_REQUEST: { http: 400, exit: 2 },
   UNAUTHENTICATED: { http: 401, exit: 1 },
   FORBIDDEN: { http: 403, exit: 1 },

@@ -51,15 +51,3 @@ export function createIds(clock: Clock): Ids {
     token: (bytes = 24) => randomBytes(bytes).toString('base64url'),
   };
 }
-
-/** Deterministic ids for tests: `kgi-test-0001`, `op_test-0002`, ... */
-export function createSequentialIds(): Ids {
-  let n = 0;
-  const pad = () => String(++n).padStart(4, '0');
-  return {
-    instanceId: () => `kgi-test-${pad()}`,
-    next: (prefix) => `${prefix}_test-${pad()}`,
-    uuid: () => `00000000-0000-4000-8000-${pad().padStart(12, '0')}`,
-    token: () => `token-${pad()}`,
-  };
-}

@@ -23,7 +23,7 @@ export interface RetryOptions extends RetryPolicy {
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
+function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(random() * ceiling);
 }

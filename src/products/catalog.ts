@@ -23,7 +23,7 @@ export interface LoadedProduct extends Product {
   packagePath?: string;
 }
 
-export interface ProductMatch {
+interface ProductMatch {
   product: LoadedProduct;
   skuCode: string;
   sku: Sku;
@@ -129,7 +129,7 @@ function checkVariables(
   }
 }
 
-export function loadProduct(file: string, problems: string[]): LoadedProduct | undefined {
+function loadProduct(file: string, problems: string[]): LoadedProduct | undefined {
   const dir = path.dirname(file);
   let raw: unknown;
   try {

@@ -15,7 +15,6 @@ const hookNames = [
   'update',
   'uninstall',
 ] as const;
-export type HookName = (typeof hookNames)[number];
 export const allHooks = hookNames;
 
 const portList = z
@@ -189,7 +188,5 @@ export const productSchema = z.strictObject({
     .optional(),
 });
 
-export type ProductInput = z.input<typeof productSchema>;
 export type Product = z.output<typeof productSchema>;
 export type Sku = z.output<typeof sku>;
-export type HealthCheck = z.output<typeof healthCheck>;

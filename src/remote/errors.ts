@@ -92,7 +92,7 @@ export class SshProtocolError extends Permanent {
 }
 
 /** A command ran and failed. Permanent: the same script on the same machine fails again. */
-export class CommandFailed extends Permanent {
+class CommandFailed extends Permanent {
   override name = 'CommandFailed';
   constructor(
     readonly what: string,

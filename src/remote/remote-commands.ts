@@ -8,7 +8,7 @@ import { shellQuote as q } from './shell-quote.js';
  */
 
 /** Extra time the server-side `timeout` gives over the client's own deadline. */
-export const serverTimeoutMarginMs = 2_000;
+const serverTimeoutMarginMs = 2_000;
 
 export function execCommand(
   command: string,

@@ -12,7 +12,7 @@ import type { RemoteSession } from './remote-host.js';
 import { type RawResult, type RawRun, uploadOverExec } from './ssh2-upload.js';
 
 /** After a KILL signal at the deadline, how long to wait for the exit before closing the channel. */
-export const killGraceMs = 3_000;
+const killGraceMs = 3_000;
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

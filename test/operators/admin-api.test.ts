@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/app/runtime.js';
 import type { StepRecord, WorkflowControl } from '../../src/deployments/engine/workflow-control.js';
-import { createLicenseIssuer } from '../../src/licenses/license-store.js';
-import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
 import { createToken, revokeToken } from '../../src/operators/auth/tokens.js';
 import type { ChangeFeed } from '../../src/operators/dashboard/change-feed.js';
 import { systemClock } from '../../src/platform/clock.js';
-import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database.js';
-import { createIds } from '../../src/platform/ids.js';
-import { createSilentLogger } from '../../src/platform/logger.js';
-import { createSecretBox } from '../../src/platform/secrets.js';
+import type { DatabaseHandle } from '../../src/platform/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { readAnswer, v1Request } from '../support/marketplace-calls.js';
 import { openTestRuntime } from '../support/runtime.js';

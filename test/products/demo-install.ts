@@ -14,7 +14,7 @@ import { type LicenseDocument, signLicense } from '../../src/licenses/license-to
  */
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-export interface HookRun {
+interface HookRun {
   code: number | null;
   output: string;
 }
@@ -43,7 +43,7 @@ export interface DemoInstall {
  * connections of other processes on this machine cannot take it between the check and the app's
  * listen.
  */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     const port = randomInt(20_000, 32_000);
     const server = createServer();

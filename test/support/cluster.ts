@@ -13,9 +13,9 @@ import { waitFor } from './wait-for.js';
  * outlives the service), a shared PostgreSQL database, and any number of `kgd serve` replicas
  * that tests start, kill and restart.
  */
-export const KEY = 'cluster-test-key-0001';
+const KEY = 'cluster-test-key-0001';
 
-export interface Sim {
+interface Sim {
   proc: KgdProcess;
   endpoint: string;
   ak: string;
@@ -24,7 +24,7 @@ export interface Sim {
   inventory(live?: string[]): Promise<Inventory>;
 }
 
-export async function startSimulatorProcess(options: {
+async function startSimulatorProcess(options: {
   timeScale: number;
   dataDir: string;
 }): Promise<Sim> {

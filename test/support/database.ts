@@ -5,8 +5,7 @@ import pg from 'pg';
  * A throw-away database on the PostgreSQL every developer machine and CI has at 127.0.0.1:5432
  * (trust auth). Override with KGD_TEST_PG_URL. Each test file creates its own and drops it.
  */
-export const adminUrl =
-  process.env.KGD_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const adminUrl = process.env.KGD_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   url: string;

@@ -198,5 +198,3 @@ export async function createEngineHarness(options: HarnessOptions = {}): Promise
     },
   };
 }
-
-export { BASE, v2Request };

@@ -7,7 +7,7 @@ import {
 } from '../../src/marketplace/protocol/signatures.js';
 
 /** Signed KooGallery calls for the gateway's own tests, built from the spec (not from the gateway). */
-export function v1Timestamp(at: Date): string {
+function v1Timestamp(at: Date): string {
   return at
     .toISOString()
     .replace(/[-:TZ.]/g, '')

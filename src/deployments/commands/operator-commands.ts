@@ -36,7 +36,7 @@ const visibleSteps = (steps: StepRecord[]) =>
   [...new Set(steps.map((s) => s.name))].filter((n) => n !== 'begin' && n !== 'finish');
 
 /** The step a rerun starts at: named, or where it failed; the plan when inputs change. */
-export function rerunStart(
+function rerunStart(
   steps: StepRecord[],
   op: Pick<Operation, 'id' | 'failed_step'>,
   from: string | undefined,
@@ -201,7 +201,7 @@ export async function cancel(
 }
 
 /** The teardown's first step: where a cleanup (a failed release, a failed deploy's) restarts. */
-export const teardownFirstStep = 'delete-servers';
+const teardownFirstStep = 'delete-servers';
 
 /** Reruns the cleanup of an operation whose cleanup failed (or a failed release). */
 export async function retryCleanup(

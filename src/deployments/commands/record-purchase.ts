@@ -20,7 +20,7 @@ export type PurchaseResult =
   | { kind: 'duplicate'; instance: Instance; operationId: string };
 
 /** Non-secret order parameters kept in clear for operators. */
-export function publicOrderParams(order: PurchaseOrder): Record<string, unknown> {
+function publicOrderParams(order: PurchaseOrder): Record<string, unknown> {
   const { extendParams, contact, expireTime, ...rest } = order;
   return {
     ...rest,

@@ -43,7 +43,7 @@ export interface StepScope {
  */
 export type Checkpoint = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
-export interface StepEvent {
+interface StepEvent {
   kind: OperationKind | 'unknown';
   operationId: string;
   step: string;

@@ -13,7 +13,7 @@ import type { SecretBox } from '../../platform/secrets.js';
  *   const row = { app_password_sealed: secrets.sealAppPassword(id, generatePassword()) };
  *   secrets.extendParams(instance); // [{ name: 'serverIp', value: '...' }]
  */
-export interface PrivateOrderValues {
+interface PrivateOrderValues {
   extendParams?: Array<{ name: string; value: string }>;
   contact?: Record<string, string>;
 }

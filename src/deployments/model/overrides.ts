@@ -31,13 +31,13 @@ export type Overrides = z.infer<typeof Overrides>;
 /** Every key of `Overrides`: the plan decides them, so a rerun that changes one starts there. */
 export const overrideKeys = Object.keys(Overrides.shape) as Array<keyof Overrides>;
 
-export const Reason = z
+const Reason = z
   .string()
   .trim()
   .min(1, 'required for every change (it goes to the audit log)')
   .max(500, 'at most 500 characters');
 
-export const StepName = z
+const StepName = z
   .string()
   .trim()
   .regex(/^[a-z0-9-]{1,64}$/, 'expected a step name such as create-server');

@@ -6,7 +6,7 @@ import type { InstanceStatus, OperationKind, OperationStatus } from '../../platf
  */
 export const openOperation: readonly OperationStatus[] = ['pending', 'running'];
 
-export const terminalOperation: readonly OperationStatus[] = [
+const terminalOperation: readonly OperationStatus[] = [
   'succeeded',
   'failed',
   'cancelled',

@@ -18,7 +18,7 @@ export interface LicenseToInstall {
   limits: Record<string, unknown>;
 }
 
-export function installDirOf(product: LoadedProduct): string {
+function installDirOf(product: LoadedProduct): string {
   return product.package?.installDir ?? product.firstBoot!.installDir;
 }
 

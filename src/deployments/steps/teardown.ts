@@ -34,7 +34,7 @@ export interface Resources {
 const live = (s: ServerInfo) => s.status !== 'DELETED' && s.status !== 'SOFT_DELETED';
 
 /** Everything tagged with the instance that is ours to delete (shared networks are not). */
-export async function taggedWith(cloud: CloudApi, instanceId: string): Promise<Resources> {
+async function taggedWith(cloud: CloudApi, instanceId: string): Promise<Resources> {
   const [servers, net] = await Promise.all([
     cloud.findServersByTag(tagKeys.instance, instanceId),
     cloud.findNetworkByTag(tagKeys.instance, instanceId),
@@ -50,11 +50,7 @@ export async function taggedWith(cloud: CloudApi, instanceId: string): Promise<R
 const count = (r: Resources) =>
   r.servers.length + r.securityGroups.length + r.subnets.length + r.vpcs.length;
 
-export async function deleteServers(
-  deps: TeardownDeps,
-  r: Pick<Resources, 'servers'>,
-  s: TeardownScope,
-) {
+async function deleteServers(deps: TeardownDeps, r: Pick<Resources, 'servers'>, s: TeardownScope) {
   if (r.servers.length === 0) return 0;
   const ids = r.servers.map((x) => x.id);
   const { jobId } = await deps.cloud.deleteServers(ids, {
@@ -92,11 +88,7 @@ function untilFree(deps: TeardownDeps, s: TeardownScope, what: string, del: () =
   );
 }
 
-export async function deleteNetwork(
-  deps: TeardownDeps,
-  r: Omit<Resources, 'servers'>,
-  s: TeardownScope,
-) {
+async function deleteNetwork(deps: TeardownDeps, r: Omit<Resources, 'servers'>, s: TeardownScope) {
   for (const sg of r.securityGroups)
     await untilFree(deps, s, `security group ${sg.id}`, () =>
       deps.cloud.deleteSecurityGroup(sg.id),
@@ -122,7 +114,7 @@ export async function deleteResources(deps: TeardownDeps, r: Resources, s: Teard
 }
 
 /** Lists everything tagged with the instance; deletes again what a late create left, until none. */
-export async function verifyTeardown(deps: TeardownDeps, instanceId: string, s: TeardownScope) {
+async function verifyTeardown(deps: TeardownDeps, instanceId: string, s: TeardownScope) {
   let rounds = 0;
   await pollUntil(
     `nothing tagged kgd-instance=${instanceId} to remain`,

@@ -86,7 +86,7 @@ export function outcome(answer: Answer, rest: Partial<Omit<Outcome, 'answer'>> =
   };
 }
 
-export function statusPageUrl(deps: Pick<GatewayDeps, 'publicUrl'>, instanceId: string): string {
+function statusPageUrl(deps: Pick<GatewayDeps, 'publicUrl'>, instanceId: string): string {
   return `${deps.publicUrl}/i/${encodeURIComponent(instanceId)}`;
 }
 

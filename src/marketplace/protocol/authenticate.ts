@@ -17,12 +17,12 @@ export interface AuthOptions {
   v2MaxSkewMs: number;
 }
 
-export function keyFingerprint(key: string): string {
+function keyFingerprint(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
 /** V1 `timeStamp`: UTC `yyyyMMddHHmmssSSS`. */
-export function parseV1Timestamp(value: string): Date | undefined {
+function parseV1Timestamp(value: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/.exec(value);
   if (!m) return undefined;
   const at = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
@@ -30,7 +30,7 @@ export function parseV1Timestamp(value: string): Date | undefined {
 }
 
 /** V2 `timestamp`: Unix milliseconds (13 digits); some pages say seconds (10 digits). */
-export function parseV2Timestamp(value: string): Date | undefined {
+function parseV2Timestamp(value: string): Date | undefined {
   if (/^\d{13}$/.test(value)) return new Date(Number(value));
   if (/^\d{10}$/.test(value)) return new Date(Number(value) * 1000);
   return undefined;

@@ -1,7 +1,7 @@
 import type { ExtendParam, PurchaseOrder } from '../../deployments/commands/context.js';
 import type { RenewScene } from '../../deployments/commands/record-renewal.js';
 
-export type { ExtendParam, RenewScene };
+export type { ExtendParam };
 /** The order a purchase carries: deployments' `PurchaseOrder`, one shape for both. */
 export type OrderDetails = PurchaseOrder;
 
@@ -45,5 +45,3 @@ export type Command = Base &
     | { kind: 'license'; order: OrderDetails }
     | { kind: 'notify'; orderId: string; orderLineId: string | null }
   );
-
-export type CommandKind = Command['kind'];

@@ -40,7 +40,7 @@ export function sha1prng(seed: Buffer, length: number): Buffer {
 
 const keyCache = new Map<string, Buffer>();
 
-export function fieldKey(key: string, encryptType: EncryptType): Buffer {
+function fieldKey(key: string, encryptType: EncryptType): Buffer {
   const id = `${encryptType}:${key}`;
   let k = keyCache.get(id);
   if (!k) {

@@ -204,7 +204,7 @@ const activities = {
   ),
 };
 
-export const v1Activities = Object.keys(activities);
+const v1Activities = Object.keys(activities);
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; message: string };
 

@@ -96,7 +96,7 @@ const schemas = {
   orderNotify: z.looseObject({ orderId: text(64), orderLineId: optionalText(64), testFlag }),
 };
 
-export const v2Activities = ['newInstance', ...Object.keys(schemas)];
+const v2Activities = ['newInstance', ...Object.keys(schemas)];
 
 function fromInline(body: z.output<typeof inlineNew>): OrderDetails {
   const o = body.orderInfo[0]!;

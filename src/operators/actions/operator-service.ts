@@ -43,7 +43,7 @@ export interface RerunInput extends Who {
 }
 
 /** Parses a rerun through the one `RerunRequest` schema; a bad field is named. */
-export function parseRerun(input: RerunInput) {
+function parseRerun(input: RerunInput) {
   const parsed = RerunRequest.safeParse(
     withoutBlanks({ ...input.overrides, reason: input.reason, from: input.from }),
   );

@@ -7,7 +7,7 @@ import type { ReplayResult } from '../model.js';
 import { redactAnswer } from '../queries/inbox.js';
 
 /** Sends a request to the gateway: in-process (`app.fetch`) or over HTTP to a running service. */
-export type GatewaySender = (request: Request) => Promise<Response>;
+type GatewaySender = (request: Request) => Promise<Response>;
 
 export interface ReplayDeps {
   secretBox: SecretBox;

@@ -7,7 +7,7 @@ import { satisfies, type TokenIdentity, verifyToken } from '../auth/tokens.js';
 export type AdminEnv = { Variables: { operator: TokenIdentity } };
 
 /** Reads `Authorization: Bearer <token>`. */
-export function bearerOf(header: string | undefined): string | undefined {
+function bearerOf(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1];
 }

@@ -14,7 +14,7 @@ import { iso } from '../queries/filters.js';
  *   const { token } = await createToken(db, clock, { name: 'ops-alice', scope: 'operate', createdBy: 'cli:root' });
  *   const who = await verifyToken(db, clock, token); // { id, name, scope } or undefined
  */
-export const tokenScopes = ['read', 'operate'] as const;
+const tokenScopes = ['read', 'operate'] as const;
 
 export interface TokenIdentity {
   id: string;

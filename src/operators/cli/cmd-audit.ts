@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { listAudit } from '../queries/audit.js';
 import { type OperatorIo, withOperator } from './operator-context.js';
 import { printJson, table, when } from './output.js';

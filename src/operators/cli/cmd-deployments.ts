@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { registerDeploymentActions } from './deployments-actions.js';
 import { registerDeploymentsList } from './deployments-list.js';
 import { registerDeploymentsLogs } from './deployments-logs.js';

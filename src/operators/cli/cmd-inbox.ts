@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { ActionError } from '../../platform/errors.js';
 import { inboxDetail, listInbox } from '../queries/inbox.js';
 import { type OperatorIo, withOperator } from './operator-context.js';

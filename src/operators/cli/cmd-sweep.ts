@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { CliError, type CliIo } from '../../platform/cli-io.js';
+import { CliError } from '../../platform/cli-io.js';
 import type { SweepCandidate } from '../model.js';
 import { resourceCount } from '../queries/sweep.js';
 import { type OperatorIo, operatorExitCodes, withOperator } from './operator-context.js';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.js';
 import { recordAudit } from '../queries/audit.js';
 import { type OperatorIo, withOperator } from './operator-context.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Overrides, withoutBlanks } from '../../deployments/model/overrides.js';
 import { isTerminal } from '../../deployments/model/states.js';
-import { CliError, type CliIo } from '../../platform/cli-io.js';
+import { CliError } from '../../platform/cli-io.js';
 import {
   type OperatorContext,
   type OperatorIo,

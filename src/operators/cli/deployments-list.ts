@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { instanceStatuses } from '../model.js';
 import { listDeployments } from '../queries/deployments.js';
 import { type OperatorIo, withOperator } from './operator-context.js';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { readLogs } from '../queries/logs.js';
 import { formatLogLine } from './deployments-show.js';
 import { type OperatorIo, withOperator } from './operator-context.js';

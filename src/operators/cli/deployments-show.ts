@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../../platform/cli-io.js';
 import { ActionError } from '../../platform/errors.js';
 import type { DeploymentDetail, LogLine } from '../model.js';
 import { deploymentDetail } from '../queries/deployment-detail.js';

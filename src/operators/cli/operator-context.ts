@@ -18,7 +18,7 @@ import type { ReplayDeps } from '../actions/replay.js';
 export const operatorExitCodes = { ...exitCodes, refused: 4 } as const;
 
 /** What an operator command works on: configuration, logger, database, secrets. */
-export interface OperatorRuntime {
+interface OperatorRuntime {
   config: Config;
   logger: Logger;
   database: { db: Db; url: string };
@@ -67,7 +67,7 @@ export interface OperatorContext {
   cloud(): Promise<CloudApi>;
 }
 
-export const cliActor = () => {
+const cliActor = () => {
   let user = 'unknown';
   try {
     user = userInfo().username;

@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logger.js';
 
 /** What changed since the previous poll. */
-export interface Change {
+interface Change {
   /** Instances whose row changed or that have new log lines. */
   instances: string[];
   inbox: boolean;

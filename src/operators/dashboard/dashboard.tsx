@@ -1,15 +1,10 @@
 import { Hono } from 'hono';
-import type { Clock } from '../../platform/clock.js';
-import type { Db } from '../../platform/db/database.js';
 import { actionCode } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
-import type { OperatorService } from '../actions/operator-service.js';
 import { satisfies, verifyToken } from '../auth/tokens.js';
 import { listAudit } from '../queries/audit.js';
-import { deploymentDetail, type StepReader } from '../queries/deployment-detail.js';
+import { deploymentDetail } from '../queries/deployment-detail.js';
 import { type DeploymentFilters, listDeployments } from '../queries/deployments.js';
 import { listInbox } from '../queries/inbox.js';
-import type { ChangeFeed } from './change-feed.js';
 import { registerDashboardActions } from './dashboard-actions.js';
 import { registerEvents } from './events.js';
 import { render } from './layout.js';

@@ -20,7 +20,7 @@ export interface PageOptions {
   kinds?: string | undefined;
 }
 
-export function Layout(props: PageOptions & { children: Child }) {
+function Layout(props: PageOptions & { children: Child }) {
   return (
     <html lang="en">
       <head>

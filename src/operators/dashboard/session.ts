@@ -5,7 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import { type TokenIdentity, verifyToken } from '../auth/tokens.js';
 
-export const sessionCookie = 'kgd_session';
+const sessionCookie = 'kgd_session';
 export type DashboardEnv = { Variables: { operator: TokenIdentity; csrf: string } };
 
 /**

@@ -35,7 +35,7 @@ export async function recordAudit(db: Db, entry: AuditRecord): Promise<string> {
   return String(row.id);
 }
 
-export function toAuditView(row: AuditEntry): AuditEntryView {
+function toAuditView(row: AuditEntry): AuditEntryView {
   return {
     id: String(row.id),
     at: iso(row.at)!,

@@ -10,7 +10,7 @@ import { readLogs } from './logs.js';
 /** Reads a workflow's recorded steps (DBOS); absent, details are shown without steps. */
 export type StepReader = (workflowId: string) => Promise<StepRecord[]>;
 
-export function toSteps(records: StepRecord[], now: Date): Step[] {
+function toSteps(records: StepRecord[], now: Date): Step[] {
   return records.map((s) => {
     const status = s.error ? 'failed' : s.completedAt ? 'ok' : 'running';
     const end = s.completedAt ?? (status === 'running' ? now.getTime() : undefined);

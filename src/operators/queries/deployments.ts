@@ -92,7 +92,7 @@ export function toSummary(inst: Instance, latest: Operation | undefined): Deploy
 }
 
 /** The latest operation of each instance (by arrival order). */
-export async function latestOperations(db: Db, ids: string[]): Promise<Map<string, Operation>> {
+async function latestOperations(db: Db, ids: string[]): Promise<Map<string, Operation>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('operations')

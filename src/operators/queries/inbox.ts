@@ -14,7 +14,7 @@ export interface InboxFilters {
   limit?: string | number | undefined;
 }
 
-export function toInboxSummary(row: InboxEntry): InboxSummary {
+function toInboxSummary(row: InboxEntry): InboxSummary {
   return {
     id: String(row.id),
     receivedAt: iso(row.received_at)!,

@@ -4,7 +4,7 @@ import type { LogLine, LogPage } from '../model.js';
 import { resolveDeployment } from './deployments.js';
 import { iso, parseLimit } from './filters.js';
 
-export function toLogLine(row: OperationLog): LogLine {
+function toLogLine(row: OperationLog): LogLine {
   return {
     id: String(row.id),
     at: iso(row.at)!,

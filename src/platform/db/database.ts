@@ -52,7 +52,7 @@ export async function openDatabase(options: {
   };
 }
 
-export async function migrate(db: Db, logger: Logger): Promise<void> {
+async function migrate(db: Db, logger: Logger): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {

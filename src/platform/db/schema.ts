@@ -34,7 +34,7 @@ export type OperationStatus =
   | 'superseded'
   | 'cleanup_failed';
 
-export interface InstancesTable {
+interface InstancesTable {
   id: string;
   protocol: 'v1' | 'v2';
   status: InstanceStatus;
@@ -83,7 +83,7 @@ export interface InstancesTable {
   alerted_at: Timestamp | null;
 }
 
-export interface OperationsTable {
+interface OperationsTable {
   id: string;
   seq: Generated<string>;
   instance_id: string | null;
@@ -111,7 +111,7 @@ export interface OperationsTable {
   enqueued_at: Timestamp | null;
 }
 
-export interface OperationLogsTable {
+interface OperationLogsTable {
   id: Generated<string>;
   operation_id: string;
   instance_id: string | null;
@@ -122,12 +122,12 @@ export interface OperationLogsTable {
   message: string;
 }
 
-export interface CloudRateSlotsTable {
+interface CloudRateSlotsTable {
   api: string;
   at: Timestamp;
 }
 
-export interface ExecutorsTable {
+interface ExecutorsTable {
   id: string;
   app_version: string;
   started_at: Timestamp;
@@ -136,7 +136,7 @@ export interface ExecutorsTable {
   reaped_at: Timestamp | null;
 }
 
-export interface InboxTable {
+interface InboxTable {
   id: Generated<string>;
   received_at: Timestamp;
   protocol: 'v1' | 'v2' | 'unknown';
@@ -156,20 +156,20 @@ export interface InboxTable {
   answered_late: Generated<boolean>;
 }
 
-export interface ReplayGuardTable {
+interface ReplayGuardTable {
   scope: string;
   nonce: string;
   expires_at: Timestamp;
 }
 
-export interface SecretsTable {
+interface SecretsTable {
   name: string;
   sealed: string;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
 
-export interface LicensesTable {
+interface LicensesTable {
   id: string;
   instance_id: string;
   idempotency_key: string;
@@ -208,7 +208,7 @@ export type OperationLog = Selectable<OperationLogsTable>;
 export type TokenScope = 'read' | 'operate';
 
 /** Operator API tokens: only a SHA-256 of the secret part is kept. */
-export interface AdminTokensTable {
+interface AdminTokensTable {
   id: string;
   name: string;
   scope: TokenScope;
@@ -220,7 +220,7 @@ export interface AdminTokensTable {
 }
 
 /** Every mutating operator action: who, what, on which target, why, when, before and after. */
-export interface AuditLogTable {
+interface AuditLogTable {
   id: Generated<string>;
   at: Timestamp;
   actor: string;
@@ -234,5 +234,4 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
-export type AdminToken = Selectable<AdminTokensTable>;
 export type AuditEntry = Selectable<AuditLogTable>;

@@ -2,7 +2,7 @@
  * What the simulated region sells: availability zones, flavors (with the AZs where each is in
  * stock, so "sold out" has a natural meaning), public images and the default quotas.
  */
-export interface Flavor {
+interface Flavor {
   id: string;
   vcpus: number;
   ramMb: number;
@@ -10,7 +10,7 @@ export interface Flavor {
   azs: string[];
 }
 
-export interface Image {
+interface Image {
   id: string;
   name: string;
   minDiskGb: number;

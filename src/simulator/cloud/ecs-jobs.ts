@@ -69,7 +69,7 @@ export function finishSubJob(
   }
 }
 
-export function renderJob(job: SimJob & { subType?: string }) {
+function renderJob(job: SimJob & { subType?: string }) {
   return {
     status: job.status,
     entities: {

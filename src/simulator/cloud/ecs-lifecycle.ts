@@ -18,7 +18,7 @@ const later = (ctx: SimContext, kind: Parameters<SimContext['latency']['draw']>[
 const alive = (ctx: SimContext, s: SimServer) => ctx.store.servers.get(s.id) === s;
 
 /** Frees what a server holds: its fixed IP, its EIP (or leaves it unbound), its root volume. */
-export function releaseServer(
+function releaseServer(
   ctx: SimContext,
   server: SimServer,
   options: { deletePublicIp: boolean; deleteVolume: boolean },

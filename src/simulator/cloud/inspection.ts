@@ -6,7 +6,7 @@ import type { ApiStats, SimContext, SimEnv } from './context.js';
 import { faultSpecSchema, type SimulatorFaults } from './control.js';
 import { computeUsage, type Tags } from './store.js';
 
-export interface Orphan {
+interface Orphan {
   type: 'server' | 'vpc' | 'subnet' | 'securityGroup' | 'eip' | 'volume';
   id: string;
   name?: string;

@@ -6,7 +6,7 @@ import type {
   SimulatedHosts,
 } from '../hosts/simulated-hosts.js';
 
-export type HostCall =
+type HostCall =
   | { op: 'start'; serverId: string; spec: HostSpec }
   | { op: 'stop' | 'reboot' | 'destroy'; serverId: string }
   | { op: 'rebuild'; serverId: string; spec: HostSpec }

@@ -36,7 +36,7 @@ export interface SimServer {
   hostStarted: boolean;
 }
 
-export interface SimSubJob {
+interface SimSubJob {
   id: string;
   status: string;
   serverId: string;
@@ -108,7 +108,7 @@ export interface SimSecurityGroup {
   createdAt: string;
 }
 
-export interface SimEip {
+interface SimEip {
   id: string;
   address: string;
   bandwidthMb: number;
@@ -116,7 +116,7 @@ export interface SimEip {
   createdAt: string;
 }
 
-export interface SimVolume {
+interface SimVolume {
   id: string;
   type: string;
   sizeGb: number;
@@ -124,7 +124,7 @@ export interface SimVolume {
   createdAt: string;
 }
 
-export interface ClientTokenRecord {
+interface ClientTokenRecord {
   bodyHash: string;
   at: number;
   answer: { job_id: string; serverIds: string[] };

@@ -24,7 +24,7 @@ const createSchema = z.object({
   }),
 });
 
-export const renderSubnet = (s: SimSubnet) => ({
+const renderSubnet = (s: SimSubnet) => ({
   id: s.id,
   name: s.name,
   description: '',

@@ -27,7 +27,7 @@ const createSchema = z.object({
   }),
 });
 
-export const renderVpc = (v: SimVpc) => ({
+const renderVpc = (v: SimVpc) => ({
   id: v.id,
   name: v.name,
   cidr: v.cidr,

@@ -1,11 +1,9 @@
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
-import type { Clock } from '../../platform/clock.js';
-import type { Logger } from '../../platform/logger.js';
 import { generateHostKey } from './host-key.js';
 import { createMachineNetwork } from './machine-network.js';
-import type { Sandbox, SandboxOptions } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
 import type { HostDescription, HostSpec, HostState } from './simulated-hosts.js';
 import { authenticate, parseAuthorizedKeys, type RootCredentials } from './ssh-auth.js';
 import { rootPath, serveSessions } from './ssh-session.js';

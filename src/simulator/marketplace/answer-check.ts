@@ -19,13 +19,13 @@ export interface AppInfo {
   memo?: string;
 }
 
-export interface InstanceInfo {
+interface InstanceInfo {
   instanceId: string;
   appInfo?: AppInfo;
   usageInfo?: unknown;
 }
 
-export type BodySignState = 'valid' | 'invalid' | 'missing';
+type BodySignState = 'valid' | 'invalid' | 'missing';
 
 export interface AnswerCheck {
   parsed?: Record<string, unknown>;

@@ -5,7 +5,7 @@ import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
  * into CLI errors with the exit codes scripts rely on.
  */
 
-export const defaultSimUrl = 'http://127.0.0.1:8090';
+const defaultSimUrl = 'http://127.0.0.1:8090';
 
 export interface SimTarget {
   sim?: string;

@@ -19,7 +19,7 @@ function access(a: AppInfo | undefined, showPassword: boolean): string | undefin
   return parts.filter(Boolean).join('  ');
 }
 
-export function formatOperation(op: OperationView): string {
+function formatOperation(op: OperationView): string {
   const attempts = `${op.attempts} attempt${op.attempts === 1 ? '' : 's'}`;
   const code = op.resultCode ? `, resultCode ${op.resultCode}` : '';
   const message = op.message ? ` — ${op.message}` : '';

@@ -21,7 +21,7 @@ import { instanceView, startedView } from './views.js';
  * read orders, instances, operations and the ledger. `kgd marketplace ...` is a thin client of it.
  */
 
-export const controlPrefix = '/sim/marketplace';
+const controlPrefix = '/sim/marketplace';
 
 export interface ControlDeps {
   scenario: MarketplaceScenario;

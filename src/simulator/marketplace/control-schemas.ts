@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Bodies of the control API beyond the purchase itself (validated at the boundary). */
 
-export const corruptionSchema = z.object({
+const corruptionSchema = z.object({
   signWithKey: z.string().min(1).optional(),
   skewMs: z.int().optional(),
   nonce: z.string().min(1).max(128).optional(),
@@ -11,7 +11,7 @@ export const corruptionSchema = z.object({
   tamper: z.enum(['value', 'whitespace', 'signature', 'omit-signature']).optional(),
 });
 
-export const waitSchema = z.enum(['none', 'sent', 'answered', 'done'], {
+const waitSchema = z.enum(['none', 'sent', 'answered', 'done'], {
   error: 'expected none, sent, answered or done',
 });
 

@@ -7,7 +7,7 @@ import { type BuiltRequest, buildRequest, type CallSpec } from './request-builde
  * with the 5-second deadline of spec §1, measures latency and checks the answer.
  */
 
-export const answerDeadlineMs = 5_000;
+const answerDeadlineMs = 5_000;
 
 export interface CallResult extends AnswerCheck {
   request: BuiltRequest;

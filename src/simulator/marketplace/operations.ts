@@ -6,7 +6,7 @@ import type { OperationKind } from './ledger.js';
  * possibly for hours of (virtual) time; callers wait for the milestone they care about.
  */
 
-export type OperationStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+type OperationStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface OperationView {
   id: string;
@@ -22,7 +22,7 @@ export interface OperationView {
   message?: string;
 }
 
-export type Milestone = 'sent' | 'answered' | 'done';
+type Milestone = 'sent' | 'answered' | 'done';
 
 export interface Operation {
   view: OperationView;

@@ -12,12 +12,9 @@ import { addPeriod, type PeriodType } from './time-format.js';
  */
 
 export type {
-  BuyerInfo,
   ChargingMode,
   ExtendParam,
   Order,
-  OrderLine,
-  OrderType,
   ProductInfo,
 } from './order-types.js';
 
@@ -33,7 +30,7 @@ import type {
 
 const name64 = (what: string) => z.string(`expected ${what}`).min(1, `expected ${what}`).max(64);
 
-export const buyerSchema = z.object({
+const buyerSchema = z.object({
   customerId: name64('a customer id'),
   customerName: z.string().min(1).max(256),
   userId: name64('a user id'),
@@ -42,11 +39,11 @@ export const buyerSchema = z.object({
   email: z.email('expected an email address').optional(),
 });
 
-export const extendParamsSchema = z
+const extendParamsSchema = z
   .array(z.object({ name: z.string().min(1).max(64), value: z.string().max(1024) }))
   .max(3, 'at most 3 extension parameters (the marketplace allows 3)');
 
-export const purchaseSchema = z.object({
+const purchaseSchema = z.object({
   productId: name64('a product id'),
   skuCode: name64('a sku code'),
   chargingMode: z.enum(['PERIOD', 'ONE_TIME', 'ON_DEMAND', 'ON_DEMAND_PKG']).default('PERIOD'),

@@ -54,11 +54,11 @@ export interface BuiltRequest {
   nonce?: string;
 }
 
-export class CallSpecError extends Error {
+class CallSpecError extends Error {
   override name = 'CallSpecError';
 }
 
-export function randomNonce(): string {
+function randomNonce(): string {
   return randomBytes(16).toString('hex').toUpperCase();
 }
 

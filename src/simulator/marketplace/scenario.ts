@@ -2,9 +2,7 @@ import { createInstanceOperations } from './instance-operations.js';
 import { createPurchaseOperations } from './purchase-operations.js';
 import { createScenarioCore, type ScenarioDeps } from './scenario-core.js';
 
-export type { BuyOptions } from './purchase-operations.js';
 export {
-  type CallOptions,
   NotFoundError,
   type ScenarioDeps,
   type Started,

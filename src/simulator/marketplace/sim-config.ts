@@ -22,7 +22,7 @@ const retryPolicy = z.object({
   windowMs: z.int().min(0),
 });
 
-export const knobsSchema = z.object({
+const knobsSchema = z.object({
   /** Resends of an already accepted call, one after the other (at-least-once delivery). */
   resends: z.int().min(0).max(10).default(0),
   /** Concurrent copies of each attempt, each freshly signed. */
@@ -53,7 +53,7 @@ export const knobsSchema = z.object({
   timeScale: z.number().positive().max(1_000_000).default(1),
 });
 
-export const configSchema = z.object({
+const configSchema = z.object({
   productionUrl: httpUrl.optional(),
   /** The shared Key / accessKey of the seller (spec §2). */
   key: z.string().min(1, 'expected the seller Key').optional(),
@@ -82,7 +82,6 @@ export const configSchema = z.object({
 
 export type SimConfig = z.output<typeof configSchema>;
 export type SimConfigInput = z.input<typeof configSchema>;
-export type Knobs = SimConfig['knobs'];
 
 export function parseConfig(input: unknown): SimConfig {
   return parseInput(configSchema, input ?? {});

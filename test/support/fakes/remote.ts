@@ -27,7 +27,7 @@ import {
 import { createManualClock } from './manual-clock.js';
 
 /** A command as the fake received it. */
-export interface FakeCommand {
+interface FakeCommand {
   command: string;
   env?: Record<string, string>;
   cwd?: string;
@@ -52,21 +52,21 @@ export interface FakeReply {
   hang?: boolean;
 }
 
-export interface FakeFile {
+interface FakeFile {
   content: Buffer;
   mode: number;
 }
 
 /** An upload as the fake received it, transferred or skipped. */
-export interface FakeUpload extends UploadResult {
+interface FakeUpload extends UploadResult {
   remotePath: string;
   mode: number;
   at: Date;
 }
 
-export type FakeUnreachable = SshUnreachable['reason'];
+type FakeUnreachable = SshUnreachable['reason'];
 
-export interface FakeMachine {
+interface FakeMachine {
   readonly endpoint: string;
   /** The current host key; `rotateHostKey` changes it. */
   readonly hostKey: string;
@@ -97,7 +97,7 @@ export interface FakeMachine {
   dropSessions(): void;
 }
 
-export interface FakeMachineOptions {
+interface FakeMachineOptions {
   host: string;
   port?: number;
   /** The only user accepted; root by default. */

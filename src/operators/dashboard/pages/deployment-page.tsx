@@ -4,7 +4,7 @@ import { Badge, ms, when } from '../layout.js';
 const rerunnable = ['failed', 'cancelled', 'cleanup_failed'];
 
 /** Which actions make sense now; the engine decides for sure (and says why it refuses). */
-export function availableActions(d: DeploymentDetail) {
+function availableActions(d: DeploymentDetail) {
   const ops = d.operations;
   const latest = ops[0];
   return {
