@@ -391,10 +391,11 @@ export function describeDeploymentStoreContract(
         await t.seed.operation({ id: 'op-kgi-f8-release', kind: 'release', instance_id: 'kgi-f8' });
         const release = (await store.beginOperation('op-kgi-f8-release'))!;
         const at = later();
+        // A flow's patch replayed from its checkpoint carries dates as ISO text.
         await store.finishOperation(
           release,
           { status: 'succeeded' },
-          { status: 'released', released_at: at },
+          { status: 'released', released_at: at.toISOString() },
         );
         expect(await instance('kgi-f8')).toMatchObject({
           status: 'released',
