@@ -5,7 +5,7 @@ import { createSecretScrubber, type SecretScrubber } from '../../src/platform/lo
 import { createManualClock } from '../support/fakes/manual-clock.js';
 
 /** A journal entry as an operator reads it back (absent step or stream as null). */
-export interface ReadEntry {
+interface ReadEntry {
   instanceId: string | null;
   level: JournalLevel;
   step: string | null;

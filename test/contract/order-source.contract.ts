@@ -3,7 +3,7 @@ import type { OrderSource } from '../../src/deployments/ports.js';
 import { Permanent, Retryable } from '../../src/platform/errors.js';
 
 /** A periodic purchase, as a buyer places it with the marketplace. */
-export interface PurchaseSpec {
+interface PurchaseSpec {
   productId: string;
   skuCode: string;
   periodType: 'month' | 'year';
