@@ -38,6 +38,3 @@ export const releaseKey = (instanceId: string) => `release:${instanceId}`;
 
 export const orderChangeKey = (orderId: string, orderLineId: string | null) =>
   `notify:${orderId}:${orderLineId ?? '-'}`;
-
-/** The operation a sync records for the order change it read. */
-export const followUpKey = (syncOperationId: string) => `sync:${syncOperationId}`;

@@ -7,13 +7,15 @@ export interface FakeJournal extends Journal {
   lines(step?: string): string[];
 }
 
-/** The journal in memory, scrubbed as the real one is (when given the scrubber). */
+/** The journal in memory, scrubbed (when given the scrubber) and cut as the real one is. */
 export function createFakeJournal(deps: { scrubber?: SecretScrubber } = {}): FakeJournal {
   const entries: FakeJournal['entries'] = [];
   return {
     entries,
     async write(entry) {
-      const message = deps.scrubber ? deps.scrubber.scrub(entry.message) : entry.message;
+      // Scrubbed, then cut at 8000 characters, as journal.ts does.
+      const scrubbed = deps.scrubber ? deps.scrubber.scrub(entry.message) : entry.message;
+      const message = scrubbed.slice(0, 8000);
       entries.push({ ...entry, message });
     },
     lines: (step) =>

@@ -1,7 +1,9 @@
-import { followUpKey, releaseKey } from '../../../src/deployments/model/keys.js';
+import { releaseKey, renewalKey, upgradeKey } from '../../../src/deployments/model/keys.js';
 import {
   deployableInstance,
   instanceStatusAfterFailure,
+  isGone,
+  isOpen,
   isTerminal,
 } from '../../../src/deployments/model/states.js';
 import type {
@@ -33,7 +35,14 @@ export interface FakeStore extends DeploymentStore {
   writes: Array<{ method: string; id: string }>;
 }
 
-const dateColumns = ['expires_at', 'ready_at', 'released_at', 'updated_at', 'created_at'] as const;
+const dateColumns = [
+  'expires_at',
+  'ready_at',
+  'released_at',
+  'updated_at',
+  'created_at',
+  'alerted_at',
+] as const;
 
 /** Columns written as ISO strings (JSON from a step) come back as dates, as PostgreSQL returns them. */
 function asRow(patch: InstancePatch): Partial<Instance> {
@@ -191,21 +200,46 @@ export function createFakeStore(deps: { clock: Clock }): FakeStore {
       const op = operations.get(id);
       return { overrides: structuredClone(op?.overrides ?? {}), reruns: op?.reruns ?? 0 };
     },
+    // As store.ts does it, through the commands: recordRenewal, recordUpgrade, requestRelease.
     async recordFollowUp(op, next) {
       writes.push({ method: 'recordFollowUp', id: op.id });
-      const key = next.kind === 'release' ? releaseKey(op.instanceId) : followUpKey(op.id);
+      const inst = instances.get(op.instanceId);
+      if (!op.orderId || !inst) return null;
+      if (next.kind !== 'release' && isGone(inst.status)) return null;
+      const p = next.params;
+      const key =
+        next.kind === 'release'
+          ? releaseKey(inst.id)
+          : next.kind === 'renew'
+            ? renewalKey(inst.id, op.orderId, op.orderLineId, p.scene as string)
+            : upgradeKey(inst.id, op.orderId, op.orderLineId);
       if ([...operations.values()].some((o) => o.idempotency_key === key)) return null;
       const id = `op_follow_${operations.size + 1}`;
       store.seedOperation({
         id,
         kind: next.kind,
-        instance_id: op.instanceId,
+        instance_id: inst.id,
         idempotency_key: key,
         order_id: op.orderId,
         order_line_id: op.orderLineId,
         params: next.params,
         test: op.test,
       });
+      if (next.kind === 'renew') {
+        const expires = p.expireTime ? new Date(p.expireTime as string) : null;
+        if (expires) inst.expires_at = expires;
+        if (p.scene === 'TRIAL_TO_FORMAL') inst.trial = false;
+        const extendsPeriod =
+          p.scene !== 'UNSUBSCRIBE_RENEWAL_PERIOD' && (!expires || expires > now());
+        if (extendsPeriod && inst.frozen) inst.frozen = false;
+        inst.updated_at = now();
+      }
+      if (next.kind === 'release') {
+        if (!isGone(inst.status)) Object.assign(inst, { status: 'releasing', updated_at: now() });
+        for (const o of operations.values())
+          if (o.instance_id === inst.id && o.kind !== 'release' && isOpen(o.status))
+            o.cancel_requested_at ??= now();
+      }
       return id;
     },
   };
