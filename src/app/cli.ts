@@ -13,11 +13,9 @@ import { loadProductCatalog, TemplateError } from '../products/catalog.js';
 import { registerTemplatesCommand } from '../products/cli.js';
 import { registerSimulatorCommand } from '../simulator/cli.js';
 import { registerMarketplaceCommand } from '../simulator/marketplace/cli.js';
-import { registerDemoCommand } from './demo.js';
+import { registerDemoCommand, registerServeCommand } from './commands.js';
 import { operatorHost } from './operator-host.js';
 import { productImages } from './product-images.js';
-import { openRuntime } from './runtime.js';
-import { registerServeCommand } from './serve.js';
 
 export type { CliIo } from '../platform/cli-io.js';
 
@@ -39,7 +37,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   (p, io) => registerTokensCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerAuditCommand(p, { ...io, host: operatorHost }),
   registerConfigCommand,
-  (p, io) => registerLicenseCommand(p, { ...io, openRuntime }),
+  (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),
   registerTemplatesCommand,
 ];
 

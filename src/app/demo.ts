@@ -1,11 +1,12 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { CliError, type CliIo } from '../platform/cli-io.js';
 import { systemClock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
 import type { Instance } from '../platform/db/schema.js';
 import { startService } from './serve.js';
+
+const say = (io: CliIo, line = '') => io.stdout.write(`${line}\n`);
 
 /**
  * `kgd demo` (`npm run demo`): the service's main job on its embedded defaults, narrated. It starts
@@ -13,27 +14,7 @@ import { startService } from './serve.js';
  * deployment to ready, opens the licensed app, then renews, expires, unfreezes, upgrades and
  * releases it, and prints the cloud inventory left at the end (nothing).
  */
-export function registerDemoCommand(program: Command, io: CliIo): void {
-  program
-    .command('demo')
-    .description(
-      'buy, deploy, renew, expire, unfreeze, upgrade and release demo-license on the built-in simulator',
-    )
-    .option('--protocol <v1|v2>', 'marketplace protocol generation of the purchase', 'v2')
-    .option(
-      '--time-scale <factor>',
-      'simulated cloud durations (1 realistic; default 0.1 or KGD_SIM_TIME_SCALE)',
-    )
-    .action(async (opts: { protocol: string; timeScale?: string }) => {
-      if (opts.protocol !== 'v1' && opts.protocol !== 'v2')
-        throw new CliError('--protocol: expected v1 or v2', 2);
-      await runDemo(io, opts.protocol, opts.timeScale);
-    });
-}
-
-const say = (io: CliIo, line = '') => io.stdout.write(`${line}\n`);
-
-async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: string) {
+export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: string) {
   const env: Record<string, string | undefined> = {
     KGD_SIM_TIME_SCALE: timeScale ?? io.env.KGD_SIM_TIME_SCALE ?? '0.1',
     KGD_PORT: io.env.KGD_PORT ?? '0',

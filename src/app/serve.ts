@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Command } from 'commander';
 import type { CliIo } from '../platform/cli-io.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -146,21 +145,16 @@ export async function startService(
 }
 
 /** `kgd serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
-export function registerServeCommand(program: Command, io: CliIo): void {
-  program
-    .command('serve')
-    .description('start the service: marketplace endpoint, deployment engine, operator API')
-    .action(async () => {
-      const running = await startService(io.env);
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          running.runtime.logger.info({ signal }, 'signal received');
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          running.stop().then(resolve, resolve);
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
-    });
+export async function runServe(io: CliIo): Promise<void> {
+  const running = await startService(io.env);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      running.runtime.logger.info({ signal }, 'signal received');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      running.stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
 }
