@@ -1,6 +1,6 @@
-import { unprovisioned } from '../../src/deployments/rows.js';
 import type { Db } from '../../src/platform/db/database.js';
 import type { Instance, Operation } from '../../src/platform/db/schema.js';
+import { instanceDefaults } from './fakes/store.js';
 
 /**
  * Instance and operation rows put straight into a test database, with the same defaults as the
@@ -20,34 +20,7 @@ export async function insertInstanceRow(
   await db
     .insertInto('instances')
     .values({
-      protocol: 'v1',
-      status: 'pending',
-      status_detail: null,
-      test: false,
-      order_id: `ORD-${row.id}`,
-      order_line_id: null,
-      business_id: null,
-      product_id: null,
-      sku_code: null,
-      customer_id: 'cust-1',
-      customer_name: 'Acme Buyer',
-      charging_mode: '1',
-      period_type: 'month',
-      period_number: 1,
-      trial: false,
-      expires_at: new Date('2027-12-31T00:00:00Z'),
-      private_sealed: null,
-      frozen: false,
-      app_user: 'admin',
-      app_password_sealed: null,
-      front_end_url: null,
-      admin_url: null,
-      memo: null,
-      created_at: now,
-      updated_at: now,
-      ready_at: null,
-      released_at: null,
-      ...unprovisioned,
+      ...instanceDefaults(row.id, now),
       ...rest,
       order_params: JSON.stringify(order_params ?? {}),
     })

@@ -1,5 +1,6 @@
 import type { ExtendParam, PurchaseOrder } from '../../deployments/commands/context.js';
-import type { RenewScene } from '../../deployments/commands/record-renewal.js';
+import type { RenewalInput, RenewScene } from '../../deployments/commands/record-renewal.js';
+import type { UpgradeInput } from '../../deployments/commands/record-upgrade.js';
 
 export type { ExtendParam };
 /** The order a purchase carries: deployments' `PurchaseOrder`, one shape for both. */
@@ -17,30 +18,10 @@ export type Command = Base &
   (
     | { kind: 'new'; order: OrderDetails; thin: boolean }
     | { kind: 'query'; instanceIds: string[] }
-    | {
-        kind: 'renew';
-        instanceId: string;
-        orderId: string;
-        orderLineId: string | null;
-        productId: string | null;
-        expireTime: Date | null;
-        scene: RenewScene;
-        periodType: string | null;
-        periodNumber: number | null;
-        orderAmount: string | null;
-      }
+    | ({ kind: 'renew' } & Omit<RenewalInput, 'test'>)
     | { kind: 'expire'; instanceId: string }
     | { kind: 'release'; instanceId: string; orderId: string | null; orderLineId: string | null }
-    | {
-        kind: 'upgrade';
-        instanceId: string;
-        orderId: string;
-        orderLineId: string | null;
-        productId: string | null;
-        skuCode: string | null;
-        linear: Record<string, string>;
-        extendParams: ExtendParam[];
-      }
+    | ({ kind: 'upgrade' } & Omit<UpgradeInput, 'test'>)
     | { kind: 'status'; instanceId: string; frozen: boolean }
     | { kind: 'license'; order: OrderDetails }
     | { kind: 'notify'; orderId: string; orderLineId: string | null }

@@ -51,6 +51,41 @@ function asRow(patch: InstancePatch): Partial<Instance> {
   return out as Partial<Instance>;
 }
 
+/** A seeded instance's columns before the test's own: a V1 purchase of a monthly plan, unprovisioned. */
+export function instanceDefaults(id: string, now: Date): Omit<Instance, 'id'> {
+  return {
+    protocol: 'v1',
+    status: 'pending',
+    status_detail: null,
+    test: false,
+    order_id: `ORD-${id}`,
+    order_line_id: null,
+    business_id: null,
+    product_id: null,
+    sku_code: null,
+    customer_id: 'cust-1',
+    customer_name: 'Acme Buyer',
+    charging_mode: '1',
+    period_type: 'month',
+    period_number: 1,
+    trial: false,
+    expires_at: new Date('2027-12-31T00:00:00Z'),
+    order_params: {},
+    private_sealed: null,
+    frozen: false,
+    app_user: 'admin',
+    app_password_sealed: null,
+    front_end_url: null,
+    admin_url: null,
+    memo: null,
+    created_at: now,
+    updated_at: now,
+    ready_at: null,
+    released_at: null,
+    ...unprovisioned,
+  };
+}
+
 export function createFakeStore(deps: { clock: Clock }): FakeStore {
   const instances = new Map<string, Instance>();
   const operations = new Map<string, Operation>();
@@ -63,38 +98,7 @@ export function createFakeStore(deps: { clock: Clock }): FakeStore {
     operations,
     writes,
     seedInstance(row) {
-      const inst: Instance = {
-        protocol: 'v1',
-        status: 'pending',
-        status_detail: null,
-        test: false,
-        order_id: `ORD-${row.id}`,
-        order_line_id: null,
-        business_id: null,
-        product_id: null,
-        sku_code: null,
-        customer_id: 'cust-1',
-        customer_name: 'Acme Buyer',
-        charging_mode: '1',
-        period_type: 'month',
-        period_number: 1,
-        trial: false,
-        expires_at: new Date('2027-12-31T00:00:00Z'),
-        order_params: {},
-        private_sealed: null,
-        frozen: false,
-        app_user: 'admin',
-        app_password_sealed: null,
-        front_end_url: null,
-        admin_url: null,
-        memo: null,
-        created_at: now(),
-        updated_at: now(),
-        ready_at: null,
-        released_at: null,
-        ...unprovisioned,
-        ...row,
-      };
+      const inst: Instance = { ...instanceDefaults(row.id, now()), ...row };
       instances.set(inst.id, inst);
       return inst;
     },
