@@ -1,5 +1,5 @@
 import type { ExtendParam, PurchaseOrder } from '../../deployments/commands/context.js';
-import type { RenewalInput, RenewScene } from '../../deployments/commands/record-renewal.js';
+import type { RenewalInput } from '../../deployments/commands/record-renewal.js';
 import type { UpgradeInput } from '../../deployments/commands/record-upgrade.js';
 
 export type { ExtendParam };
