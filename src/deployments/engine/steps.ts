@@ -97,6 +97,19 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     }
   }
 
+  /** Waits on the clock; a cancellation of the operation ends the wait as it would a step. */
+  async function wait(ms: number) {
+    const controller = new AbortController();
+    const done = new AbortController();
+    const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
+    try {
+      await deps.clock.sleep(ms, controller.signal);
+    } finally {
+      done.abort();
+      await watcher;
+    }
+  }
+
   async function attempt<T>(
     name: string,
     fn: (s: StepScope) => Promise<T>,
@@ -154,7 +167,7 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
         ).catch(() => {});
         if (!retry) return { ok: false, error: encodeError(err) };
         try {
-          await deps.clock.sleep(retryDelayMs(policy, n, err.retryAfterMs));
+          await wait(retryDelayMs(policy, n, err.retryAfterMs));
         } catch (sleepErr) {
           return { ok: false, error: encodeError(sleepErr) };
         }
