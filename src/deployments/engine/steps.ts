@@ -23,7 +23,10 @@ import { decodeError, encodeError, type StepOutcome } from './step-errors.js';
  */
 export interface Steps {
   run<T>(name: string, policy: PolicyName, fn: (s: StepScope) => Promise<T>): Promise<T>;
-  /** The step that failed (the first of several side by side to fail), else the last started. */
+  /**
+   * The step that failed (the first of several side by side to fail), else the last started. A
+   * failure the flow caught and went on from is not counted once a later step starts.
+   */
   readonly failedStep: string | undefined;
 }
 
@@ -181,6 +184,8 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     },
     async run(name, policy, fn) {
       current = name;
+      // The flow went on past any earlier failure (a best-effort hook): that is not where it failed.
+      failed = undefined;
       const outcome = await checkpoint(name, () => withRetries(name, policy, fn));
       if (outcome.ok) return outcome.value;
       failed ??= name;
