@@ -162,8 +162,11 @@ export function createServerSteps(deps: DeployDeps) {
         },
       );
       const eip = server.floatingIps[0]!;
+      const inst = await instanceOf(deps, instanceId);
       await deps.store.updateInstance(instanceId, {
         server_id: server.id,
+        // A key pinned at first contact with a server a rerun replaced is not this server's.
+        ...(inst.server_id !== server.id ? { host_key: null } : {}),
         eip,
         private_ip: server.fixedIps[0] ?? null,
         flavor: server.flavor,
