@@ -20,8 +20,14 @@ export function createLicenseSteps(deps: DeployDeps) {
       const inst = await instanceOf(deps, instanceId);
       const sku = productOf(deps, plan).marketplace.skus[plan.skuCode] ?? { limits: {} };
       const existing = plan.existingServer;
+      const boundTo = existing
+        ? { serverId: existing.serverId ?? existing.host }
+        : inst.server_id
+          ? { serverId: inst.server_id }
+          : {};
       const license = await deps.licenses.issue({
-        idempotencyKey: key,
+        // Same key, same license, unless a rerun replaced the server: the new one gets its own.
+        idempotencyKey: boundTo.serverId ? `${key}@${boundTo.serverId}` : key,
         instanceId,
         orderId: inst.order_id,
         productId: inst.product_id,
@@ -31,11 +37,7 @@ export function createLicenseSteps(deps: DeployDeps) {
         limits: sku.limits,
         expiresAt:
           expiresAt === undefined ? inst.expires_at : expiresAt ? new Date(expiresAt) : null,
-        boundTo: existing
-          ? { serverId: existing.serverId ?? existing.host }
-          : inst.server_id
-            ? { serverId: inst.server_id }
-            : {},
+        boundTo,
         test: inst.test,
       });
       const expires = license.expires_at ? new Date(license.expires_at).toISOString() : null;
