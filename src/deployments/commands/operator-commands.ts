@@ -35,10 +35,13 @@ async function load(db: Db, operationId: string): Promise<Operation> {
 const visibleSteps = (steps: StepRecord[]) =>
   [...new Set(steps.map((s) => s.name))].filter((n) => n !== 'begin' && n !== 'finish');
 
-/** The step a rerun starts at: named, or where it failed; the plan when inputs change. */
+/**
+ * The step a rerun starts at: named, or where it failed; the plan when inputs change, or when the
+ * failure's cleanup destroyed what the steps before it had created.
+ */
 function rerunStart(
   steps: StepRecord[],
-  op: Pick<Operation, 'id' | 'failed_step'>,
+  op: Pick<Operation, 'id' | 'failed_step' | 'error'>,
   from: string | undefined,
   overrides: Overrides | undefined,
 ): StepRecord {
@@ -63,8 +66,9 @@ function rerunStart(
       );
   }
   const edits = overrides && overrideKeys.some((k) => overrides[k] !== undefined);
+  const destroyed = op.error?.cleanup === 'destroyed';
   const plan = first('plan');
-  if (edits && plan && target.functionId > plan.functionId) return plan;
+  if ((edits || destroyed) && plan && target.functionId > plan.functionId) return plan;
   return target;
 }
 
