@@ -39,7 +39,7 @@ const visibleSteps = (steps: StepRecord[]) =>
  * The step a rerun starts at: named, or where it failed; the plan when inputs change, or when the
  * failure's cleanup destroyed what the steps before it had created.
  */
-function rerunStart(
+export function rerunStart(
   steps: StepRecord[],
   op: Pick<Operation, 'id' | 'failed_step' | 'error'>,
   from: string | undefined,
