@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { StepRecord } from '../../../test/support/fakes/memory-steps.js';
 import {
   createFlowHarness,
   type FlowHarness,
@@ -288,5 +289,50 @@ describe('deploy flow: retryable failures', () => {
     });
     expect(h.cloud.callsOf('deleteSubnet')).toHaveLength(4);
     expect(tagged(h, instanceId)).toEqual(nothing);
+  });
+});
+
+describe('deploy flow: a rerun after a failure', () => {
+  /** As the rerun command leaves it: inputs edited, the record rewound to the plan. */
+  function rerunFromPlan(
+    h: FlowHarness,
+    operationId: string,
+    record: StepRecord[],
+    flavor: string,
+  ) {
+    const op = h.op(operationId);
+    Object.assign(op, { status: 'running', overrides: { flavor }, reruns: op.reruns + 1 });
+    Object.assign(h.instance(op.instance_id!), { status: 'deploying' });
+    return h.run(operationId, {
+      record: record.slice(
+        0,
+        record.findIndex((r) => r.name === 'plan'),
+      ),
+    });
+  }
+
+  it.each([
+    { policy: 'keep' as const, servers: 'replaces the kept server' },
+    { policy: 'destroy' as const, servers: 'creates one again' },
+  ])('with another flavor $servers and trusts the new one ($policy)', async ({ policy }) => {
+    const h = createFlowHarness(withFailurePolicy(policy));
+    onBoot(h, (vm, nth) => {
+      if (nth === 1) vm.onExec('scripts/start.sh', { exitCode: 1, stderr: 'out of memory\n' });
+    });
+    const { instanceId, operationId } = h.purchase();
+    const record: StepRecord[] = [];
+    expect(await h.run(operationId, { record })).toMatchObject({ failedStep: 'hook-start' });
+    const first = structuredClone(h.instance(instanceId));
+    expect(first.host_key).toBe(h.remote.machine(first.eip!).hostKey);
+
+    expect(await rerunFromPlan(h, operationId, record, 's6.medium.2')).toEqual({
+      status: 'succeeded',
+    });
+    const inst = h.instance(instanceId);
+    const servers = h.cloud.inventory().servers;
+    expect(servers.map((s) => [s.id, s.flavor])).toEqual([[inst.server_id, 's6.medium.2']]);
+    expect(inst.eip).not.toBe(first.eip);
+    expect(inst.host_key).toBe(h.remote.machine(inst.eip!).hostKey);
+    expect(inst.status).toBe('ready');
   });
 });

@@ -94,6 +94,9 @@ export function createServerSteps(deps: DeployDeps) {
         });
         if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
       }
+      // A new server has a new host key: the one pinned belonged to the server replaced (deleted
+      // above, or by a failed deploy's cleanup) and would refuse it.
+      if (inst.host_key) await deps.store.updateInstance(inst.id, { host_key: null });
       const password = await rootPassword(inst.id);
       // A crash and a retry reuse the token (the cloud answers with the original job); an
       // operator's rerun is a deliberate new attempt and gets a new one.
