@@ -177,6 +177,35 @@ describe.each(Object.keys(products) as Product[])('deploy of the %s product', (p
   );
 });
 
+describe('a deploy falling back to the next AZ', () => {
+  const loop = ['create-server', 'wait-server-job', 'create-server', 'wait-server-job'];
+  const before = products.license.steps.indexOf('create-server');
+  const crashes = loop.flatMap((step, i) => [
+    { n: before + i + 1, step, lost: false },
+    { n: before + i + 1, step, lost: true },
+  ]);
+
+  it.each(crashes)(
+    'creates one server in the next AZ after a crash at step $n ($step), checkpoint lost: $lost',
+    async ({ n, lost }) => {
+      const h = createFlowHarness();
+      h.cloud.faults.soldOut({ az: 'cn-north-4a' });
+      const { instanceId, operationId } = h.purchase();
+      const { record, last } = await crash(h, operationId, n);
+      expect(record.slice(before).map((r) => r.name)).toEqual(loop.slice(0, n - before));
+
+      const replay = lost ? withoutCheckpoint(record, last) : record;
+      expect(await h.run(operationId, { record: replay })).toEqual({ status: 'succeeded' });
+      expect(h.cloud.callsOf('createServer').map(([i]) => (i as { az: string }).az)).toEqual([
+        'cn-north-4a',
+        'cn-north-4b',
+      ]);
+      expect(h.cloud.inventory().servers.map((s) => s.az)).toEqual(['cn-north-4b']);
+      expect(h.instance(instanceId)).toMatchObject({ status: 'ready', az: 'cn-north-4b' });
+    },
+  );
+});
+
 describe("a failed deploy's cleanup", () => {
   const cleanup = ['failure-policy', 'delete-servers', 'delete-network', 'verify-teardown'];
   const deploy = products.license.steps.slice(0, products.license.steps.indexOf('ready'));

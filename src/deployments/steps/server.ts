@@ -133,9 +133,20 @@ export function createServerSteps(deps: DeployDeps) {
       }
     },
 
-    /** Waits for the create job: the new server's id, or the sold-out / capacity reason. */
+    /** Waits for the create job (or the adopted server's build): its id, or why it is unavailable. */
     async waitServerJob(created: CreateResult, s: StepScope): Promise<ServerJobResult> {
-      if ('adopted' in created) return { ok: true, serverId: created.adopted };
+      if ('adopted' in created) {
+        // Adopted while still being built (a crash after the create call): a create job that
+        // fails rolls its server back, and that choice is unavailable like a failed job's.
+        const serverId = created.adopted;
+        return s.poll(`server ${serverId} to be built`, timeouts.serverJobMs, async () => {
+          await deps.pollLimiter?.take();
+          const info = await deps.cloud.getServer(serverId);
+          if (!info || info.status === 'DELETED' || info.status === 'SOFT_DELETED')
+            return { ok: false, capacity: `server ${serverId} was rolled back while being built` };
+          return info.status === 'BUILD' ? undefined : { ok: true, serverId };
+        });
+      }
       if ('capacity' in created) return { ok: false, capacity: created.capacity };
       try {
         const job = await waitJob(created.jobId, timeouts.serverJobMs, s);
