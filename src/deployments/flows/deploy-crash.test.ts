@@ -66,7 +66,7 @@ type Product = keyof typeof products;
 
 /** Runs until `n` steps are checkpointed; the record as the process left it, and the last entry. */
 async function crash(h: FlowHarness, operationId: string, n: number) {
-  const ended: number[] = [];
+  const ended: number[] = []; // record positions in the order their steps ended
   const record = new Proxy<StepRecord[]>([], {
     set(target, key, value, receiver) {
       if (typeof key === 'string' && /^\d+$/.test(key)) ended.push(Number(key));
@@ -101,7 +101,13 @@ function tagged(h: FlowHarness, instanceId: string) {
   };
 }
 
-function expectDeployedOnce(h: FlowHarness, product: Product, instanceId: string, rerun?: string) {
+/** One uninterrupted deploy's result; `ranTwice`: the step whose lost checkpoint made it run again. */
+function expectDeployedOnce(
+  h: FlowHarness,
+  product: Product,
+  instanceId: string,
+  ranTwice?: string,
+) {
   const inst = h.instance(instanceId);
   expect(inst.status).toBe('ready');
   expect(tagged(h, instanceId)).toEqual({
@@ -124,7 +130,7 @@ function expectDeployedOnce(h: FlowHarness, product: Product, instanceId: string
 
   const { scripts } = products[product];
   const expected = Object.entries(scripts).flatMap(([step, script]) =>
-    step === rerun ? [script, script] : [script],
+    step === ranTwice ? [script, script] : [script],
   );
   const ran = vm.commands
     .map((c) => Object.values(scripts).find((script) => c.command.endsWith(script)))
@@ -133,7 +139,7 @@ function expectDeployedOnce(h: FlowHarness, product: Product, instanceId: string
   if (product === 'license') {
     const packages = vm.uploads.filter((u) => u.remotePath.endsWith('/.kgd/package.tar.gz'));
     expect(packages.filter((u) => !u.skipped)).toHaveLength(1);
-    expect(packages).toHaveLength(rerun === 'upload-package' ? 2 : 1);
+    expect(packages).toHaveLength(ranTwice === 'upload-package' ? 2 : 1);
   }
 }
 

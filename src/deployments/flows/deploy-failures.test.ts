@@ -17,7 +17,10 @@ const withFailurePolicy = (onFailure: Policy): FlowHarnessOptions => ({
   products: (ps) => ps.map((p) => ({ ...p, lifecycle: { ...p.lifecycle, onFailure } })),
 });
 
-/** Scripts each machine behind a fake server as the harness boots it (first SSH contact). */
+/**
+ * Scripts each machine behind a fake server as it boots: the harness adds it through
+ * `remote.addMachine` at the first SSH contact with the server's EIP.
+ */
 function onBoot(h: FlowHarness, script: (vm: Machine, nth: number) => void) {
   const add = h.remote.addMachine.bind(h.remote);
   let booted = 0;
