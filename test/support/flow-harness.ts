@@ -29,6 +29,9 @@ import { createFakeRemote, type FakeRemote } from './fakes/remote.js';
 import { createFakeStore, type FakeStore } from './fakes/store.js';
 
 const templates = loadProductCatalog(path.resolve(import.meta.dirname, '../../templates'));
+// Packed once per test process (cached by product name and version, as in production): packing
+// was most of a deploy's time on fakes.
+const packages = createPackageSource(mkdtempSync(path.join(tmpdir(), 'kgd-flow-')));
 
 export interface FlowHarness {
   clock: ManualClock;
@@ -119,7 +122,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
     catalog,
     secrets,
     clock,
-    packages: createPackageSource(mkdtempSync(path.join(tmpdir(), 'kgd-flow-'))),
+    packages,
     region: 'cn-north-4',
     deployAllTestOrders: false,
     fetch: async (url) => {

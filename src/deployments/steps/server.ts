@@ -94,6 +94,9 @@ export function createServerSteps(deps: DeployDeps) {
         });
         if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
       }
+      // A new server has a new host key: the one pinned belonged to the server replaced (deleted
+      // above, or by a failed deploy's cleanup) and would refuse it.
+      if (inst.host_key) await deps.store.updateInstance(inst.id, { host_key: null });
       const password = await rootPassword(inst.id);
       // A crash and a retry reuse the token (the cloud answers with the original job); an
       // operator's rerun is a deliberate new attempt and gets a new one.
@@ -130,9 +133,20 @@ export function createServerSteps(deps: DeployDeps) {
       }
     },
 
-    /** Waits for the create job: the new server's id, or the sold-out / capacity reason. */
+    /** Waits for the create job (or the adopted server's build): its id, or why it is unavailable. */
     async waitServerJob(created: CreateResult, s: StepScope): Promise<ServerJobResult> {
-      if ('adopted' in created) return { ok: true, serverId: created.adopted };
+      if ('adopted' in created) {
+        // Adopted while still being built (a crash after the create call): a create job that
+        // fails rolls its server back, and that choice is unavailable like a failed job's.
+        const serverId = created.adopted;
+        return s.poll(`server ${serverId} to be built`, timeouts.serverJobMs, async () => {
+          await deps.pollLimiter?.take();
+          const info = await deps.cloud.getServer(serverId);
+          if (!info || info.status === 'DELETED' || info.status === 'SOFT_DELETED')
+            return { ok: false, capacity: `server ${serverId} was rolled back while being built` };
+          return info.status === 'BUILD' ? undefined : { ok: true, serverId };
+        });
+      }
       if ('capacity' in created) return { ok: false, capacity: created.capacity };
       try {
         const job = await waitJob(created.jobId, timeouts.serverJobMs, s);
