@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { runOperation } from '../../src/deployments/engine/run-operation.js';
 import { createInstanceSecrets } from '../../src/deployments/model/instance-secrets.js';
 import { createPackageSource } from '../../src/deployments/package-archive.js';
@@ -31,7 +32,10 @@ import { createFakeStore, type FakeStore } from './fakes/store.js';
 const templates = loadProductCatalog(path.resolve(import.meta.dirname, '../../templates'));
 // Packed once per test process (cached by product name and version, as in production): packing
 // was most of a deploy's time on fakes.
-const packages = createPackageSource(mkdtempSync(path.join(tmpdir(), 'kgd-flow-')));
+const packageDir = mkdtempSync(path.join(tmpdir(), 'kgd-flow-'));
+// Imported by a test file: the hook runs when that file's tests are done.
+afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
+const packages = createPackageSource(packageDir);
 
 export interface FlowHarness {
   clock: ManualClock;
