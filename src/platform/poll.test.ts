@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../test/support/fakes/manual-clock.js';
-import { Cancelled, Retryable } from './errors.js';
+import { Cancelled, Permanent, Retryable } from './errors.js';
 import { pollDelays, pollUntil } from './poll.js';
 
 describe('pollUntil', () => {
@@ -56,5 +56,38 @@ describe('pollUntil', () => {
       },
     );
     expect(seen).toEqual([0, 10_000, 20_000]);
+  });
+
+  it('keeps looking through a throttled probe, after the wait it asked for', async () => {
+    const clock = createManualClock({ auto: true });
+    const t0 = clock.now().getTime();
+    const seen: number[] = [];
+    const value = await pollUntil('job', { clock, timeoutMs: 60_000 }, async (n) => {
+      seen.push(clock.now().getTime() - t0);
+      if (n <= 2) throw new Retryable('throttled', { retryAfterMs: 5_000 });
+      return 'done';
+    });
+    expect(value).toBe('done');
+    expect(seen).toEqual([0, 5_000, 10_000]);
+  });
+
+  it('ends with the last transient error when it lasts past the deadline', async () => {
+    const clock = createManualClock({ auto: true });
+    const err = await pollUntil('job', { clock, timeoutMs: 60_000 }, async () => {
+      throw new Retryable('503 from getJob', { code: 'Common.0503' });
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Retryable);
+    expect((err as Error).message).toBe('503 from getJob');
+  });
+
+  it('ends at once on a permanent error', async () => {
+    const clock = createManualClock({ auto: true });
+    let calls = 0;
+    const err = await pollUntil('job', { clock, timeoutMs: 60_000 }, async () => {
+      calls++;
+      throw new Permanent('job refused');
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Permanent);
+    expect(calls).toBe(1);
   });
 });

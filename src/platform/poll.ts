@@ -27,7 +27,9 @@ export interface PollOptions {
 
 /**
  * Calls `probe` until it returns a value (not `undefined`), sleeping on the clock between calls.
- * Whatever `probe` throws ends the wait with that error. The one polling loop: job waits, sshd
+ * A `Retryable` thrown by `probe` (a throttled or briefly unavailable API) counts as "not yet":
+ * the next look comes after its retry-after, and at the deadline the wait ends with that error.
+ * Anything else `probe` throws ends the wait with that error. The one polling loop: job waits, sshd
  * waits, health checks and teardown verification all use it.
  *
  * @example
@@ -43,15 +45,23 @@ export async function pollUntil<T>(
   const delay = options.delay ?? pollDelays.adaptive;
   const started = clock.now().getTime();
   for (let attempt = 1; ; attempt++) {
-    const value = await probe(attempt);
-    if (value !== undefined) return value;
+    let transient: Retryable | undefined;
+    try {
+      const value = await probe(attempt);
+      if (value !== undefined) return value;
+    } catch (err) {
+      if (!(err instanceof Retryable)) throw err;
+      transient = err;
+    }
     const elapsed = clock.now().getTime() - started;
     const left = options.timeoutMs - elapsed;
     if (left <= 0) {
+      if (transient) throw transient;
       throw new Retryable(`timed out after ${Math.round(elapsed / 1000)} s waiting for ${what}`, {
         code: 'timeout',
       });
     }
-    await clock.sleep(Math.min(delay(elapsed, attempt), left), signal);
+    const next = Math.max(delay(elapsed, attempt), transient?.retryAfterMs ?? 0);
+    await clock.sleep(Math.min(next, left), signal);
   }
 }

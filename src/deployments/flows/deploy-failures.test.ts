@@ -263,6 +263,17 @@ describe('deploy flow: retryable failures', () => {
     expect(tagged(h, instanceId)).toEqual(everything);
   });
 
+  it('waits through a throttled job and server poll instead of failing the deploy', async () => {
+    const h = createFlowHarness();
+    h.cloud.faults.throttle('getJob', 3);
+    h.cloud.faults.throttle('getServer', 2);
+    const { instanceId, operationId } = h.purchase();
+    expect(await h.run(operationId)).toEqual({ status: 'succeeded' });
+
+    expect(h.cloud.callsOf('createServer')).toHaveLength(1);
+    expect(h.instance(instanceId).status).toBe('ready');
+  });
+
   it('runs a hook that timed out once again, then succeeds', async () => {
     const h = createFlowHarness();
     onBoot(h, (vm) => {
