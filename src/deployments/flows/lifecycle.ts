@@ -48,13 +48,24 @@ export async function freezeFlow(ctx: FlowContext): Promise<InstancePatch> {
   };
 }
 
+/**
+ * Unfreeze: the server back, a license for the period now paid (a renewal recorded while frozen
+ * left the server untouched), the start hooks and the health check.
+ */
 export async function unfreezeFlow(ctx: FlowContext): Promise<InstancePatch> {
+  const { op, steps, d } = ctx;
   const lp = await planOf(ctx);
   if (lp.deployed) {
     if (lp.serverStopped || lp.expire !== 'stop-service') {
       await power(ctx, 'start');
       await waitSsh(ctx, lp);
     }
+    const license = await steps.run('issue-license', 'local', (s) =>
+      d.issueLicense(op.instanceId, lp.plan, `unfreeze:${op.id}`, undefined, s),
+    );
+    await steps.run('install-license', 'ssh', (s) =>
+      d.installLicense(op.instanceId, lp.plan, license, s),
+    );
     await hookIf(ctx, lp, 'start');
     await hookIf(ctx, lp, 'poststart');
     await health(ctx, lp);
@@ -64,8 +75,9 @@ export async function unfreezeFlow(ctx: FlowContext): Promise<InstancePatch> {
 
 /**
  * Renewal (also trial-to-formal and a cancelled renewal period): a new license with the new
- * expiry, pushed to the server, then the product's update hook (or a restart); an instance frozen
- * by expiry is started again.
+ * expiry, pushed to the server, then the product's update hook (or a restart). A frozen instance
+ * whose freeze the renewal lifted is started again; one still meant to be frozen keeps its server
+ * as it is (its license is installed when it is unfrozen).
  */
 export async function renewFlow(ctx: FlowContext): Promise<InstancePatch | undefined> {
   const { op, steps, d } = ctx;
@@ -75,11 +87,9 @@ export async function renewFlow(ctx: FlowContext): Promise<InstancePatch | undef
     d.issueLicense(op.instanceId, lp.plan, `renew:${op.id}`, expires, s),
   );
   if (!lp.deployed) return undefined;
-  const wasFrozen = await steps.run(
-    'check-frozen',
-    'local',
-    async () => (await d.instanceStatus(op.instanceId)) === 'frozen',
-  );
+  const freeze = await steps.run('check-frozen', 'local', (s) => d.freezeState(op.instanceId, s));
+  if (freeze === 'kept') return undefined;
+  const wasFrozen = freeze === 'lifted';
   if (wasFrozen && lp.serverStopped) {
     await power(ctx, 'start');
     await waitSsh(ctx, lp);

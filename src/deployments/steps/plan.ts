@@ -44,8 +44,17 @@ export function createPlanSteps(deps: DeployDeps) {
       return product?.lifecycle.onFailure ?? 'keep';
     },
 
-    async instanceStatus(instanceId: string) {
-      return (await instanceOf(deps, instanceId)).status;
+    /**
+     * A frozen instance's freeze as the commands left it: `lifted` when it is no longer meant to
+     * be frozen (a renewal lifted its expiry, an unfreeze was recorded), `kept` when it still is
+     * (a cancelled renewal period, a freeze recorded since); `none` when it is not frozen.
+     */
+    async freezeState(instanceId: string, s: StepScope): Promise<'none' | 'lifted' | 'kept'> {
+      const inst = await instanceOf(deps, instanceId);
+      if (inst.status !== 'frozen') return 'none';
+      if (!inst.frozen) return 'lifted';
+      await s.log('info', `${instanceId} stays frozen: its server is left as it is`);
+      return 'kept';
     },
 
     /** V2 orders arrive thin: buyer, product, sku, period and extension parameters come from here. */
