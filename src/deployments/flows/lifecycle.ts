@@ -1,3 +1,4 @@
+import { Cancelled, messageOf } from '../../platform/errors.js';
 import type { InstancePatch } from '../ports.js';
 import type { LifecyclePlan } from '../steps/plan.js';
 import type { FlowContext } from './flow.js';
@@ -9,13 +10,17 @@ import type { FlowContext } from './flow.js';
  */
 async function hookIf(ctx: FlowContext, lp: LifecyclePlan, hook: string, bestEffort = false) {
   if (!lp.plan.hooks.includes(hook)) return;
-  const run = () =>
-    ctx.steps.run(`hook-${hook}`, 'hook', (s) =>
-      ctx.d.runHook(ctx.op.instanceId, lp.plan, hook, s),
-    );
-  if (!bestEffort) return void (await run());
-  // Logged by the step; stopping a service that is not running is fine.
-  await run().catch(() => undefined);
+  await ctx.steps.run(`hook-${hook}`, 'hook', async (s) => {
+    try {
+      return await ctx.d.runHook(ctx.op.instanceId, lp.plan, hook, s);
+    } catch (err) {
+      // Best effort (stopping a service that is not running is fine): the step succeeds, in one
+      // attempt, so a later failure is the one the operation names. A cancellation still stops.
+      if (!bestEffort || err instanceof Cancelled) throw err;
+      await s.log('warn', `the ${hook} hook failed, going on (best effort): ${messageOf(err)}`);
+      return { exitCode: null };
+    }
+  });
 }
 
 const power = (ctx: FlowContext, action: 'stop' | 'start') =>
