@@ -41,11 +41,13 @@ const planOf = (ctx: FlowContext) =>
 export async function freezeFlow(ctx: FlowContext): Promise<InstancePatch> {
   const lp = await planOf(ctx);
   if (lp.deployed) {
-    if (lp.expire !== 'stop-server') {
+    // The buyer's own server is never powered off: its service is stopped instead.
+    const powerOff = lp.expire !== 'stop-service' && !lp.plan.existingServer;
+    if (lp.expire !== 'stop-server' || !powerOff) {
       await hookIf(ctx, lp, 'prestop', true);
       await hookIf(ctx, lp, 'stop');
     }
-    if (lp.expire !== 'stop-service' && !lp.plan.existingServer) await power(ctx, 'stop');
+    if (powerOff) await power(ctx, 'stop');
   }
   return {
     status: 'frozen',
