@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { OperationOutcome, OperationSnapshot } from '../../src/deployments/ports.js';
 import type { Instance } from '../../src/platform/db/schema.js';
 import type { LoadedProduct } from '../../src/products/catalog.js';
@@ -130,6 +133,25 @@ export async function crashAfter(
 
 /** The steps an operation ran, in order. */
 export const stepNames = (record: StepRecord[]) => record.map((r) => r.name);
+
+let prestopPackage: string | undefined;
+
+/**
+ * A copy of the demo License product whose package also ships a `prestop` hook (the demo's does
+ * not): for the hooks lifecycle flows run best effort. One copy per test process, removed at exit.
+ */
+export function withPrestop(products: LoadedProduct[]): LoadedProduct[] {
+  const product = products.find((p) => p.name === 'demo-license')!;
+  if (!prestopPackage) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kgd-package-'));
+    cpSync(product.packagePath!, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'scripts', 'prestop.sh'), '#!/usr/bin/env bash\necho draining\n');
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    prestopPackage = dir;
+  }
+  product.packagePath = prestopPackage;
+  return products;
+}
 
 /** The demo License product with another lifecycle policy (a copy: the harness's `products` option). */
 export const withLifecycle =
