@@ -105,6 +105,14 @@ export async function renewal(
   return id;
 }
 
+/** An upgrade as `recordUpgrade` records it (the new sku in the call, V1). */
+export const upgrade = (h: FlowHarness, instanceId: string, skuCode: string) =>
+  h.operation(instanceId, {
+    kind: 'upgrade',
+    order_id: `UPG-${++orders}`,
+    params: { productId: null, skuCode, linear: {}, extendParamNames: [] },
+  });
+
 /** Runs an operation to its end: its outcome, never 'stopped'. */
 export async function finish(
   h: FlowHarness,
