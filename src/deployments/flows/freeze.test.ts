@@ -138,19 +138,47 @@ describe('expiry and freeze', () => {
     },
   );
 
-  it('freezes an instance never deployed (its deploy failed): only the record, which says so', async () => {
+  it('freezes a seller-console test order, never provisioned: only the record, which says so; unfrozen, ready again', async () => {
     const h = createFlowHarness();
-    h.cloud.faults.permanent('createServer', { message: 'quota exhausted' });
-    const { instanceId, operationId: deploy } = h.purchase();
-    expect(await finish(h, deploy)).toMatchObject({ status: 'failed' });
-    const calls = h.cloud.calls.length;
+    const { instanceId, operationId: deploy } = h.purchase({ test: true });
+    expect(await finish(h, deploy)).toEqual({ status: 'succeeded' });
     expect(await finish(h, setFrozen(h, instanceId, 'expire'))).toEqual({ status: 'succeeded' });
-    expect(h.cloud.calls.length).toBe(calls);
-    expect(h.remote.attempts).toEqual([]);
     expect(h.instance(instanceId)).toMatchObject({
       status: 'frozen',
       status_detail: 'frozen before anything was deployed',
     });
+    expect(await finish(h, setFrozen(h, instanceId, 'unfreeze'))).toEqual({
+      status: 'succeeded',
+    });
+    expect(h.instance(instanceId)).toMatchObject({ status: 'ready', status_detail: null });
+    expect(h.cloud.calls).toEqual([]);
+    expect(h.remote.attempts).toEqual([]);
+  });
+
+  it('leaves an instance whose deploy failed failed, frozen and unfrozen: not ready with nothing deployed', async () => {
+    const h = createFlowHarness();
+    h.cloud.faults.permanent('createServer', { message: 'quota exhausted' });
+    const { instanceId, operationId: deploy } = h.purchase();
+    expect(await finish(h, deploy)).toMatchObject({ status: 'failed' });
+    const failed = structuredClone(h.instance(instanceId));
+    const calls = h.cloud.calls.length;
+    expect(await finish(h, setFrozen(h, instanceId, 'expire'))).toEqual({ status: 'succeeded' });
+    expect(h.instance(instanceId)).toMatchObject({
+      status: 'failed',
+      status_detail: failed.status_detail,
+      frozen: true,
+    });
+    expect(h.journal.lines('plan').join('\n')).toMatch(/nothing deployed/);
+    expect(await finish(h, setFrozen(h, instanceId, 'unfreeze'))).toEqual({
+      status: 'succeeded',
+    });
+    expect(h.instance(instanceId)).toMatchObject({
+      status: 'failed',
+      status_detail: failed.status_detail,
+      frozen: false,
+    });
+    expect(h.cloud.calls.length).toBe(calls);
+    expect(h.remote.attempts).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Cancelled, messageOf } from '../../platform/errors.js';
+import { isSettled } from '../model/states.js';
 import type { InstancePatch } from '../ports.js';
 import type { LifecyclePlan } from '../steps/plan.js';
 import type { FlowContext } from './flow.js';
@@ -6,7 +7,8 @@ import type { FlowContext } from './flow.js';
 /**
  * Renewal, expiry/freeze, unfreeze and upgrade of a deployed instance. An instance with nothing
  * deployed (a failed or skipped deploy) only has its record updated: a later rerun of its deploy
- * applies the current state.
+ * applies the current state. One whose deploy failed stays failed; a seller-console test order
+ * (ready with nothing provisioned) goes frozen and back like any other.
  */
 async function hookIf(ctx: FlowContext, lp: LifecyclePlan, hook: string, bestEffort = false) {
   if (!lp.plan.hooks.includes(hook)) return;
@@ -38,8 +40,9 @@ const planOf = (ctx: FlowContext) =>
   ctx.steps.run('plan', 'cloud', (s) => ctx.d.lifecyclePlan(ctx.op.instanceId, s));
 
 /** Expiry and freeze: stops what the product's expiry policy says; data stays. */
-export async function freezeFlow(ctx: FlowContext): Promise<InstancePatch> {
+export async function freezeFlow(ctx: FlowContext): Promise<InstancePatch | undefined> {
   const lp = await planOf(ctx);
+  if (!lp.deployed && !isSettled(lp.status)) return undefined;
   if (lp.deployed) {
     // The buyer's own server is never powered off: its service is stopped instead.
     const powerOff = lp.expire !== 'stop-service' && !lp.plan.existingServer;
@@ -59,9 +62,10 @@ export async function freezeFlow(ctx: FlowContext): Promise<InstancePatch> {
  * Unfreeze: the server back, a license for the period now paid (a renewal recorded while frozen
  * left the server untouched), the start hooks and the health check.
  */
-export async function unfreezeFlow(ctx: FlowContext): Promise<InstancePatch> {
+export async function unfreezeFlow(ctx: FlowContext): Promise<InstancePatch | undefined> {
   const { op, steps, d } = ctx;
   const lp = await planOf(ctx);
+  if (!lp.deployed && lp.status !== 'frozen') return undefined;
   if (lp.deployed) {
     if (lp.serverStopped || lp.expire !== 'stop-service') {
       await power(ctx, 'start');
@@ -93,8 +97,9 @@ export async function renewFlow(ctx: FlowContext): Promise<InstancePatch | undef
   const license = await steps.run('issue-license', 'local', (s) =>
     d.issueLicense(op.instanceId, lp.plan, `renew:${op.id}`, expires, s),
   );
-  if (!lp.deployed) return undefined;
   const freeze = await steps.run('check-frozen', 'local', (s) => d.freezeState(op.instanceId, s));
+  if (!lp.deployed)
+    return freeze === 'lifted' ? { status: 'ready', status_detail: null } : undefined;
   if (freeze === 'kept') return undefined;
   const wasFrozen = freeze === 'lifted';
   if (wasFrozen && lp.serverStopped) {

@@ -1,4 +1,4 @@
-import type { OperationKind } from '../../platform/db/schema.js';
+import type { InstanceStatus, OperationKind } from '../../platform/db/schema.js';
 import { Permanent } from '../../platform/errors.js';
 import type { StepScope } from '../engine/steps.js';
 import { Overrides } from '../model/overrides.js';
@@ -9,6 +9,8 @@ import { type DeployDeps, instanceOf } from './deps.js';
 /** How an instance's lifecycle operations act on what was deployed. */
 export interface LifecyclePlan {
   deployed: boolean;
+  /** The instance's status when planned. */
+  status: InstanceStatus;
   plan: DeployPlan;
   expire: 'stop-service' | 'stop-server' | 'both';
   renew: 'update-hook' | 'restart';
@@ -140,6 +142,7 @@ export function createPlanSteps(deps: DeployDeps) {
         );
       return {
         deployed,
+        status: inst.status,
         plan,
         expire: product.lifecycle.expire,
         renew: product.lifecycle.renew,
