@@ -198,6 +198,18 @@ describe('renew flow', () => {
     expect(h.instance(instanceId).status).toBe('ready');
   });
 
+  it('brings a seller-console test order frozen by its expiry back to ready: only the license and the record', async () => {
+    const h = createFlowHarness();
+    const { instanceId, operationId: deploy } = h.purchase({ test: true });
+    expect(await finish(h, deploy)).toEqual({ status: 'succeeded' });
+    expect(await finish(h, setFrozen(h, instanceId, 'expire'))).toEqual({ status: 'succeeded' });
+    const operationId = await renewal(h, instanceId, { expireTime: renewedUntil });
+    expect(await finish(h, operationId)).toEqual({ status: 'succeeded' });
+    expect(h.instance(instanceId)).toMatchObject({ status: 'ready', frozen: false });
+    expect(h.licenses.issued).toHaveLength(1);
+    expect(h.remote.attempts).toEqual([]);
+  });
+
   describe('a step that fails fails the renewal there, and leaves the instance as it was', () => {
     const failures: Array<[step: string, inject: (h: FlowHarness, x: Deployed) => void]> = [
       ['plan', (h) => h.cloud.faults.permanent('getServer', { message: 'account frozen' })],
