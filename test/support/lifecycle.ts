@@ -142,23 +142,24 @@ export async function crashAfter(
 /** The steps an operation ran, in order. */
 export const stepNames = (record: StepRecord[]) => record.map((r) => r.name);
 
-let prestopPackage: string | undefined;
-
 /**
- * A copy of the demo License product whose package also ships a `prestop` hook (the demo's does
- * not): for the hooks lifecycle flows run best effort. One copy per test process, removed at exit.
+ * A copy of the demo License product's package that also ships a `prestop` hook (the demo's
+ * does not): for the hooks lifecycle flows run best effort. The test file removes it
+ * (`afterAll(prestop.remove)`); `prestop.products` puts it in the harness's product copy.
  */
-export function withPrestop(products: LoadedProduct[]): LoadedProduct[] {
-  const product = products.find((p) => p.name === 'demo-license')!;
-  if (!prestopPackage) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kgd-package-'));
-    cpSync(product.packagePath!, dir, { recursive: true });
-    writeFileSync(path.join(dir, 'scripts', 'prestop.sh'), '#!/usr/bin/env bash\necho draining\n');
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    prestopPackage = dir;
-  }
-  product.packagePath = prestopPackage;
-  return products;
+export function createPrestopPackage() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kgd-package-'));
+  cpSync(path.resolve(import.meta.dirname, '../../templates/demo-license/package'), dir, {
+    recursive: true,
+  });
+  writeFileSync(path.join(dir, 'scripts', 'prestop.sh'), '#!/usr/bin/env bash\necho draining\n');
+  return {
+    products(products: LoadedProduct[]): LoadedProduct[] {
+      products.find((p) => p.name === 'demo-license')!.packagePath = dir;
+      return products;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** The demo License product with another lifecycle policy (a copy: the harness's `products` option). */

@@ -1,7 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
 import {
   crashAfter,
+  createPrestopPackage,
   type Deployed,
   deployed,
   finish,
@@ -12,7 +13,6 @@ import {
   stepNames,
   uploadsSince,
   withLifecycle,
-  withPrestop,
 } from '../../../test/support/lifecycle.js';
 import { Permanent } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
@@ -20,6 +20,9 @@ import type { LoadedProduct } from '../../products/catalog.js';
 type Expire = LoadedProduct['lifecycle']['expire'];
 
 const licensePath = '/opt/demo-license/license/license.key';
+
+const prestop = createPrestopPackage();
+afterAll(prestop.remove);
 
 const expiring = (expire: Expire, more: (p: LoadedProduct[]) => LoadedProduct[] = (p) => p) =>
   createFlowHarness({
@@ -94,7 +97,7 @@ describe('expiry and freeze', () => {
   });
 
   it('runs prestop best effort: a failing prestop is logged, the stop hook still runs and the freeze succeeds', async () => {
-    const h = expiring('stop-service', withPrestop);
+    const h = expiring('stop-service', prestop.products);
     const x = await deployed(h);
     x.vm.onExec(/scripts\/prestop\.sh/, { exitCode: 7, stderr: 'drain failed' });
     const operationId = setFrozen(h, x.instanceId, 'expire');
@@ -105,7 +108,7 @@ describe('expiry and freeze', () => {
   });
 
   it('names the step that failed the freeze, not a best-effort prestop that failed before it', async () => {
-    const h = expiring('stop-service', withPrestop);
+    const h = expiring('stop-service', prestop.products);
     const x = await deployed(h);
     x.vm.onExec(/scripts\/prestop\.sh/, { exitCode: 7 });
     x.vm.onExec(/scripts\/stop\.sh/, { exitCode: 1, stderr: 'cannot stop' });

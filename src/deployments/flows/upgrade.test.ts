@@ -1,8 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { StepRecord } from '../../../test/support/fakes/memory-steps.js';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
 import {
   crashAfter,
+  createPrestopPackage,
   type Deployed,
   deployed,
   finish,
@@ -11,13 +12,15 @@ import {
   stepNames,
   upgrade,
   uploadsSince,
-  withPrestop,
 } from '../../../test/support/lifecycle.js';
 import { CloudRetryable } from '../../cloud/errors.js';
 import { Permanent } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
 
 const licensePath = '/opt/demo-license/license/license.key';
+
+const prestop = createPrestopPackage();
+afterAll(prestop.remove);
 const envPath = '/opt/demo-license/.kgd/env';
 
 /** The demo License product with one more sku on the basic sku's flavor (a same-flavor upgrade). */
@@ -112,7 +115,7 @@ describe('upgrade flow', () => {
   });
 
   it('runs prestop best effort before stopping the server: a failing prestop does not stop the upgrade', async () => {
-    const h = harness(withPrestop);
+    const h = harness(prestop.products);
     const x = await upgrading(h);
     x.vm.onExec(/scripts\/prestop\.sh/, { exitCode: 1, stderr: 'nothing to drain' });
     expect(await finish(h, x.operationId)).toEqual({ status: 'succeeded' });
