@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { runOperation } from '../../src/deployments/engine/run-operation.js';
-import { createInstanceSecrets } from '../../src/deployments/model/instance-secrets.js';
+import {
+  createInstanceSecrets,
+  type InstanceSecrets,
+} from '../../src/deployments/model/instance-secrets.js';
 import { createPackageSource } from '../../src/deployments/package-archive.js';
 import type { OperationOutcome } from '../../src/deployments/ports.js';
 import { createDeploySteps, type DeploySteps } from '../../src/deployments/steps/index.js';
@@ -47,6 +50,8 @@ export interface FlowHarness {
   orders: FakeOrders;
   licenses: FakeLicenses;
   catalog: ProductCatalog;
+  /** Seals what a test seeds the way the commands do (a buyer's extension parameters). */
+  secrets: InstanceSecrets;
   d: DeploySteps;
   /** Health checks over HTTP answer this status (200 by default). */
   health: { status: number; asked: string[] };
@@ -144,6 +149,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
     orders,
     licenses,
     catalog,
+    secrets,
     d,
     health,
     purchase(row = {}, op = {}) {

@@ -1,4 +1,4 @@
-import type { OperationKind } from '../../platform/db/schema.js';
+import type { InstanceStatus, OperationKind } from '../../platform/db/schema.js';
 import { Permanent } from '../../platform/errors.js';
 import type { StepScope } from '../engine/steps.js';
 import { Overrides } from '../model/overrides.js';
@@ -9,6 +9,8 @@ import { type DeployDeps, instanceOf } from './deps.js';
 /** How an instance's lifecycle operations act on what was deployed. */
 export interface LifecyclePlan {
   deployed: boolean;
+  /** The instance's status when planned. */
+  status: InstanceStatus;
   plan: DeployPlan;
   expire: 'stop-service' | 'stop-server' | 'both';
   renew: 'update-hook' | 'restart';
@@ -44,8 +46,17 @@ export function createPlanSteps(deps: DeployDeps) {
       return product?.lifecycle.onFailure ?? 'keep';
     },
 
-    async instanceStatus(instanceId: string) {
-      return (await instanceOf(deps, instanceId)).status;
+    /**
+     * A frozen instance's freeze as the commands left it: `lifted` when it is no longer meant to
+     * be frozen (a renewal lifted its expiry, an unfreeze was recorded), `kept` when it still is
+     * (a cancelled renewal period, a freeze recorded since); `none` when it is not frozen.
+     */
+    async freezeState(instanceId: string, s: StepScope): Promise<'none' | 'lifted' | 'kept'> {
+      const inst = await instanceOf(deps, instanceId);
+      if (inst.status !== 'frozen') return 'none';
+      if (!inst.frozen) return 'lifted';
+      await s.log('info', `${instanceId} stays frozen: its server is left as it is`);
+      return 'kept';
     },
 
     /** V2 orders arrive thin: buyer, product, sku, period and extension parameters come from here. */
@@ -131,6 +142,7 @@ export function createPlanSteps(deps: DeployDeps) {
         );
       return {
         deployed,
+        status: inst.status,
         plan,
         expire: product.lifecycle.expire,
         renew: product.lifecycle.renew,

@@ -213,13 +213,33 @@ export function createServerSteps(deps: DeployDeps) {
       return { changed: ids.length };
     },
 
+    /**
+     * Resizes the instance's server to `flavor`, after looking: a crash or a lost answer after
+     * the resize call leaves the server resizing (waited for) or already on `flavor`, which the
+     * cloud refuses to resize to again.
+     */
     async resizeServer(instanceId: string, flavor: string, s: StepScope) {
       const inst = await instanceOf(deps, instanceId);
-      if (!inst.server_id) throw new Permanent(`instance ${instanceId} has no server to resize`);
-      const { jobId } = await deps.cloud.resizeServer(inst.server_id, flavor);
-      await waitJob(jobId, timeouts.resizeJobMs, s);
+      const serverId = inst.server_id;
+      if (!serverId) throw new Permanent(`instance ${instanceId} has no server to resize`);
+      const server = await s.poll(
+        `server ${serverId} to end a resize in progress`,
+        timeouts.resizeJobMs,
+        async () => {
+          await deps.pollLimiter?.take();
+          const info = await deps.cloud.getServer(serverId);
+          if (!info) throw new Permanent(`server ${serverId} disappeared before its resize`);
+          return info.status === 'RESIZE' ? undefined : info;
+        },
+      );
+      if (server.flavor === flavor) {
+        await s.log('info', `server ${serverId} already has flavor ${flavor}`);
+      } else {
+        const { jobId } = await deps.cloud.resizeServer(serverId, flavor);
+        await waitJob(jobId, timeouts.resizeJobMs, s);
+        await s.log('info', `server ${serverId} resized from ${server.flavor} to ${flavor}`);
+      }
       await deps.store.updateInstance(instanceId, { flavor, updated_at: deps.clock.now() });
-      await s.log('info', `server ${inst.server_id} resized from ${inst.flavor} to ${flavor}`);
       return { flavor };
     },
   };
