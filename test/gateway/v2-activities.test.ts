@@ -206,3 +206,70 @@ describe('V2 lifecycle activities', () => {
     expect(inst.status).toBe('releasing');
   });
 });
+
+describe('V2 time forms (spec §4)', () => {
+  const example = {
+    activity: 'refreshInstance',
+    expireTime: '20221124023618256',
+    orderId: 'CS2211181819B4LVS',
+    orderLineId: 'CS2211181819B4LVS-000001',
+    productId: 'OFFI461867333479178240',
+    scene: 'RENEWAL',
+  };
+  const expiry = async (id: string) =>
+    (
+      await h.database.db
+        .selectFrom('instances')
+        .select('expires_at')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).expires_at;
+
+  it("refreshInstance with the documented example's 17-digit expireTime succeeds, milliseconds kept", async () => {
+    const id = (await v2(thin('CS-V2-TIME17'))).body.instanceId as string;
+    const a = await v2({ ...example, instanceId: id });
+    expect(a.body).toMatchObject({ resultCode: '000000' });
+    expect(new Date((await expiry(id))!).toISOString()).toBe('2022-11-24T02:36:18.256Z');
+    const op = await h.database.db
+      .selectFrom('operations')
+      .select('params')
+      .where('instance_id', '=', id)
+      .where('kind', '=', 'renew')
+      .executeTakeFirstOrThrow();
+    const params = typeof op.params === 'string' ? JSON.parse(op.params) : op.params;
+    expect(params.expireTime).toBe('2022-11-24T02:36:18.256Z');
+  });
+
+  it("refreshInstance with the table's 14-digit expireTime succeeds too", async () => {
+    const id = (await v2(thin('CS-V2-TIME14'))).body.instanceId as string;
+    const a = await v2({ ...example, instanceId: id, expireTime: '20271124023618' });
+    expect(a.body.resultCode).toBe('000000');
+    expect(new Date((await expiry(id))!).toISOString()).toBe('2027-11-24T02:36:18.000Z');
+  });
+
+  it('a malformed or impossible expireTime answers 000002 naming the field and changes nothing', async () => {
+    const id = (await v2(thin('CS-V2-TIMEBAD'))).body.instanceId as string;
+    for (const expireTime of ['2022112402361825', '20220230023618256', '2022-11-24 02:36:18']) {
+      const a = await v2({
+        ...example,
+        orderId: `CS-BAD-${expireTime}`,
+        instanceId: id,
+        expireTime,
+      });
+      expect(a.body, expireTime).toMatchObject({
+        resultCode: '000002',
+        resultMsg: expect.stringContaining(
+          'expireTime: expected yyyyMMddHHmmss or yyyyMMddHHmmssSSS',
+        ),
+      });
+    }
+    expect(await expiry(id)).toBeNull();
+    const renewals = await h.database.db
+      .selectFrom('operations')
+      .select('id')
+      .where('instance_id', '=', id)
+      .where('kind', '=', 'renew')
+      .execute();
+    expect(renewals).toHaveLength(0);
+  });
+});

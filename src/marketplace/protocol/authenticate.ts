@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseCompactTime } from './fields.js';
 import type { IncomingCall } from './read-call.js';
 import { verifyV1, verifyV2 } from './signatures.js';
 
@@ -21,12 +22,9 @@ function keyFingerprint(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
-/** V1 `timeStamp`: UTC `yyyyMMddHHmmssSSS`. */
+/** V1 `timeStamp`: UTC `yyyyMMddHHmmssSSS` (17 digits, spec §4). */
 function parseV1Timestamp(value: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/.exec(value);
-  if (!m) return undefined;
-  const at = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
-  return Number.isNaN(at.getTime()) ? undefined : at;
+  return /^\d{17}$/.test(value) ? parseCompactTime(value) : undefined;
 }
 
 /** V2 `timestamp`: Unix milliseconds (13 digits); some pages say seconds (10 digits). */

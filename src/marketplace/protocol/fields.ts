@@ -12,20 +12,86 @@ export const optionalText = (max: number) => text(max).optional();
 
 export const instanceId = text(64);
 
-/** `yyyyMMddHHmmss`, taken as UTC (the documentation gives no zone; V1 timeStamp is UTC). */
-export const compactTime = z
-  .string()
-  .regex(/^\d{14}$/, 'expected yyyyMMddHHmmss')
-  .transform((v, ctx) => {
-    const at = new Date(
-      `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)}T${v.slice(8, 10)}:${v.slice(10, 12)}:${v.slice(12, 14)}Z`,
-    );
-    if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 19).replace(/\D/g, '') !== v) {
-      ctx.addIssue({ code: 'custom', message: 'not a real date (yyyyMMddHHmmss)' });
+/**
+ * The marketplace's time forms (spec §4), all UTC: each field accepts the forms its row documents
+ * and keeps the precision received (milliseconds when sent).
+ */
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** The instant the parts name, or undefined when they name no real date (20230231…). */
+function utcInstant(parts: string[]): Date | undefined {
+  const [y, mo, d, h, mi, s, ms = 0] = parts.map(Number) as number[];
+  const at = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms));
+  const same =
+    at.getUTCFullYear() === y &&
+    at.getUTCMonth() === mo! - 1 &&
+    at.getUTCDate() === d &&
+    at.getUTCHours() === h &&
+    at.getUTCMinutes() === mi &&
+    at.getUTCSeconds() === s;
+  return same ? at : undefined;
+}
+
+const compactPattern = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/;
+const spacedPattern =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?(?: ?(?:z|Z|UTC|GMT|\+00:?00))?$/;
+
+/** Parses `yyyyMMddHHmmss` (14) or `yyyyMMddHHmmssSSS` (17) as UTC; undefined when not a date. */
+export function parseCompactTime(value: string): Date | undefined {
+  const m = compactPattern.exec(value);
+  return m ? utcInstant(m.slice(1).filter((p) => p !== undefined)) : undefined;
+}
+
+/**
+ * Parses `yyyy-MM-dd HH:mm:ss` as UTC, optionally followed by a zone token that says UTC
+ * (`z`, `Z`, `UTC`, `GMT`, `+00:00`), as getLicenseAsync's example `2023-10-27 10:30:15 z`.
+ */
+function parseSpacedTime(value: string): Date | undefined {
+  const m = spacedPattern.exec(value);
+  return m ? utcInstant(m.slice(1).filter((p) => p !== undefined)) : undefined;
+}
+
+/** `yyyyMMddHHmmss`, or with `millis` `yyyyMMddHHmmssSSS` (UTC), the forms answers use. */
+export function formatCompactTime(at: Date, millis = false): string {
+  const seconds =
+    pad(at.getUTCFullYear(), 4) +
+    pad(at.getUTCMonth() + 1) +
+    pad(at.getUTCDate()) +
+    pad(at.getUTCHours()) +
+    pad(at.getUTCMinutes()) +
+    pad(at.getUTCSeconds());
+  return millis ? seconds + pad(at.getUTCMilliseconds(), 3) : seconds;
+}
+
+function timeField(accepts: RegExp, expected: string, parse: (v: string) => Date | undefined) {
+  return z.string({ error: `expected ${expected} (UTC)` }).transform((v, ctx) => {
+    const at = accepts.test(v) ? parse(v) : undefined;
+    if (!at) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected} (UTC), a real date` });
       return z.NEVER;
     }
     return at;
   });
+}
+
+/** `yyyyMMddHHmmss` (14 digits): V1 expireTime, the order query API's times, refreshLicenseCode. */
+export const compactTime = timeField(/^\d{14}$/, 'yyyyMMddHHmmss', parseCompactTime);
+
+/** `yyyyMMddHHmmssSSS` (17 digits): V1 timeStamp, usage statisticalTime. */
+export const compactTimeMs = timeField(/^\d{17}$/, 'yyyyMMddHHmmssSSS', parseCompactTime);
+
+/**
+ * 14 or 17 digits: V2 refreshInstance `expireTime` (table says 14, the example sends 17) and the
+ * inline V2 newInstance times.
+ */
+export const compactTimeEitherPrecision = timeField(
+  /^\d{14}(\d{3})?$/,
+  'yyyyMMddHHmmss or yyyyMMddHHmmssSSS',
+  parseCompactTime,
+);
+
+/** getLicenseAsync `effectiveTime` / `expireTime`: `yyyy-MM-dd HH:mm:ss` plus an optional UTC token. */
+export const spacedUtcTime = timeField(/./, 'yyyy-MM-dd HH:mm:ss [z]', parseSpacedTime);
 
 export const testFlag = z
   .union([z.literal('0'), z.literal('1'), z.literal(0), z.literal(1)], { error: 'expected 0 or 1' })

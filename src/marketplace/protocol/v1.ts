@@ -4,6 +4,7 @@ import {
   amount,
   base64ExtendParams,
   compactTime,
+  compactTimeMs,
   describeIssues,
   digits,
   flag01,
@@ -15,7 +16,7 @@ import {
 
 /** V1 (HTTP GET) activities, spec §4. Every value arrives as a string in the query. */
 const common = {
-  timeStamp: z.string().regex(/^\d{17}$/, 'expected yyyyMMddHHmmssSSS (UTC)'),
+  timeStamp: compactTimeMs,
   testFlag,
 };
 

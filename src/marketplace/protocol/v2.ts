@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Command, OrderDetails } from './commands.js';
 import {
-  compactTime,
+  compactTimeEitherPrecision,
   describeIssues,
   extendParamList,
   instanceId,
@@ -55,8 +55,8 @@ const inlineNew = z.looseObject({
             }),
           )
           .optional(),
-        createTime: optionalText(20),
-        expireTime: compactTime.optional(),
+        createTime: compactTimeEitherPrecision.optional(),
+        expireTime: compactTimeEitherPrecision.optional(),
         extendParams: extendParamList.optional(),
       }),
     )
@@ -73,7 +73,7 @@ const schemas = {
     orderLineId: optionalText(64),
     instanceId,
     productId: optionalText(64),
-    expireTime: compactTime.optional(),
+    expireTime: compactTimeEitherPrecision.optional(),
     testFlag,
   }),
   updateInstanceStatus: z.looseObject({

@@ -1,6 +1,6 @@
 import { type EncryptType, encryptField } from '../../marketplace/protocol/field-crypto.js';
 import type { ChargingMode, ExtendParam, Order, Terms } from './orders.js';
-import { formatOrderTime } from './time-format.js';
+import { formatOrderTime, formatV1TimeStamp } from './time-format.js';
 
 /**
  * The fields of each notification, per protocol (spec §4 for V1, §5 for V2), built from the order
@@ -22,6 +22,8 @@ export function encodeExtendParams(params: ExtendParam[]): string | undefined {
 }
 
 const time = (d: Date | undefined) => (d ? formatOrderTime(d) : undefined);
+/** `yyyyMMddHHmmssSSS`: V2 refreshInstance sends 17 digits (the documented example, spec §4). */
+const preciseTime = (d: Date | undefined) => (d ? formatV1TimeStamp(d) : undefined);
 
 function line(order: Order) {
   return order.orderLine[0]!;
@@ -122,7 +124,7 @@ export function refreshFields(
       orderLineId: l.orderLineId,
       instanceId,
       productId: p.productId,
-      expireTime: time(l.expireTime),
+      expireTime: preciseTime(l.expireTime),
       testFlag,
     };
   }

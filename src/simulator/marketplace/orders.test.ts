@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
 import { InputError } from './input-error.js';
 import { mockOrderIds } from './mock-orders.js';
+import { refreshFields } from './notification-fields.js';
 import { createOrderBook, termsOf } from './orders.js';
 import { addPeriod, formatOrderTime, formatV1TimeStamp, parseOrderTime } from './time-format.js';
 
@@ -13,6 +14,13 @@ describe('time formats', () => {
     expect(formatOrderTime(start)).toBe('20260131102030');
     expect(parseOrderTime('20260131102030')?.toISOString()).toBe('2026-01-31T10:20:30.000Z');
     expect(parseOrderTime('2026013110203')).toBeUndefined();
+  });
+
+  it('sends V2 refreshInstance expireTime with milliseconds (17 digits), V1 with 14 (spec §4)', () => {
+    const book = createOrderBook({ clock: createManualClock({ start }) });
+    const order = book.createPurchase({ productId: 'p', skuCode: 's', periodType: 'month' });
+    expect(refreshFields('v2', order, 'i-1', '0', 'RENEWAL').expireTime).toBe('20260228102030456');
+    expect(refreshFields('v1', order, 'i-1', '0', 'RENEWAL').expireTime).toBe('20260228102030');
   });
 
   it('adds calendar periods, clamping to the end of shorter months', () => {

@@ -17,7 +17,7 @@ export function formatOrderTime(at: Date): string {
   );
 }
 
-/** V1 `timeStamp`: `yyyyMMddHHmmssSSS` in UTC. */
+/** `yyyyMMddHHmmssSSS` in UTC: V1 `timeStamp`, V2 refreshInstance `expireTime`. */
 export function formatV1TimeStamp(at: Date): string {
   return formatOrderTime(at) + pad(at.getUTCMilliseconds(), 3);
 }
