@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineHarness, type EngineHarness, KEY } from '../support/engine-harness.js';
-import { decryptAppInfo } from '../support/marketplace-calls.js';
+import { createEngineHarness, type EngineHarness } from '../support/engine-harness.js';
 
 let h: EngineHarness;
 beforeAll(async () => {
@@ -38,7 +37,8 @@ describe('a V2 purchase', () => {
     expect(ready.resultCode).toBe('000000');
     const info = (ready.info as { appInfo: Record<string, string> }[])[0]!.appInfo;
     expect(info.adminUrl).toBe(`http://${inst.eip}:8080/admin`);
-    const creds = decryptAppInfo(info, KEY, 1);
+    // V2 answers the credentials in plain text (spec §2.5).
+    const creds = info;
     expect(creds.userName).toBe('admin');
     // The buyer's admin password is the one the app was configured with.
     const admin = await fetch(info.adminUrl!, {

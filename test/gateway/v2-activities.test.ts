@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, createGatewayHarness, type GatewayHarness, KEY } from '../support/gateway.js';
-import { decryptAppInfo, readAnswer, v2Request } from '../support/marketplace-calls.js';
+import { readAnswer, v2Request } from '../support/marketplace-calls.js';
 
 let h: GatewayHarness;
 beforeAll(async () => {
@@ -49,7 +49,17 @@ describe('V2 newInstance and queryInstance', () => {
     const info = (q2.body.info as { instanceId: string; appInfo: Record<string, string> }[])[0]!;
     expect(info.appInfo.frontEndUrl).toBe(`https://deploy.example.com/i/${id}`);
     expect(info.appInfo.adminUrl).toBe('http://127.20.0.5:8080/admin');
-    expect(decryptAppInfo(info.appInfo, KEY, 1).userName).toBe('admin');
+    // V2 answers the credentials in plain text and says nothing of encryption (spec §2.5, §6).
+    expect(q2.body).not.toHaveProperty('encryptType');
+    expect(info.appInfo.userName).toBe('admin');
+    expect(info.appInfo.password).toMatch(/^\S{8,128}$/);
+    expect(Object.keys(info.appInfo).sort()).toEqual([
+      'adminUrl',
+      'frontEndUrl',
+      'memo',
+      'password',
+      'userName',
+    ]);
     // A resend after ready answers success with the same instance.
     const again = await v2(thin('CS-V2-1', 'b-other'));
     expect(again.body).toMatchObject({ resultCode: '000000', instanceId: id });

@@ -55,15 +55,25 @@ export function answer(resultCode: ResultCode, resultMsg?: string): Answer {
   return { resultCode, resultMsg: resultMsg ?? resultMessages[resultCode] };
 }
 
-/** Plaintext access information; `userName` and `password` get encrypted per `encryptType`. */
-export function encryptAppInfo(info: AppInfo, key: string, encryptType: EncryptType): AppInfo {
+/** The access information as answered: only the fields set, `memo` cut to its 1024 characters. */
+function appInfoFields(info: AppInfo, secret: (plain: string) => string): AppInfo {
   const out: AppInfo = {};
   if (info.frontEndUrl) out.frontEndUrl = info.frontEndUrl;
   if (info.adminUrl) out.adminUrl = info.adminUrl;
-  if (info.userName) out.userName = encryptField(info.userName, key, encryptType);
-  if (info.password) out.password = encryptField(info.password, key, encryptType);
+  if (info.userName) out.userName = secret(info.userName);
+  if (info.password) out.password = secret(info.password);
   if (info.memo) out.memo = info.memo.slice(0, 1024);
   return out;
+}
+
+/** V1 (newInstance, queryInstance): `userName` and `password` encrypted per `encryptType`. */
+export function encryptAppInfo(info: AppInfo, key: string, encryptType: EncryptType): AppInfo {
+  return appInfoFields(info, (plain) => encryptField(plain, key, encryptType));
+}
+
+/** V2 queryInstance: `userName` and `password` in plain text, no `encryptType` (spec §2.5, §6). */
+export function plainAppInfo(info: AppInfo): AppInfo {
+  return appInfoFields(info, (plain) => plain);
 }
 
 export interface EncodedAnswer {

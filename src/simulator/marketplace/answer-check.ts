@@ -62,10 +62,11 @@ function limit(problems: string[], field: string, value: string | undefined, max
   }
 }
 
+/** `encryptType` undefined: the fields are plain text (V2 answers, spec §2.5). */
 function decryptAppInfo(
   raw: unknown,
   key: string,
-  encryptType: EncryptType,
+  encryptType: EncryptType | undefined,
   where: string,
   problems: string[],
 ): AppInfo | undefined {
@@ -86,6 +87,10 @@ function decryptAppInfo(
     const cipher = str(r[field]);
     if (!cipher) continue;
     limit(problems, `${where}.${field}`, cipher, 128);
+    if (encryptType === undefined) {
+      info[field] = cipher;
+      continue;
+    }
     try {
       info[field] = decryptField(cipher, key, encryptType);
     } catch (err) {
@@ -133,6 +138,11 @@ export function checkAnswer(input: {
   else if (rawType !== undefined && rawType !== '1') {
     problems.push(`encryptType ${rawType} is neither 1 (AES-256) nor 2 (AES-128)`);
   }
+  // V2 answers carry the credentials in plain text and no encryptType (spec §2.5, §6).
+  const plain = input.protocol === 'v2';
+  if (plain && rawType !== undefined)
+    problems.push('encryptType in a V2 answer: V2 sends appInfo in plain text without it');
+  const fieldsType = plain ? undefined : encryptType;
   const instanceId = str(parsed.instanceId);
   limit(problems, 'instanceId', instanceId, 64);
   const ok =
@@ -140,7 +150,7 @@ export function checkAnswer(input: {
   const wantsInstanceId = ['newInstance', 'getLicense'].includes(input.activity);
   if (ok && wantsInstanceId && !instanceId)
     problems.push('instanceId missing from a success answer');
-  const appInfo = decryptAppInfo(parsed.appInfo, input.key, encryptType, 'appInfo', problems);
+  const appInfo = decryptAppInfo(parsed.appInfo, input.key, fieldsType, 'appInfo', problems);
   let info: InstanceInfo[] | undefined;
   if (Array.isArray(parsed.info)) {
     info = parsed.info.map((entry, i) => {
@@ -149,7 +159,7 @@ export function checkAnswer(input: {
       if (!id) problems.push(`info[${i}].instanceId missing`);
       return {
         instanceId: id ?? '',
-        appInfo: decryptAppInfo(e.appInfo, input.key, encryptType, `info[${i}].appInfo`, problems),
+        appInfo: decryptAppInfo(e.appInfo, input.key, fieldsType, `info[${i}].appInfo`, problems),
         usageInfo: e.usageInfo,
       };
     });

@@ -5,6 +5,7 @@ import {
   type ProductionEndpoint,
 } from '../../../test/support/marketplace-sim/production-endpoint.js';
 import { decryptField } from '../../marketplace/protocol/field-crypto.js';
+import { checkAnswer } from './answer-check.js';
 import { type Listening, listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
 import { encodeExtendParams } from './notification-fields.js';
@@ -220,7 +221,7 @@ describe('V1 calls over HTTP', () => {
 });
 
 describe('V2 calls over HTTP', () => {
-  it('every V2 activity verifies; newInstance then queryInstance decrypts appInfo', async () => {
+  it('every V2 activity verifies; newInstance then queryInstance reads the plain-text appInfo', async () => {
     const created = await v2('newInstance', {
       orderId: 'CS-V2',
       orderLineId: 'CS-V2-000001',
@@ -337,6 +338,27 @@ describe('transport failures', () => {
     endpoint.fail('releaseInstance', { kind: 'http-500' });
     const e = await v2('releaseInstance', { instanceId: 'nobody' });
     expect(e.problems).toContain('HTTP status 500, expected 200');
+  });
+
+  it('refuses a V2 answer that encrypts appInfo or names an encryptType (spec §2.5)', () => {
+    const body = JSON.stringify({
+      resultCode: '000000',
+      resultMsg: 'success',
+      encryptType: '1',
+      info: [{ instanceId: 'i', appInfo: { frontEndUrl: 'https://x', userName: 'admin' } }],
+    });
+    const check = checkAnswer({
+      protocol: 'v2',
+      activity: 'queryInstance',
+      key: KEY,
+      status: 200,
+      bodySignHeader: null,
+      body: Buffer.from(body),
+    });
+    expect(check.problems).toEqual([
+      'encryptType in a V2 answer: V2 sends appInfo in plain text without it',
+    ]);
+    expect(check.info?.[0]?.appInfo?.userName).toBe('admin');
   });
 
   it('decrypts AES-128 appInfo when the answer says encryptType 2', async () => {

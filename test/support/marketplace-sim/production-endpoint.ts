@@ -89,12 +89,15 @@ export function createProductionEndpoint(options: {
     return f.fault;
   }
 
-  function appInfo(inst: Instance) {
+  /** V1 encrypts the credentials; V2 answers them in plain text (spec §2.5). */
+  function appInfo(inst: Instance, protocol: 'v1' | 'v2') {
+    const secret = (plain: string) =>
+      protocol === 'v1' ? encryptField(plain, answerKey, encryptType) : plain;
     return {
       frontEndUrl: `https://${inst.instanceId}.apps.example.com`,
       adminUrl: `https://${inst.instanceId}.apps.example.com/admin`,
-      userName: encryptField('admin', answerKey, encryptType),
-      password: encryptField(`pw-${inst.instanceId}`, answerKey, encryptType),
+      userName: secret('admin'),
+      password: secret(`pw-${inst.instanceId}`),
       memo: 'installed',
     };
   }
@@ -144,7 +147,7 @@ export function createProductionEndpoint(options: {
           resultMsg: 'success',
           instanceId: id,
           encryptType: String(encryptType),
-          appInfo: appInfo(i),
+          appInfo: appInfo(i, protocol),
         };
       }
       case 'queryInstance': {
@@ -152,12 +155,12 @@ export function createProductionEndpoint(options: {
         const info = ids
           .map((id) => instances.get(id))
           .filter((i): i is Instance => !!i && i.readyAt <= now)
-          .map((i) => ({ instanceId: i.instanceId, appInfo: appInfo(i) }));
+          .map((i) => ({ instanceId: i.instanceId, appInfo: appInfo(i, protocol) }));
         if (info.length === 0) return { resultCode: '000004', resultMsg: 'in progress' };
         return {
           resultCode: '000000',
           resultMsg: 'success',
-          encryptType: String(encryptType),
+          ...(protocol === 'v1' ? { encryptType: String(encryptType) } : {}),
           info,
         };
       }
