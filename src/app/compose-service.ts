@@ -28,6 +28,7 @@ import { runEvery } from '../platform/periodic.js';
 import { pollDelays } from '../platform/poll.js';
 import { createTokenBucket } from '../platform/rate-limiter.js';
 import type { ProductCatalog } from '../products/catalog.js';
+import { skuChangeRefusal } from '../products/sku-changes.js';
 import type { Adapters } from './adapters.js';
 import { createApp } from './http.js';
 import type { Runtime } from './runtime.js';
@@ -274,5 +275,7 @@ export function composeGateway(
     answerDeadlineMs: config.answerDeadlineMs,
     maxBodyBytes: config.maxBodyBytes,
     accessUser: (productId, skuCode) => catalog?.resolve(productId, skuCode)?.product.access.user,
+    skuChange: (from, to) =>
+      catalog ? skuChangeRefusal(catalog, from, to) : 'no product catalog is loaded',
   };
 }

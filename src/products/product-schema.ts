@@ -74,16 +74,33 @@ export const productSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'expected lower-case letters, digits and -'),
   description: z.string().default(''),
   kind: z.enum(['license', 'image'], { error: 'expected license or image' }),
-  marketplace: z.strictObject({
-    /** KooGallery productIds this definition serves (one per sku × period type). */
-    productIds: z.array(z.string().min(1)).min(1, 'list at least one productId'),
-    /** skuCode → its compute and license limits. */
-    skus: z
-      .record(z.string().min(1), sku)
-      .refine((s) => Object.keys(s).length > 0, 'define at least one sku'),
-    /** Whether seller-console test orders (testFlag=1) create real resources. */
-    deployTestOrders: z.boolean().default(false),
-  }),
+  marketplace: z
+    .strictObject({
+      /** KooGallery productIds this definition serves (one per sku × period type). */
+      productIds: z.array(z.string().min(1)).min(1, 'list at least one productId'),
+      /** skuCode → its compute and license limits. */
+      skus: z
+        .record(z.string().min(1), sku)
+        .refine((s) => Object.keys(s).length > 0, 'define at least one sku'),
+      /** Whether seller-console test orders (testFlag=1) create real resources. */
+      deployTestOrders: z.boolean().default(false),
+      /**
+       * Changes at renewal (changeInstanceCheck): skuCode → the skus it may become. Absent: any sku
+       * of this product may change to any other of its skus.
+       */
+      skuChanges: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+    })
+    .superRefine((m, ctx) => {
+      for (const [from, targets] of Object.entries(m.skuChanges ?? {})) {
+        for (const code of [from, ...targets])
+          if (!Object.hasOwn(m.skus, code))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['skuChanges', from],
+              message: `sku ${code} is not one of marketplace.skus`,
+            });
+      }
+    }),
   compute: z.strictObject({
     /** Image per region: a public OS image (license products) or the product's private image. */
     images: z

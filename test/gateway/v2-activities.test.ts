@@ -283,3 +283,98 @@ describe('V2 time forms (spec §4)', () => {
     expect(renewals).toHaveLength(0);
   });
 });
+
+describe('V2 changeInstanceCheck (spec §6)', () => {
+  const check = (instanceId: string, skuCode: string, extra: Record<string, unknown> = {}) =>
+    v2({
+      activity: 'changeInstanceCheck',
+      instanceId,
+      productInfo: {
+        productId: 'OFFI-DEMO-LICENSE-MONTH',
+        skuCode,
+        linearValue: 10,
+        productName: 'demo',
+      },
+      ...extra,
+    });
+  /** A deployed demo-license instance on sku `basic`, its deploy operation done. */
+  async function deployed(orderId: string) {
+    const id = (await v2(thin(orderId))).body.instanceId as string;
+    await markReady(id);
+    await h.database.db
+      .updateTable('instances')
+      .set({ product_id: 'OFFI-DEMO-LICENSE-MONTH', sku_code: 'basic' })
+      .where('id', '=', id)
+      .execute();
+    await h.database.db
+      .updateTable('operations')
+      .set({ status: 'succeeded' })
+      .where('instance_id', '=', id)
+      .execute();
+    return id;
+  }
+  const snapshot = async () => ({
+    instances: await h.database.db.selectFrom('instances').selectAll().orderBy('id').execute(),
+    operations: await h.database.db.selectFrom('operations').selectAll().orderBy('seq').execute(),
+  });
+
+  it("allows a change between the product's skus, read-only", async () => {
+    const id = await deployed('CS-CHK-1');
+    const before = await snapshot();
+    expect((await check(id, 'pro')).body).toEqual({ resultCode: '000000', resultMsg: 'success' });
+    expect((await check(id, 'basic')).body.resultCode).toBe('000000');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses with 000005 and the reason: unknown sku, another product, an operation under way', async () => {
+    const id = await deployed('CS-CHK-2');
+    expect((await check(id, 'gold')).body).toMatchObject({
+      resultCode: '000005',
+      resultMsg: expect.stringContaining('sku gold is not one this seller deploys'),
+    });
+    const image = await v2({
+      activity: 'changeInstanceCheck',
+      instanceId: id,
+      productInfo: { productId: 'OFFI-DEMO-IMAGE', skuCode: 'standard', productName: 'img' },
+    });
+    expect(image.body.resultMsg).toMatch(/another product \(demo-image\)/);
+    await v2({ activity: 'updateInstanceStatus', instanceId: id, status: 'FREEZE' });
+    expect((await check(id, 'pro')).body).toMatchObject({
+      resultCode: '000005',
+      resultMsg: expect.stringContaining('a freeze operation is pending'),
+    });
+  });
+
+  it('refuses while deploying, after a failure or a release; 000003 for an unknown instance', async () => {
+    const deploying = (await v2(thin('CS-CHK-3'))).body.instanceId as string;
+    expect((await check(deploying, 'pro')).body.resultMsg).toMatch(/still being deployed/);
+    const failed = await deployed('CS-CHK-4');
+    await h.database.db
+      .updateTable('instances')
+      .set({ status: 'failed' })
+      .where('id', '=', failed)
+      .execute();
+    expect((await check(failed, 'pro')).body.resultMsg).toMatch(/deployment failed/);
+    const released = await deployed('CS-CHK-5');
+    await v2({ activity: 'releaseInstance', instanceId: released });
+    expect((await check(released, 'pro')).body).toMatchObject({
+      resultCode: '000005',
+      resultMsg: expect.stringContaining('releasing'),
+    });
+    expect((await check('kgi-nobody', 'pro')).body.resultCode).toBe('000003');
+  });
+
+  it('a debug call (testFlag=1) answers 000000 whatever the state; bad input answers 000002', async () => {
+    expect((await check('kgi-nobody', 'gold', { testFlag: '1' })).body.resultCode).toBe('000000');
+    const bad = await v2({
+      activity: 'changeInstanceCheck',
+      instanceId: 'kgi-x',
+      productInfo: { productId: 'p', linearValue: 'ten', productName: 'n' },
+    });
+    expect(bad.body).toMatchObject({ resultCode: '000002' });
+    expect(bad.body.resultMsg).toMatch(/productInfo\.skuCode/);
+    expect(bad.body.resultMsg).toMatch(/productInfo\.linearValue/);
+    const missing = await v2({ activity: 'changeInstanceCheck', instanceId: 'kgi-x' });
+    expect(missing.body.resultMsg).toMatch(/productInfo: required/);
+  });
+});

@@ -8,6 +8,7 @@ import { loadOrCreateSigningKey } from '../../src/licenses/signing-key.js';
 import type { GatewayDeps } from '../../src/marketplace/handlers/context.js';
 import type { DatabaseHandle } from '../../src/platform/db/database.js';
 import { createIds } from '../../src/platform/ids.js';
+import { loadProductCatalog } from '../../src/products/catalog.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
 import { openTestRuntime } from './runtime.js';
@@ -58,6 +59,7 @@ export async function createGatewayHarness(
     ids,
     licenses: createLicenseIssuer({ db: database.db, key: signingKey, clock, ids }),
     dispatcher,
+    catalog: loadProductCatalog('templates'),
   });
   const app = createApp({ gateway: deps, engineReady: () => true });
   const harness: GatewayHarness = {

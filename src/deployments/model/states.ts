@@ -36,6 +36,18 @@ export const isInProgress = (status: InstanceStatus) =>
 export const isFailed = (status: InstanceStatus) =>
   status === 'failed' || status === 'cleanup_failed';
 
+/**
+ * Why an instance in this status cannot change sku at renewal (changeInstanceCheck), or undefined
+ * when it can: a working deployment, frozen by expiry included, may change.
+ */
+export function changeBlockedBy(status: InstanceStatus): string | undefined {
+  if (isGone(status)) return `the instance is ${status}`;
+  if (isFailed(status))
+    return `the instance's deployment failed (${status}); the seller must repair it first`;
+  if (isInProgress(status)) return `the instance is still being deployed (${status})`;
+  return undefined;
+}
+
 /** A deploy (re)starting moves its instance to `deploying` from one of these only. */
 export const deployableInstance: readonly InstanceStatus[] = ['pending', 'failed', 'deploying'];
 

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { SkuChangeRule } from '../../deployments/commands/check-change.js';
 import type { CommandContext } from '../../deployments/commands/context.js';
 import type { OperationDispatcher } from '../../deployments/dispatcher.js';
 import type { InstanceSecrets } from '../../deployments/model/instance-secrets.js';
@@ -37,6 +38,8 @@ export interface GatewayDeps {
   accessUser?:
     | ((productId: string | null, skuCode: string | null) => string | undefined)
     | undefined;
+  /** The products' rules on sku changes at renewal (changeInstanceCheck). */
+  skuChange: SkuChangeRule;
   /** Observes every answered call (metrics). */
   onAnswered?:
     | ((event: {

@@ -1,4 +1,5 @@
 import type { Command } from '../protocol/commands.js';
+import { handleChangeCheck } from './change-check.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { handleGetLicense } from './license.js';
 import {
@@ -33,5 +34,7 @@ export function handleCommand(ctx: HandlerContext, cmd: Command): Promise<Outcom
       return handleGetLicense(ctx, cmd);
     case 'notify':
       return handleNotify(ctx, cmd);
+    case 'changeCheck':
+      return handleChangeCheck(ctx, cmd);
   }
 }

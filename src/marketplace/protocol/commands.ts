@@ -25,4 +25,11 @@ export type Command = Base &
     | { kind: 'status'; instanceId: string; frozen: boolean }
     | { kind: 'license'; order: OrderDetails }
     | { kind: 'notify'; orderId: string; orderLineId: string | null }
+    | {
+        kind: 'changeCheck';
+        instanceId: string;
+        productId: string;
+        skuCode: string;
+        linearValue: number | null;
+      }
   );

@@ -94,6 +94,32 @@ const schemas = {
     testFlag,
   }),
   orderNotify: z.looseObject({ orderId: text(64), orderLineId: optionalText(64), testFlag }),
+  changeInstanceCheck: z.looseObject({
+    instanceId,
+    productInfo: z.looseObject(
+      {
+        productId: text(64),
+        skuCode: text(64),
+        linearValue: z
+          .union(
+            [
+              z.number().int().min(0),
+              z
+                .string()
+                .regex(/^\d{1,9}$/)
+                .transform(Number),
+            ],
+            {
+              error: 'expected a whole number',
+            },
+          )
+          .optional(),
+        productName: text(64),
+      },
+      { error: 'required, an object {productId, skuCode, linearValue?, productName}' },
+    ),
+    testFlag,
+  }),
 };
 
 const v2Activities = ['newInstance', ...Object.keys(schemas)];
@@ -242,6 +268,17 @@ function toCommand(
         skuCode: null,
         linear: {},
         extendParams: [],
+      };
+    }
+    case 'changeInstanceCheck': {
+      const d = data as z.output<typeof schemas.changeInstanceCheck>;
+      return {
+        kind: 'changeCheck',
+        test: d.testFlag,
+        instanceId: d.instanceId,
+        productId: d.productInfo.productId,
+        skuCode: d.productInfo.skuCode,
+        linearValue: d.productInfo.linearValue ?? null,
       };
     }
     case 'orderNotify': {
