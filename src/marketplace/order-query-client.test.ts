@@ -29,7 +29,7 @@ app.get('/api/mkp-openapi-public/global/v1/order/query', (c) => {
     (ak) => (ak === AK ? SK : undefined),
     clock.now(),
   );
-  if (!check.ok) return c.json({ resultCode: 'CBC.0150', resultMsg: check.message }, 401);
+  if (!check.ok) return c.json({ resultCode: 'MKT.0150', resultMsg: check.message }, 401);
   const step = script.shift();
   if (step) {
     let status = 200;
@@ -37,7 +37,7 @@ app.get('/api/mkp-openapi-public/global/v1/order/query', (c) => {
     return c.json(body as object, status as 200);
   }
   return c.json({
-    resultCode: 'CBC.0000',
+    resultCode: 'MKT.0000',
     resultMsg: 'Success',
     orderInfo: {
       orderId: c.req.query('orderId'),
@@ -104,8 +104,8 @@ describe('order query client (spec §6)', () => {
     calls = 0;
     sleeps.length = 0;
     script.push(
-      failing(500, { resultCode: 'CBC.0999', resultMsg: 'System internal error.' }),
-      failing(406, { resultCode: 'CBC.0250', resultMsg: 'Access frequency overlimit' }),
+      failing(500, { resultCode: 'MKT.0999', resultMsg: 'System internal error.' }),
+      failing(406, { resultCode: 'MKT.0250', resultMsg: 'Access frequency overlimit' }),
     );
     const order = await client().queryOrder('CS-2');
     expect(order.orderId).toBe('CS-2');
@@ -125,16 +125,35 @@ describe('order query client (spec §6)', () => {
   });
 
   it('does not retry a bad parameter; gives up on persistent failures after the policy', async () => {
-    script.push(failing(400, { resultCode: 'CBC.0101', resultMsg: 'Invalid parameter' }));
+    script.push(failing(400, { resultCode: 'MKT.0101', resultMsg: 'Invalid parameter' }));
     const bad = await client()
       .queryOrder('CS-4')
       .catch((e) => e);
     expect(bad).toBeInstanceOf(OrderQueryRefused);
-    expect(bad).toMatchObject({ reason: 'bad-request', code: 'CBC.0101' });
+    expect(bad).toMatchObject({ reason: 'bad-request', code: 'MKT.0101' });
     for (let i = 0; i < 5; i++) script.push(failing(500, { resultCode: 'CBC.0999' }));
     calls = 0;
     await expect(client().queryOrder('CS-5')).rejects.toBeInstanceOf(Retryable);
     expect(calls).toBe(5);
+  });
+
+  it("accepts the older copy's CBC.xxxx codes with the same meanings (spec §9)", async () => {
+    script.push(failing(200, { resultCode: 'CBC.0199', resultMsg: 'Other parameter error' }));
+    await expect(client().queryOrder('CS-7')).rejects.toMatchObject({
+      reason: 'bad-request',
+      code: 'CBC.0199',
+    });
+    script.push(failing(200, { resultCode: 'MKT.0151', resultMsg: 'No API permission' }));
+    await expect(client().queryOrder('CS-8')).rejects.toMatchObject({ reason: 'auth' });
+    script.push(() => ({
+      resultCode: 'CBC.0000',
+      orderInfo: {
+        orderId: 'CS-9',
+        orderType: 'NEW',
+        orderLine: [{ orderLineId: 'CS-9-000001' }],
+      },
+    }));
+    expect((await client().queryOrder('CS-9')).orderId).toBe('CS-9');
   });
 
   it('reports an unexpected order shape precisely', async () => {

@@ -66,9 +66,13 @@ export class OrderQueryRefused extends Permanent {
   }
 }
 
-const successCodes = new Set(['CBC.0000', 'MKT.0000']); // documentation shows both
-const authCodes = new Set(['CBC.0150', 'CBC.0151', 'CBC.0154']);
-const badRequestCodes = new Set(['CBC.0100', 'CBC.0101', 'CBC.0199']);
+/**
+ * The API's codes: `MKT.xxxx` in the current page, `CBC.xxxx` with the same numbers in an older
+ * copy (spec §9); both are accepted, classified by their number.
+ */
+const codeNumber = (code: string) => /^(?:MKT|CBC)\.(\d{4})$/.exec(code)?.[1];
+const authCodes = new Set(['0150', '0151', '0154']);
+const badRequestCodes = new Set(['0100', '0101', '0199']);
 
 const orderQueryRetry: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 };
 
@@ -117,7 +121,8 @@ export function createOrderQueryClient(deps: {
       throw new OrderQueryRefused('bad-request', msg, `HTTP.${res.status}`);
     }
     const code = body.resultCode ?? body.error_code ?? `HTTP.${res.status}`;
-    if (successCodes.has(code) && res.ok) {
+    const number = codeNumber(code);
+    if (number === '0000' && res.ok) {
       const parsed = orderInfo.safeParse(body.orderInfo);
       if (!parsed.success) {
         throw new OrderQueryRefused(
@@ -129,15 +134,16 @@ export function createOrderQueryClient(deps: {
       return parsed.data;
     }
     const msg = `order query for ${orderId} failed with ${code}: ${body.resultMsg ?? ''}`.trim();
-    if (authCodes.has(code) || res.status === 401 || res.status === 403) {
+    if ((number && authCodes.has(number)) || res.status === 401 || res.status === 403) {
       throw new OrderQueryRefused(
         'auth',
         `${msg} — check KGD_CLOUD_AK / KGD_CLOUD_SK are the seller account's`,
         code,
       );
     }
-    if (badRequestCodes.has(code)) throw new OrderQueryRefused('bad-request', msg, code);
-    if (code === 'CBC.9001' || res.status === 404)
+    if (number && badRequestCodes.has(number))
+      throw new OrderQueryRefused('bad-request', msg, code);
+    if (number === '9001' || res.status === 404)
       throw new OrderQueryRefused('not-found', msg, code);
     throw new OrderQueryUnavailable(msg, { code });
   };

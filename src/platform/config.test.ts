@@ -48,6 +48,10 @@ describe('configuration', () => {
     expect(c.masterKey?.equals(key)).toBe(true);
     expect(c.encryptType).toBe(2);
     expect(c.marketplaceApiUrl).toBe('https://mkt-intl.myhuaweicloud.com');
+    // The documented hosts per site (spec §2.6, §9).
+    const site = (s: string) => loadConfig({ KGD_MARKETPLACE_API_SITE: s }).marketplaceApiUrl;
+    expect(site('cn')).toBe('https://mkt.myhuaweicloud.com');
+    expect(site('eu')).toBe('https://mkt.myhuaweicloud.eu');
   });
 
   it('names each bad variable and what it expects, all at once', () => {

@@ -62,7 +62,7 @@ const masterKey = z
 const marketplaceSites = {
   cn: 'https://mkt.myhuaweicloud.com',
   intl: 'https://mkt-intl.myhuaweicloud.com',
-  eu: 'https://mkt.eu-west-101.myhuaweicloud.eu',
+  eu: 'https://mkt.myhuaweicloud.eu',
 } as const;
 
 const schema = z

@@ -154,7 +154,7 @@ describe('control API', () => {
     expect(queries.body.queries).toEqual([
       expect.objectContaining({
         orderId: bought.body.order.orderId,
-        resultCode: 'CBC.0000',
+        resultCode: 'MKT.0000',
         ak: 'SELLERAK',
       }),
     ]);

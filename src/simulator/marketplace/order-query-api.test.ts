@@ -62,7 +62,7 @@ describe('order query API', () => {
   it('answers a signed query with the order in the documented shape', async () => {
     const r = await query({ orderId: order.orderId, orderLineId: `${order.orderId}-000001` });
     expect(r.status).toBe(200);
-    expect(r.body.resultCode).toBe('CBC.0000');
+    expect(r.body.resultCode).toBe('MKT.0000');
     const info = r.body.orderInfo;
     expect(info).toMatchObject({
       orderId: order.orderId,
@@ -82,7 +82,7 @@ describe('order query API', () => {
     expect(info.orderLine[0]!.expireTime).toMatch(/^\d{14}$/);
     expect(queries.at(-1)).toMatchObject({
       orderId: order.orderId,
-      resultCode: 'CBC.0000',
+      resultCode: 'MKT.0000',
       ak: AK,
     });
   });
@@ -107,19 +107,19 @@ describe('order query API', () => {
     expect(body.orderInfo).toMatchObject({ orderId: 'MOCKMONTYRENEW', orderType: 'RENEW' });
   });
 
-  it('refuses tampered, unknown-key and unsigned requests with CBC.0150', async () => {
+  it('refuses tampered, unknown-key and unsigned requests with MKT.0150', async () => {
     const tampered = await query({ orderId: order.orderId }, undefined, (u) =>
       u.replace(order.orderId, 'MOCKONDEMAND'),
     );
     expect(tampered).toEqual({
       status: 401,
-      body: expect.objectContaining({ resultCode: 'CBC.0150' }),
+      body: expect.objectContaining({ resultCode: 'MKT.0150' }),
     });
     const wrongSk = await query({ orderId: order.orderId }, { ak: AK, sk: 'not-the-secret' });
-    expect(wrongSk.body.resultCode).toBe('CBC.0150');
+    expect(wrongSk.body.resultCode).toBe('MKT.0150');
     const unknownAk = await query({ orderId: order.orderId }, { ak: 'OTHERAK', sk: SK });
     expect(unknownAk.body).toMatchObject({
-      resultCode: 'CBC.0150',
+      resultCode: 'MKT.0150',
       resultMsg: expect.stringMatching(/unknown AK/),
     });
     const unsigned = await fetch(`${server.url}${orderQueryPath}?orderId=${order.orderId}`);
@@ -145,14 +145,14 @@ describe('order query API', () => {
     }
   });
 
-  it('answers CBC.0101 for a missing, unknown or mismatched order', async () => {
+  it('answers MKT.0101 for a missing, unknown or mismatched order', async () => {
     expect((await query({})).body).toMatchObject({
-      resultCode: 'CBC.0101',
+      resultCode: 'MKT.0101',
       resultMsg: 'orderId is required',
     });
-    expect((await query({ orderId: 'CS0000000000NOPE0' })).body.resultCode).toBe('CBC.0101');
+    expect((await query({ orderId: 'CS0000000000NOPE0' })).body.resultCode).toBe('MKT.0101');
     const mismatch = await query({ orderId: order.orderId, orderLineId: 'MOCKONDEMAND-000001' });
-    expect(mismatch).toMatchObject({ status: 400, body: { resultCode: 'CBC.0101' } });
-    expect((await query({ orderId: 'x'.repeat(65) })).body.resultCode).toBe('CBC.0101');
+    expect(mismatch).toMatchObject({ status: 400, body: { resultCode: 'MKT.0101' } });
+    expect((await query({ orderId: 'x'.repeat(65) })).body.resultCode).toBe('MKT.0101');
   });
 });

@@ -82,20 +82,20 @@ export function registerOrderQueryApi(app: Hono, deps: OrderQueryDeps): void {
       (ak) => deps.sellerCredentials().find((cred) => cred.ak === ak)?.sk,
       deps.clock.now(),
     );
-    if (!verified.ok) return answer(401, 'CBC.0150', `authentication failed: ${verified.message}`);
+    if (!verified.ok) return answer(401, 'MKT.0150', `authentication failed: ${verified.message}`);
 
-    if (!orderId) return answer(400, 'CBC.0101', 'orderId is required', verified.ak);
+    if (!orderId) return answer(400, 'MKT.0101', 'orderId is required', verified.ak);
     if (orderId.length > 64)
-      return answer(400, 'CBC.0101', 'orderId is longer than 64', verified.ak);
+      return answer(400, 'MKT.0101', 'orderId is longer than 64', verified.ak);
     if (orderLineId !== undefined && orderLineId.length > 64) {
-      return answer(400, 'CBC.0101', 'orderLineId is longer than 64', verified.ak);
+      return answer(400, 'MKT.0101', 'orderLineId is longer than 64', verified.ak);
     }
     const order = deps.findOrder(orderId);
-    if (!order) return answer(400, 'CBC.0101', `orderId ${orderId}: no such order`, verified.ak);
+    if (!order) return answer(400, 'MKT.0101', `orderId ${orderId}: no such order`, verified.ak);
     if (orderLineId && !order.orderLine.some((l) => l.orderLineId === orderLineId)) {
       return answer(
         400,
-        'CBC.0101',
+        'MKT.0101',
         `orderLineId ${orderLineId} does not belong to order ${orderId}`,
         verified.ak,
       );
@@ -104,12 +104,12 @@ export function registerOrderQueryApi(app: Hono, deps: OrderQueryDeps): void {
       at: deps.clock.now().toISOString(),
       orderId,
       orderLineId,
-      resultCode: 'CBC.0000',
+      resultCode: 'MKT.0000',
       ak: verified.ak,
     });
     return c.json({
-      resultCode: 'CBC.0000',
-      resultMsg: 'success',
+      resultCode: 'MKT.0000',
+      resultMsg: 'Success',
       orderInfo: toOrderInfo(order, orderLineId),
     });
   });
