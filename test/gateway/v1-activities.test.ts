@@ -299,3 +299,40 @@ describe('V1 getLicense', () => {
     expect(a.body.resultCode).toBe('000902');
   });
 });
+
+describe('V1 field details (spec §5)', () => {
+  it('takes a customerId of up to 100 characters; 101 answers 000002 and records nothing', async () => {
+    const long = 'c'.repeat(100);
+    const a = await v1(purchase('ORD-V1-CUST100', { customerId: long }));
+    expect(a.body.resultCode).toBe('000000');
+    const inst = await h.database.db
+      .selectFrom('instances')
+      .select('customer_id')
+      .where('id', '=', a.body.instanceId as string)
+      .executeTakeFirstOrThrow();
+    expect(inst.customer_id).toBe(long);
+    const counts = async () => [await countRows(h, 'instances'), await countRows(h, 'operations')];
+    const before = await counts();
+    const b = await v1(purchase('ORD-V1-CUST101', { customerId: `${long}c` }));
+    expect(b.body).toMatchObject({
+      resultCode: '000002',
+      resultMsg: expect.stringContaining('customerId: at most 100 characters'),
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('writes a Chinese memo as \\uXXXX escapes that decode to the text, Body-Sign over those bytes', async () => {
+    const id = (await v1(purchase('ORD-V1-MEMO'))).body.instanceId as string;
+    await h.database.db
+      .updateTable('instances')
+      .set({ status: 'ready', memo: '中文 说明 ✓' })
+      .where('id', '=', id)
+      .execute();
+    const q = await v1({ activity: 'queryInstance', instanceId: id });
+    expect(q.raw).toContain('"memo":"\\u4e2d\\u6587 \\u8bf4\\u660e \\u2713"');
+    expect(q.raw).toMatch(/^[\x20-\x7e]*$/);
+    const info = (q.body.info as { appInfo: { memo: string } }[])[0]!;
+    expect(info.appInfo.memo).toBe('中文 说明 ✓');
+    expect(q.bodySignValid).toBe(true);
+  });
+});

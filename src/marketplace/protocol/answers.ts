@@ -81,8 +81,18 @@ export interface EncodedAnswer {
   headers: Record<string, string>;
 }
 
+/**
+ * Non-ASCII written as `\uXXXX` (spec §5: memo 中文 → `\u4e2d\u6587`): the same JSON value, in
+ * bytes every reader decodes alike whatever charset it assumes.
+ */
+const asciiJson = (value: unknown) =>
+  JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 export function encodeAnswer(a: Answer, key: string): EncodedAnswer {
-  const body = JSON.stringify(a);
+  const body = asciiJson(a);
   return {
     body,
     headers: {

@@ -21,7 +21,7 @@ const common = {
 };
 
 const orderFields = {
-  customerId: optionalText(64),
+  customerId: optionalText(100),
   customerName: optionalText(256),
   userId: optionalText(64),
   userName: optionalText(256),

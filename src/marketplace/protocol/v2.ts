@@ -27,7 +27,7 @@ const inlineNew = z.looseObject({
   businessId: optionalText(64),
   testFlag,
   buyerInfo: z.looseObject({
-    customerId: optionalText(64),
+    customerId: optionalText(100),
     customerName: optionalText(256),
     userId: optionalText(64),
     userName: optionalText(256),
