@@ -1,9 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
 import type { Logger } from '../platform/logger.js';
-
-/** The marketplace retries a new purchase hourly for 3 hours, then cancels the order (spec §7). */
-const marketplaceRetryWindowMs = 3 * 3_600_000;
+import { retryWindowEnds } from './model/retry-windows.js';
 
 /**
  * Raises one alert per deployment not ready `alertAfterMs` after its order arrived — well before
@@ -28,7 +26,7 @@ export async function raiseDeadlineAlerts(deps: {
     .returning(['id', 'order_id', 'status', 'status_detail', 'created_at'])
     .execute();
   for (const r of rows) {
-    const ends = new Date(new Date(r.created_at).getTime() + marketplaceRetryWindowMs);
+    const ends = retryWindowEnds('purchase', new Date(r.created_at));
     deps.logger.error(
       {
         alert: 'deploy-deadline',
