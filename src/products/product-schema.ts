@@ -82,8 +82,14 @@ export const productSchema = z.strictObject({
       skus: z
         .record(z.string().min(1), sku)
         .refine((s) => Object.keys(s).length > 0, 'define at least one sku'),
-      /** Whether seller-console test orders (testFlag=1) create real resources. */
-      deployTestOrders: z.boolean().default(false),
+      /**
+       * What a seller-console test order (testFlag=1) deploys: `none` (the default) runs the whole
+       * path and answers like a real order but creates nothing, `real` creates real resources.
+       * `none` by default because KooGallery re-runs the saved debug cases against the production
+       * URL twice a day for as long as the product is on sale (spec §11): each would otherwise buy a
+       * server, and the spec's rule is "no billable resource unless the product opts in".
+       */
+      testDeploy: z.enum(['real', 'none'], { error: 'expected real or none' }).default('none'),
       /**
        * Changes at renewal (changeInstanceCheck): skuCode → the skus it may become. Absent: any sku
        * of this product may change to any other of its skus.

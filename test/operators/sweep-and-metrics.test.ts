@@ -165,6 +165,15 @@ describe('metrics', () => {
       activity: 'newInstance',
       resultCode: '000000',
       durationMs: 42,
+      test: false,
+    });
+    // A probe (testFlag=1) is counted apart, never as a buyer's call.
+    metrics.onAnswered({
+      protocol: 'v2',
+      activity: 'refreshInstance',
+      resultCode: '000000',
+      durationMs: 5,
+      test: true,
     });
     metrics.onStep({ kind: 'deploy', step: 'create-server', durationMs: 1200, ok: false });
     metrics.onAlert();
@@ -176,6 +185,10 @@ describe('metrics', () => {
     expect(text).toContain(
       'kgd_marketplace_calls_total{protocol="v1",activity="newInstance",result_code="000000"} 1',
     );
+    expect(text).toContain(
+      'kgd_marketplace_test_calls_total{protocol="v2",activity="refreshInstance",result_code="000000"} 1',
+    );
+    expect(text).not.toContain('kgd_marketplace_calls_total{protocol="v2"');
     expect(text).toContain(
       'kgd_step_attempts_total{kind="deploy",step="create-server",result="error"} 1',
     );

@@ -18,10 +18,12 @@ export async function recordOrderChange(
   input: { orderId: string; orderLineId: string | null; test: boolean },
   ctx: CommandContext,
 ): Promise<OrderChangeResult> {
+  // A test notification (a debug case) only ever reaches test instances: never a buyer's.
   const inst = await tx
     .selectFrom('instances')
     .select('id')
     .where('order_id', '=', input.orderId)
+    .$if(input.test, (q) => q.where('test', '=', true))
     .orderBy('created_at')
     .executeTakeFirst();
   const op = await insertOperation(tx, {

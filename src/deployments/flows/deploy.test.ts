@@ -125,7 +125,7 @@ describe('deploy flow', () => {
 
     const inst = h.instance(instanceId);
     expect(inst.status).toBe('ready');
-    expect(inst.status_detail).toMatch(/^seller-console test order: .*deployTestOrders/);
+    expect(inst.status_detail).toMatch(/^seller-console test order: .*testDeploy: real/);
     expect(inst).toMatchObject({ front_end_url: null, admin_url: null, eip: null });
     expect(inst.memo).toBe('Test order: no resources were created.');
     expect(h.cloud.calls).toEqual([]);
@@ -136,13 +136,46 @@ describe('deploy flow', () => {
   it('deploys a test order when the product asks for it', async () => {
     const h = createFlowHarness({
       products: (ps) =>
-        ps.map((p) => ({ ...p, marketplace: { ...p.marketplace, deployTestOrders: true } })),
+        ps.map((p) => ({ ...p, marketplace: { ...p.marketplace, testDeploy: 'real' as const } })),
     });
     const { instanceId, operationId } = h.purchase({ test: true });
     expect(await h.run(operationId)).toEqual({ status: 'succeeded' });
     expect(h.instance(instanceId).status_detail).toBeNull();
     expect(h.cloud.inventory().servers).toHaveLength(1);
     expect(h.licenses.issued.map((l) => l.document.test)).toEqual([true]);
+  });
+
+  it('a thin test order whose order cannot be read, or names a mock product, is ready with nothing created', async () => {
+    const h = createFlowHarness();
+    // MOCKONETIMENEW is not in the order API (the fake refuses it); the mock product has no template.
+    const mock = { test: true, order_id: 'MOCKONETIMENEW', product_id: null, sku_code: null };
+    const unread = h.purchase(mock, { params: { thin: true } });
+    expect(await h.run(unread.operationId)).toEqual({ status: 'succeeded' });
+    const known = h.purchase({ ...mock, product_id: 'OFFI-MOCK', sku_code: 'mock-sku' });
+    expect(await h.run(known.operationId)).toEqual({ status: 'succeeded' });
+    for (const id of [unread.instanceId, known.instanceId]) {
+      expect(h.instance(id)).toMatchObject({ status: 'ready', product_name: null, eip: null });
+      expect(h.instance(id).status_detail).toMatch(/which no template serves/);
+    }
+    expect(h.orders.queried).toEqual(['MOCKONETIMENEW']);
+    expect(h.cloud.calls).toEqual([]);
+
+    // Its lifecycle operations update the record only, whatever product they name.
+    for (const kind of ['renew', 'expire', 'unfreeze', 'upgrade', 'release'] as const) {
+      const op = h.operation(known.instanceId, {
+        kind,
+        params: kind === 'renew' ? { scene: 'RENEWAL', expireTime: null } : {},
+      });
+      expect([kind, await h.run(op)]).toEqual([kind, { status: 'succeeded' }]);
+    }
+    expect(h.instance(known.instanceId).status).toBe('released');
+    expect(h.cloud.inventory().servers).toHaveLength(0);
+  });
+
+  it('a real order for a product no template serves still fails at plan', async () => {
+    const h = createFlowHarness();
+    const { operationId } = h.purchase({ product_id: 'OFFI-MOCK', sku_code: 'mock-sku' });
+    expect(await h.run(operationId)).toMatchObject({ status: 'failed' });
   });
 
   it('falls back to the next AZ when a choice is refused in the create answer', async () => {

@@ -63,6 +63,8 @@ export function resolvePlan(input: {
 }): DeployPlan {
   const { instance: inst, catalog, region, overrides } = input;
   const match = catalog.resolve(inst.product_id, inst.sku_code);
+  // A debug order's product is the marketplace's mock one (spec §9): normal, and nothing to deploy.
+  if (!match && inst.test) return testOrderPlan(inst, region);
   if (!match) {
     throw new Permanent(
       `no product template serves productId ${inst.product_id ?? '(none)'} / sku ${inst.sku_code ?? '(none)'}: add it to a templates/<name>/product.yaml and rerun`,
@@ -91,8 +93,8 @@ export function resolvePlan(input: {
   const param = (name: string) => input.extendParams.find((p) => p.name === name)?.value;
   const host = ex ? param(ex.hostParam) : undefined;
   const testSkip =
-    inst.test && !product.marketplace.deployTestOrders && !input.deployAllTestOrders
-      ? 'seller-console test order: the whole path ran, no billable resources created (set marketplace.deployTestOrders to deploy them)'
+    inst.test && product.marketplace.testDeploy === 'none' && !input.deployAllTestOrders
+      ? 'seller-console test order: the whole path ran, no billable resources created (set marketplace.testDeploy: real to deploy them)'
       : undefined;
   return {
     productName: product.name,
@@ -121,5 +123,28 @@ export function resolvePlan(input: {
         }
       : {}),
     ...(testSkip ? { skip: testSkip } : {}),
+  };
+}
+
+/** The name a test order's plan carries when no template serves its (mock) product. */
+export const noTemplate = '(no template)';
+
+/** A test order no template serves: planned as skipped, so it is answered like any other. */
+function testOrderPlan(inst: Instance, region: string): DeployPlan {
+  return {
+    productName: noTemplate,
+    templateVersion: '-',
+    kind: 'license',
+    skuCode: inst.sku_code ?? '-',
+    region,
+    imageId: '-',
+    candidates: [],
+    rootVolume: { type: '-', sizeGb: 0 },
+    bandwidthMb: 0,
+    network: { mode: 'per-instance', vpcCidr: '-', subnetCidr: '-' },
+    sshPort: 22,
+    sshUser: '-',
+    hooks: [],
+    skip: `seller-console test order for productId ${inst.product_id ?? '(none)'} / sku ${inst.sku_code ?? '(none)'}, which no template serves (a marketplace mock order): nothing to deploy`,
   };
 }

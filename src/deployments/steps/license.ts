@@ -1,6 +1,6 @@
 import { render } from '../../products/render.js';
 import type { StepScope } from '../engine/steps.js';
-import type { DeployPlan } from '../model/plan.js';
+import { type DeployPlan, noTemplate } from '../model/plan.js';
 import type { InstancePatch } from '../ports.js';
 import { type DeployDeps, instanceOf, productOf } from './deps.js';
 import { accessVars, type LicenseToInstall } from './remote.js';
@@ -18,7 +18,10 @@ export function createLicenseSteps(deps: DeployDeps) {
       s: StepScope,
     ): Promise<LicenseToInstall> {
       const inst = await instanceOf(deps, instanceId);
-      const sku = productOf(deps, plan).marketplace.skus[plan.skuCode] ?? { limits: {} };
+      // A test order no template serves (a mock product) gets a test license without limits.
+      const sku = (plan.productName === noTemplate
+        ? undefined
+        : productOf(deps, plan).marketplace.skus[plan.skuCode]) ?? { limits: {} };
       const existing = plan.existingServer;
       const boundTo = existing
         ? { serverId: existing.serverId ?? existing.host }
@@ -59,25 +62,30 @@ export function createLicenseSteps(deps: DeployDeps) {
       skipped?: string,
     ): Promise<InstancePatch> {
       const inst = await instanceOf(deps, instanceId);
+      const readyAt = (inst.ready_at ? new Date(inst.ready_at) : deps.clock.now()).toISOString();
+      if (skipped) {
+        // A skipped test order may have no template at all (a marketplace mock product).
+        await s.log('info', `ready without resources: ${skipped}`);
+        return {
+          status: 'ready',
+          status_detail: skipped,
+          front_end_url: null,
+          admin_url: null,
+          memo: 'Test order: no resources were created.',
+          ready_at: readyAt,
+        };
+      }
       const product = productOf(deps, plan);
       const vars = accessVars(inst, plan);
-      const frontEndUrl = skipped ? null : render(product.access.frontEndUrl, vars);
-      await s.log(
-        'info',
-        skipped ? `ready without resources: ${skipped}` : `ready: ${frontEndUrl}`,
-      );
+      const frontEndUrl = render(product.access.frontEndUrl, vars);
+      await s.log('info', `ready: ${frontEndUrl}`);
       return {
         status: 'ready',
-        status_detail: skipped ?? null,
+        status_detail: null,
         front_end_url: frontEndUrl,
-        admin_url:
-          skipped || !product.access.adminUrl ? null : render(product.access.adminUrl, vars),
-        memo: skipped
-          ? 'Test order: no resources were created.'
-          : product.access.memo
-            ? render(product.access.memo, vars)
-            : null,
-        ready_at: (inst.ready_at ? new Date(inst.ready_at) : deps.clock.now()).toISOString(),
+        admin_url: product.access.adminUrl ? render(product.access.adminUrl, vars) : null,
+        memo: product.access.memo ? render(product.access.memo, vars) : null,
+        ready_at: readyAt,
       };
     },
   };

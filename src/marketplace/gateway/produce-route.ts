@@ -115,6 +115,8 @@ class ReplayRefused extends Error {}
 async function produce(c: Context, deps: GatewayDeps) {
   const started = performance.now();
   const now = deps.clock.now();
+  // Known once the call parsed; a refused call is counted with real traffic.
+  let test = false;
   const send = (a: Answer, key: string, activity: string | null, protocol: string) => {
     const encoded = encodeAnswer(a, key);
     deps.onAnswered?.({
@@ -122,6 +124,7 @@ async function produce(c: Context, deps: GatewayDeps) {
       activity: activity ?? 'unknown',
       resultCode: a.resultCode,
       durationMs: performance.now() - started,
+      test,
     });
     return c.body(encoded.body, 200, encoded.headers);
   };
@@ -150,6 +153,7 @@ async function produce(c: Context, deps: GatewayDeps) {
   }
   const key = deps.keys[auth.keyIndex]!;
   const { activity, parsed } = parse(call);
+  test = parsed.ok && parsed.command.test;
 
   const work = async (tx: Transaction<Database>) => {
     const result: Outcome = parsed.ok
@@ -168,7 +172,7 @@ async function produce(c: Context, deps: GatewayDeps) {
       duplicate: result.duplicate,
       instance_id: result.instanceId,
       operation_id: result.operationId,
-      test: parsed.ok ? parsed.command.test : false,
+      test,
       key_index: auth.keyIndex,
       result_code: result.answer.resultCode,
       answer: encoded.body,
@@ -236,6 +240,7 @@ async function produce(c: Context, deps: GatewayDeps) {
     activity: activity ?? 'unknown',
     resultCode: value.result.answer.resultCode,
     durationMs: performance.now() - started,
+    test,
   });
   return c.body(value.encoded.body, 200, value.encoded.headers);
 }

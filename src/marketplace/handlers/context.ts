@@ -47,6 +47,8 @@ export interface GatewayDeps {
         activity: string;
         resultCode: string;
         durationMs: number;
+        /** A debug call (testFlag=1, also the marketplace's probes): counted apart. */
+        test: boolean;
       }) => void)
     | undefined;
 }
@@ -89,7 +91,7 @@ export function outcome(answer: Answer, rest: Partial<Omit<Outcome, 'answer'>> =
   };
 }
 
-function statusPageUrl(deps: Pick<GatewayDeps, 'publicUrl'>, instanceId: string): string {
+export function statusPageUrl(deps: Pick<GatewayDeps, 'publicUrl'>, instanceId: string): string {
   return `${deps.publicUrl}/i/${encodeURIComponent(instanceId)}`;
 }
 

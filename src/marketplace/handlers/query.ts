@@ -10,6 +10,7 @@ import {
 } from '../protocol/answers.js';
 import type { Command } from '../protocol/commands.js';
 import { accessInfo, type HandlerContext, type Outcome, outcome } from './context.js';
+import { unknownTestInfo } from './test-calls.js';
 
 /**
  * queryInstance (spec §5): polled after 000004 until ready. 000000 when every requested instance is
@@ -29,9 +30,10 @@ export async function handleQuery(
           .selectAll()
           .where('id', 'in', cmd.instanceIds)
           .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  if (cmd.test) return testQuery(ctx, cmd.instanceIds, byId);
   if (rows.length === 0)
     return outcome(answer(ResultCode.unknownInstance, 'none of the instances exist'));
-  const byId = new Map(rows.map((r) => [r.id, r]));
   const known = cmd.instanceIds.map((id) => byId.get(id)).filter((r): r is Instance => !!r);
   const v1 = ctx.protocol === 'v1';
   const answered = (plain: AppInfo) =>
@@ -59,5 +61,38 @@ export async function handleQuery(
       info,
     },
     { instanceId: known.length === 1 ? known[0]!.id : null },
+  );
+}
+
+/**
+ * A test call (spec §11): an entry for every id asked, whatever its state; 000004 while one is
+ * still being provisioned, else 000000. Never 000003 or 000005: a probe's instance may have been
+ * released and forgotten long ago, or its mock order failed.
+ */
+function testQuery(ctx: HandlerContext, ids: string[], byId: Map<string, Instance>): Outcome {
+  const info: InstanceInfo[] = ids.map((id) => {
+    const inst = byId.get(id);
+    if (inst && isInProgress(inst.status)) return { instanceId: id };
+    const plain = inst ? accessInfo(ctx.deps, inst) : unknownTestInfo(ctx, id);
+    return {
+      instanceId: id,
+      appInfo: encryptAppInfo(plain, ctx.key, ctx.deps.encryptType),
+    };
+  });
+  const busy = ids.some((id) => {
+    const s = byId.get(id)?.status;
+    return s !== undefined && isInProgress(s);
+  });
+  const known = ids.filter((id) => byId.has(id)).length;
+  return outcome(
+    {
+      ...answer(
+        busy ? ResultCode.inProgress : ResultCode.ok,
+        `test call: ${known} of ${ids.length} known${busy ? ', provisioning' : ''}`,
+      ),
+      encryptType: String(ctx.deps.encryptType),
+      info,
+    },
+    { instanceId: ids.length === 1 && known === 1 ? ids[0]! : null },
   );
 }

@@ -17,9 +17,26 @@ import type { Db } from '../../platform/db/database.js';
 export function createMetrics(deps: { registry: Registry; db: Db }) {
   const registers = [deps.registry];
   const { db } = deps;
+  const countInstances = async (gauge: Gauge<'status'>, test: boolean) => {
+    const rows = await db
+      .selectFrom('instances')
+      .select(['status', sql<string>`count(*)`.as('n')])
+      .where('test', '=', test)
+      .groupBy('status')
+      .execute();
+    gauge.reset();
+    for (const r of rows) gauge.set({ status: r.status }, Number(r.n));
+  };
   const calls = new Counter({
     name: 'kgd_marketplace_calls_total',
     help: 'Marketplace calls answered, by protocol, activity and result code',
+    labelNames: ['protocol', 'activity', 'result_code'],
+    registers,
+  });
+  // Debug calls and the marketplace's probes (testFlag=1, spec §11), apart from buyers' calls.
+  const testCalls = new Counter({
+    name: 'kgd_marketplace_test_calls_total',
+    help: 'Marketplace debug calls and probes (testFlag=1) answered, by protocol, activity and result code; not in kgd_marketplace_calls_total',
     labelNames: ['protocol', 'activity', 'result_code'],
     registers,
   });
@@ -121,24 +138,34 @@ export function createMetrics(deps: { registry: Registry; db: Db }) {
   });
   new Gauge({
     name: 'kgd_deployments',
-    help: 'Deployments (instances) by status',
+    help: "Buyers' deployments (instances) by status; test orders are in kgd_test_deployments",
     labelNames: ['status'],
     registers,
     async collect() {
-      const rows = await db
-        .selectFrom('instances')
-        .select(['status', sql<string>`count(*)`.as('n')])
-        .groupBy('status')
-        .execute();
-      this.reset();
-      for (const r of rows) this.set({ status: r.status }, Number(r.n));
+      await countInstances(this, false);
+    },
+  });
+  new Gauge({
+    name: 'kgd_test_deployments',
+    help: 'Seller-console test orders and probes (testFlag=1) by status',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      await countInstances(this, true);
     },
   });
 
   return {
     registry: deps.registry,
-    onAnswered(e: { protocol: string; activity: string; resultCode: string; durationMs: number }) {
-      calls.inc({ protocol: e.protocol, activity: e.activity, result_code: e.resultCode });
+    onAnswered(e: {
+      protocol: string;
+      activity: string;
+      resultCode: string;
+      durationMs: number;
+      test: boolean;
+    }) {
+      const labels = { protocol: e.protocol, activity: e.activity, result_code: e.resultCode };
+      (e.test ? testCalls : calls).inc(labels);
       answerSeconds.observe({ protocol: e.protocol, activity: e.activity }, e.durationMs / 1000);
     },
     onStep(e: { kind: string; step: string; durationMs: number; ok: boolean }) {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { registerControlApi } from './control-api.js';
+import { createDebugProbe, type DebugProbe } from './debug-probe.js';
 import { createInstanceRegistry } from './instances.js';
 import { createLedger } from './ledger.js';
 import { listen } from './listen.js';
@@ -24,6 +25,8 @@ export interface MarketplaceSimulatorDeps {
 
 export interface MarketplaceSimulator {
   scenario: MarketplaceScenario;
+  /** Probing (spec §11): the saved debug cases, replayed round by round on the timer. */
+  probe: DebugProbe;
   config(): SimConfig;
   configure(patch: unknown): SimConfig;
   orderQueries(): OrderQueryRecord[];
@@ -50,14 +53,15 @@ export function registerMarketplaceSimulator(
   const timer = deps.timer ?? createRealTimer({ scale: () => config.knobs.timeScale });
   const orders = createOrderBook({ clock, mockProduct: config.mockProduct });
   let queries: OrderQueryRecord[] = [];
+  const client = createMarketplaceClient({
+    clock,
+    fetch: deps.fetch,
+    timeoutMs: () => config.knobs.timeoutMs,
+  });
   const scenario = createMarketplaceScenario({
     clock,
     timer,
-    client: createMarketplaceClient({
-      clock,
-      fetch: deps.fetch,
-      timeoutMs: () => config.knobs.timeoutMs,
-    }),
+    client,
     orders,
     instances: createInstanceRegistry(),
     ledger: createLedger(),
@@ -80,8 +84,18 @@ export function registerMarketplaceSimulator(
     );
     return config;
   };
+  const probe = createDebugProbe({
+    client,
+    timer,
+    settings() {
+      if (!config.productionUrl || !config.key)
+        throw new Error('probing needs productionUrl and key configured');
+      return { productionUrl: config.productionUrl, key: config.key };
+    },
+  });
   const simulator: MarketplaceSimulator = {
     scenario,
+    probe,
     config: () => config,
     configure,
     orderQueries: () => [...queries],
