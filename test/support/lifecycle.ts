@@ -1,8 +1,10 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { vi } from 'vitest';
 import type { OperationOutcome, OperationSnapshot } from '../../src/deployments/ports.js';
 import type { Instance } from '../../src/platform/db/schema.js';
+import { Permanent } from '../../src/platform/errors.js';
 import type { LoadedProduct } from '../../src/products/catalog.js';
 import type { StepRecord } from './fakes/memory-steps.js';
 import type { FlowHarness } from './flow-harness.js';
@@ -169,3 +171,26 @@ export const withLifecycle =
     Object.assign(products.find((p) => p.name === 'demo-license')!.lifecycle, policy);
     return products;
   };
+
+type StepFault = (h: FlowHarness, x: Deployed) => void;
+
+/**
+ * How each step shared by the lifecycle flows is made to fail for good: the tables of "a step
+ * that fails" in the renew, freeze and upgrade tests.
+ */
+export const stepFaults = {
+  'wait-ssh': (h, x) => x.vm.unreachableUntil(new Date(h.clock.now().getTime() + 86_400_000)),
+  'issue-license': (h) =>
+    void vi.spyOn(h.licenses, 'issue').mockRejectedValue(new Permanent('license store down')),
+  'install-license': (h) =>
+    void vi.spyOn(h.d, 'installLicense').mockRejectedValue(new Permanent('disk full')),
+  'hook-start': (_h, x) => x.vm.onExec(/scripts\/start\.sh/, { exitCode: 1 }),
+  'hook-poststart': (_h, x) => x.vm.onExec(/scripts\/poststart\.sh/, { exitCode: 1 }),
+  'health-check': (h) => {
+    h.health.status = 503;
+  },
+} satisfies Record<string, StepFault>;
+
+/** `[step, fault]` rows for `it.each`, from `stepFaults`. */
+export const faultRows = (...steps: Array<keyof typeof stepFaults>): Array<[string, StepFault]> =>
+  steps.map((step) => [step, stepFaults[step]]);

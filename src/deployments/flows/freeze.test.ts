@@ -1,10 +1,11 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
 import {
   crashAfter,
   createPrestopPackage,
   type Deployed,
   deployed,
+  faultRows,
   finish,
   hooksSince,
   licensesSince,
@@ -14,7 +15,6 @@ import {
   uploadsSince,
   withLifecycle,
 } from '../../../test/support/lifecycle.js';
-import { Permanent } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
 
 type Expire = LoadedProduct['lifecycle']['expire'];
@@ -259,23 +259,14 @@ describe('a step that fails fails the operation there; the instance keeps its st
   const unfreezeFailures: Array<[string, Inject]> = [
     ['plan', permanentIn('getServer')],
     ['start-server', permanentIn('startServers')],
-    ['wait-ssh', (h, x) => x.vm.unreachableUntil(new Date(h.clock.now().getTime() + 86_400_000))],
-    [
+    ...faultRows(
+      'wait-ssh',
       'issue-license',
-      (h) => vi.spyOn(h.licenses, 'issue').mockRejectedValue(new Permanent('license store down')),
-    ],
-    [
       'install-license',
-      (h) => vi.spyOn(h.d, 'installLicense').mockRejectedValue(new Permanent('disk full')),
-    ],
-    ['hook-start', (_h, x) => x.vm.onExec(/scripts\/start\.sh/, { exitCode: 1 })],
-    ['hook-poststart', (_h, x) => x.vm.onExec(/scripts\/poststart\.sh/, { exitCode: 1 })],
-    [
+      'hook-start',
+      'hook-poststart',
       'health-check',
-      (h) => {
-        h.health.status = 503;
-      },
-    ],
+    ),
   ];
 
   it.each(unfreezeFailures)(

@@ -5,6 +5,7 @@ import {
   crashAfter,
   type Deployed,
   deployed,
+  faultRows,
   finish,
   hooksSince,
   licensesSince,
@@ -213,22 +214,14 @@ describe('renew flow', () => {
   describe('a step that fails fails the renewal there, and leaves the instance as it was', () => {
     const failures: Array<[step: string, inject: (h: FlowHarness, x: Deployed) => void]> = [
       ['plan', (h) => h.cloud.faults.permanent('getServer', { message: 'account frozen' })],
-      [
-        'issue-license',
-        (h) => vi.spyOn(h.licenses, 'issue').mockRejectedValue(new Permanent('license store down')),
-      ],
+      ...faultRows('issue-license'),
       [
         'check-frozen',
         (h) => vi.spyOn(h.d, 'freezeState').mockRejectedValue(new Permanent('database gone')),
       ],
       ['install-license', (_h, x) => void x.vm.rotateHostKey()],
       ['hook-update', (_h, x) => x.vm.onExec(/scripts\/update\.sh/, { exitCode: 2, stderr: 'no' })],
-      [
-        'health-check',
-        (h) => {
-          h.health.status = 503;
-        },
-      ],
+      ...faultRows('health-check'),
     ];
 
     it.each(failures)('%s', async (step, inject) => {
@@ -252,13 +245,7 @@ describe('renew flow', () => {
 
     const frozenFailures: Array<[step: string, inject: (h: FlowHarness, x: Deployed) => void]> = [
       ['start-server', (h) => h.cloud.faults.permanent('startServers')],
-      ['wait-ssh', (h, x) => x.vm.unreachableUntil(new Date(h.clock.now().getTime() + 86_400_000))],
-      [
-        'install-license',
-        (h) => vi.spyOn(h.d, 'installLicense').mockRejectedValue(new Permanent('disk full')),
-      ],
-      ['hook-start', (_h, x) => x.vm.onExec(/scripts\/start\.sh/, { exitCode: 1 })],
-      ['hook-poststart', (_h, x) => x.vm.onExec(/scripts\/poststart\.sh/, { exitCode: 1 })],
+      ...faultRows('wait-ssh', 'install-license', 'hook-start', 'hook-poststart'),
       [
         'health-check',
         (h) => {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../../test/support/fakes/memory-steps.js';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
 import {
@@ -6,6 +6,7 @@ import {
   createPrestopPackage,
   type Deployed,
   deployed,
+  faultRows,
   finish,
   hooksSince,
   licensesSince,
@@ -14,7 +15,6 @@ import {
   uploadsSince,
 } from '../../../test/support/lifecycle.js';
 import { CloudRetryable } from '../../cloud/errors.js';
-import { Permanent } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
 
 const licensePath = '/opt/demo-license/license/license.key';
@@ -169,23 +169,14 @@ describe('upgrade flow', () => {
       ['stop-server', (h) => h.cloud.faults.permanent('stopServers')],
       ['resize-server', (h) => h.cloud.faults.soldOut({ flavor: 'c7.xlarge.2' })],
       ['start-server', (h) => h.cloud.faults.permanent('startServers')],
-      ['wait-ssh', (h, x) => x.vm.unreachableUntil(new Date(h.clock.now().getTime() + 86_400_000))],
-      [
+      ...faultRows(
+        'wait-ssh',
         'issue-license',
-        (h) => vi.spyOn(h.licenses, 'issue').mockRejectedValue(new Permanent('license store down')),
-      ],
-      [
         'install-license',
-        (h) => vi.spyOn(h.d, 'installLicense').mockRejectedValue(new Permanent('disk full')),
-      ],
-      ['hook-start', (_h, x) => x.vm.onExec(/scripts\/start\.sh/, { exitCode: 1 })],
-      ['hook-poststart', (_h, x) => x.vm.onExec(/scripts\/poststart\.sh/, { exitCode: 1 })],
-      [
+        'hook-start',
+        'hook-poststart',
         'health-check',
-        (h) => {
-          h.health.status = 503;
-        },
-      ],
+      ),
     ];
 
     it.each(failures)('%s', async (step, inject) => {
