@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BASE,
+  callV1,
+  callV2,
   countRows,
   createGatewayHarness,
   type GatewayHarness,
   KEY,
 } from '../support/gateway.js';
-import { readAnswer, v1Request, v2Request } from '../support/marketplace-calls.js';
+import { readAnswer, v2Request } from '../support/marketplace-calls.js';
 
 let h: GatewayHarness;
 beforeAll(async () => {
@@ -14,14 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function v1(params: Record<string, string>) {
-  h.clock.advance(1);
-  return readAnswer(await h.app.request(v1Request(BASE, params, KEY, h.clock.now())), KEY);
-}
-async function v2(body: Record<string, unknown> | string) {
-  h.clock.advance(1);
-  return readAnswer(await h.app.request(v2Request(BASE, body, KEY, h.clock.now())), KEY);
-}
+const v1 = (params: Record<string, string>) => callV1(h, params);
+const v2 = (body: Record<string, unknown> | string) => callV2(h, body);
 
 const orderRows = async () => [await countRows(h, 'instances'), await countRows(h, 'operations')];
 

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BASE,
+  callV1,
+  callV2,
   countRows,
   createGatewayHarness,
   type GatewayHarness,
   KEY,
 } from '../support/gateway.js';
-import { decryptAppInfo, readAnswer, v1Request, v2Request } from '../support/marketplace-calls.js';
+import { decryptAppInfo } from '../support/marketplace-calls.js';
 
 /**
  * Debug calls and the marketplace's probes (testFlag=1, spec §11): success for every activity
@@ -18,15 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function v1(params: Record<string, string>) {
-  h.clock.advance(1);
-  return readAnswer(await h.app.request(v1Request(BASE, params, KEY, h.clock.now())), KEY);
-}
+const v1 = (params: Record<string, string>) => callV1(h, params);
 
-async function v2(body: Record<string, unknown>) {
-  h.clock.advance(1);
-  return readAnswer(await h.app.request(v2Request(BASE, body, KEY, h.clock.now())), KEY);
-}
+const v2 = (body: Record<string, unknown> | string) => callV2(h, body);
 
 const code = (a: { body: Record<string, unknown> }) => a.body.resultCode;
 

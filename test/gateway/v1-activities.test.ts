@@ -3,6 +3,7 @@ import { verifyLicense } from '../../src/licenses/license-token.js';
 import { encryptField } from '../../src/marketplace/protocol/field-crypto.js';
 import {
   BASE,
+  callV1,
   countRows,
   createGatewayHarness,
   type GatewayHarness,
@@ -17,11 +18,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 let seq = 0;
-async function v1(params: Record<string, string>) {
-  h.clock.advance(1); // each call its own timeStamp, hence its own authToken
-  const res = await h.app.request(v1Request(BASE, params, KEY, h.clock.now()));
-  return readAnswer(res, KEY);
-}
+const v1 = (params: Record<string, string>) => callV1(h, params);
 
 function purchase(orderId: string, extra: Record<string, string> = {}) {
   seq++;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, createGatewayHarness, type GatewayHarness, KEY } from '../support/gateway.js';
-import { readAnswer, v2Request } from '../support/marketplace-calls.js';
+import { callV2, createGatewayHarness, type GatewayHarness } from '../support/gateway.js';
 
 let h: GatewayHarness;
 beforeAll(async () => {
@@ -8,10 +7,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function v2(body: Record<string, unknown>) {
-  h.clock.advance(1);
-  return readAnswer(await h.app.request(v2Request(BASE, body, KEY, h.clock.now())), KEY);
-}
+const v2 = (body: Record<string, unknown> | string) => callV2(h, body);
 
 const thin = (orderId: string, businessId = `b-${orderId}`) => ({
   activity: 'newInstance',

@@ -11,6 +11,7 @@ import { createIds } from '../../src/platform/ids.js';
 import { loadProductCatalog } from '../../src/products/catalog.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
+import { type ParsedAnswer, readAnswer, v1Request, v2Request } from './marketplace-calls.js';
 import { openTestRuntime } from './runtime.js';
 
 export const KEY = 'demo-access-key-0001';
@@ -95,4 +96,22 @@ export async function countRows(
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** A signed V1 call to the harness's gateway, its own timeStamp (the clock moves 1 ms), read back. */
+export async function callV1(
+  h: GatewayHarness,
+  params: Record<string, string>,
+): Promise<ParsedAnswer> {
+  h.clock.advance(1);
+  return readAnswer(await h.app.request(v1Request(BASE, params, KEY, h.clock.now())), KEY);
+}
+
+/** A signed V2 call to the harness's gateway (a string body is sent as it is), read back. */
+export async function callV2(
+  h: GatewayHarness,
+  body: Record<string, unknown> | string,
+): Promise<ParsedAnswer> {
+  h.clock.advance(1);
+  return readAnswer(await h.app.request(v2Request(BASE, body, KEY, h.clock.now())), KEY);
 }
