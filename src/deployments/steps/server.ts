@@ -94,9 +94,6 @@ export function createServerSteps(deps: DeployDeps) {
         });
         if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
       }
-      // A new server has a new host key: the one pinned belonged to the server replaced (deleted
-      // above, or by a failed deploy's cleanup) and would refuse it.
-      if (inst.host_key) await deps.store.updateInstance(inst.id, { host_key: null });
       const password = await rootPassword(inst.id);
       // A crash and a retry reuse the token (the cloud answers with the original job); an
       // operator's rerun is a deliberate new attempt and gets a new one.
@@ -179,7 +176,8 @@ export function createServerSteps(deps: DeployDeps) {
       const inst = await instanceOf(deps, instanceId);
       await deps.store.updateInstance(instanceId, {
         server_id: server.id,
-        // A key pinned at first contact with a server a rerun replaced is not this server's.
+        // A new server has a new host key: the one pinned belonged to the server a rerun or a
+        // failed deploy's cleanup replaced, and would refuse it. The one place this is decided.
         ...(inst.server_id !== server.id ? { host_key: null } : {}),
         eip,
         private_ip: server.fixedIps[0] ?? null,
