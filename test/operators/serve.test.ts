@@ -114,8 +114,9 @@ describe('kgd serve with the operator surfaces', () => {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    // A test call (testFlag=1) is counted apart from buyers' calls.
     expect(metrics).toContain(
-      'kgd_marketplace_calls_total{protocol="v1",activity="newInstance",result_code="000000"} 1',
+      'kgd_marketplace_test_calls_total{protocol="v1",activity="newInstance",result_code="000000"} 1',
     );
     expect(metrics).toMatch(/kgd_step_attempts_total\{kind="deploy",step="plan",result="ok"\} 1/);
     expect(metrics).toContain('kgd_operations{kind="deploy",status="succeeded"} 1');

@@ -35,9 +35,7 @@ export async function handleQuery(
   if (rows.length === 0)
     return outcome(answer(ResultCode.unknownInstance, 'none of the instances exist'));
   const known = cmd.instanceIds.map((id) => byId.get(id)).filter((r): r is Instance => !!r);
-  const v1 = ctx.protocol === 'v1';
-  const answered = (plain: AppInfo) =>
-    v1 ? encryptAppInfo(plain, ctx.key, ctx.deps.encryptType) : plainAppInfo(plain);
+  const answered = answeredAppInfo(ctx);
   const info: InstanceInfo[] = known.map((inst) => {
     const item: InstanceInfo = { instanceId: inst.id };
     if (isSettled(inst.status)) item.appInfo = answered(accessInfo(ctx.deps, inst));
@@ -57,12 +55,20 @@ export async function handleQuery(
   return outcome(
     {
       ...answer(code, summary),
-      ...(v1 ? { encryptType: String(ctx.deps.encryptType) } : {}),
+      ...encryptTypeOf(ctx),
       info,
     },
     { instanceId: known.length === 1 ? known[0]!.id : null },
   );
 }
+
+/** V1 encrypts the credentials (and says how); V2 answers them in plain text (spec §6 AppInfo). */
+const answeredAppInfo = (ctx: HandlerContext) => (plain: AppInfo) =>
+  ctx.protocol === 'v1'
+    ? encryptAppInfo(plain, ctx.key, ctx.deps.encryptType)
+    : plainAppInfo(plain);
+const encryptTypeOf = (ctx: HandlerContext) =>
+  ctx.protocol === 'v1' ? { encryptType: String(ctx.deps.encryptType) } : {};
 
 /**
  * A test call (spec §11): an entry for every id asked, whatever its state; 000004 while one is
@@ -76,7 +82,7 @@ function testQuery(ctx: HandlerContext, ids: string[], byId: Map<string, Instanc
     const plain = inst ? accessInfo(ctx.deps, inst) : unknownTestInfo(ctx, id);
     return {
       instanceId: id,
-      appInfo: encryptAppInfo(plain, ctx.key, ctx.deps.encryptType),
+      appInfo: answeredAppInfo(ctx)(plain),
     };
   });
   const busy = ids.some((id) => {
@@ -90,7 +96,7 @@ function testQuery(ctx: HandlerContext, ids: string[], byId: Map<string, Instanc
         busy ? ResultCode.inProgress : ResultCode.ok,
         `test call: ${known} of ${ids.length} known${busy ? ', provisioning' : ''}`,
       ),
-      encryptType: String(ctx.deps.encryptType),
+      ...encryptTypeOf(ctx),
       info,
     },
     { instanceId: ids.length === 1 && known === 1 ? ids[0]! : null },
