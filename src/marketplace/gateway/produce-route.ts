@@ -8,6 +8,7 @@ import { type Answer, answer, encodeAnswer, ResultCode } from '../protocol/answe
 import { authenticate } from '../protocol/authenticate.js';
 import type { Command } from '../protocol/commands.js';
 import { type IncomingCall, type NodeBody, readCall } from '../protocol/read-call.js';
+import type { AnswerProtocol } from '../protocol/signatures.js';
 import { findString, firstUnstorable, isStorable, shown } from '../protocol/storable.js';
 import type { ParseResult } from '../protocol/v1.js';
 import { parseV1 } from '../protocol/v1.js';
@@ -32,6 +33,7 @@ export function registerProduceRoute(app: Hono, deps: GatewayDeps): void {
       const encoded = encodeAnswer(
         answer(ResultCode.internalError, 'internal error: retry later'),
         deps.keys[0]!,
+        'unknown',
       );
       return c.body(encoded.body, 200, encoded.headers);
     }
@@ -117,8 +119,8 @@ async function produce(c: Context, deps: GatewayDeps) {
   const now = deps.clock.now();
   // Known once the call parsed; a refused call is counted with real traffic.
   let test = false;
-  const send = (a: Answer, key: string, activity: string | null, protocol: string) => {
-    const encoded = encodeAnswer(a, key);
+  const send = (a: Answer, key: string, activity: string | null, protocol: AnswerProtocol) => {
+    const encoded = encodeAnswer(a, key, protocol);
     deps.onAnswered?.({
       protocol,
       activity: activity ?? 'unknown',
@@ -159,7 +161,7 @@ async function produce(c: Context, deps: GatewayDeps) {
     const result: Outcome = parsed.ok
       ? await handleCommand({ tx, deps, protocol: call.protocol, key, now }, parsed.command)
       : outcome(answer(ResultCode.invalidRequest, parsed.message));
-    const encoded = encodeAnswer(result.answer, key);
+    const encoded = encodeAnswer(result.answer, key, call.protocol);
     const guard = { scope: auth.replayScope, nonce: auth.replayId, expiresAt: auth.expiresAt, now };
     const inboxId = await recordCall(tx, guard, {
       received_at: now,

@@ -1,5 +1,5 @@
 import { type EncryptType, encryptField } from './field-crypto.js';
-import { bodySignHeader } from './signatures.js';
+import { type AnswerProtocol, answerSignatureHeaders } from './signatures.js';
 
 /** The JSON answers KooGallery reads (spec §4–5), serialised once and signed over those bytes. */
 export interface AppInfo {
@@ -91,13 +91,14 @@ const asciiJson = (value: unknown) =>
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 
-export function encodeAnswer(a: Answer, key: string): EncodedAnswer {
+/** Serialised once; the signature is over exactly the bytes sent (spec §2.4). */
+export function encodeAnswer(a: Answer, key: string, protocol: AnswerProtocol): EncodedAnswer {
   const body = asciiJson(a);
   return {
     body,
     headers: {
       'content-type': 'application/json;charset=UTF-8',
-      'Body-Sign': bodySignHeader(key, body),
+      ...answerSignatureHeaders(protocol, key, body),
     },
   };
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  answerSignatureHeaders,
   bodySignHeader,
   parseBodySign,
   v1AuthToken,
   v1CanonicalString,
   v2Signature,
+  verifyAnswerSignature,
   verifyV1,
   verifyV2,
 } from './signatures.js';
@@ -119,5 +121,18 @@ describe('Body-Sign (spec §2.3)', () => {
       'sign_type="HMAC-SHA256", signature= "yVliMb/ErYAJtwUb5lIatctGfdhTtFAV3TNVnJxnzx8="',
     );
     expect(parseBodySign(header)).toBe('yVliMb/ErYAJtwUb5lIatctGfdhTtFAV3TNVnJxnzx8=');
+  });
+
+  it('signs V2 answers the same way, keyed with the accessKey, and verifies them', () => {
+    const body = '{"resultCode":"000000","resultMsg":"success"}';
+    const headers = answerSignatureHeaders('v2', 'demo-access-key-0001', body);
+    expect(headers['Body-Sign']).toBe(
+      'sign_type="HMAC-SHA256", signature= "yVliMb/ErYAJtwUb5lIatctGfdhTtFAV3TNVnJxnzx8="',
+    );
+    const get = (name: string) => (name === 'body-sign' ? headers['Body-Sign'] : undefined);
+    expect(verifyAnswerSignature('v2', 'demo-access-key-0001', get, body)).toBe('valid');
+    expect(verifyAnswerSignature('v2', 'other-key', get, body)).toBe('invalid');
+    expect(verifyAnswerSignature('v2', 'demo-access-key-0001', get, `${body} `)).toBe('invalid');
+    expect(verifyAnswerSignature('v2', 'demo-access-key-0001', () => null, body)).toBe('missing');
   });
 });

@@ -1,8 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { safeEqual } from '../../platform/apig-signing.js';
 
-export { safeEqual };
-
 /**
  * KooGallery request and response signatures (spec §2). Pure functions: the gateway decides which
  * keys to try and what "fresh" means.
@@ -104,4 +102,34 @@ export function bodySignHeader(key: string, body: Buffer | string): string {
 export function parseBodySign(header: string | null | undefined): string | undefined {
   const m = header?.match(/signature=\s*"([^"]+)"/);
   return m?.[1];
+}
+
+/** The protocol generation an answer goes to; `unknown` when the call could not be read. */
+export type AnswerProtocol = 'v1' | 'v2' | 'unknown';
+
+/**
+ * The one place answers are signed (spec §2.4). V1: `Body-Sign` keyed with the Key, documented.
+ * V2: the 在线开通License rules say answers are signed and verified, but no page names the header
+ * or the algorithm, so V2 answers carry the same `Body-Sign` keyed with the accessKey (project;
+ * format unverified). Change the V2 scheme here and in `verifyAnswerSignature` only.
+ */
+export function answerSignatureHeaders(
+  _protocol: AnswerProtocol,
+  key: string,
+  body: Buffer | string,
+): Record<string, string> {
+  return { 'Body-Sign': bodySignHeader(key, body) };
+}
+
+/** Verifies an answer as the marketplace does (the simulator's check): the mirror of the above. */
+export function verifyAnswerSignature(
+  _protocol: AnswerProtocol,
+  key: string,
+  header: (name: string) => string | null | undefined,
+  body: Buffer | string,
+): 'valid' | 'invalid' | 'missing' {
+  const given = parseBodySign(header('body-sign'));
+  if (!given) return 'missing';
+  const expected = createHmac('sha256', key).update(body).digest('base64');
+  return safeEqual(given, expected) ? 'valid' : 'invalid';
 }

@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { decryptField, type EncryptType } from '../../marketplace/protocol/field-crypto.js';
-import { parseBodySign, safeEqual } from '../../marketplace/protocol/signatures.js';
+import { verifyAnswerSignature } from '../../marketplace/protocol/signatures.js';
 import type { Protocol } from './request-builder.js';
 
 /**
@@ -47,13 +46,6 @@ export function successCodes(protocol: Protocol, activity: string): string[] {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-function checkBodySign(key: string, header: string | null, body: Buffer): BodySignState {
-  const given = parseBodySign(header);
-  if (!given) return 'missing';
-  const expected = createHmac('sha256', key).update(body).digest('base64');
-  return safeEqual(given, expected) ? 'valid' : 'invalid';
 }
 
 function limit(problems: string[], field: string, value: string | undefined, max: number) {
@@ -115,9 +107,15 @@ export function checkAnswer(input: {
   body: Buffer;
 }): AnswerCheck {
   const problems: string[] = [];
-  const bodySign = checkBodySign(input.key, input.bodySignHeader, input.body);
+  // V2 answers are signed too (spec §2.4: required for 在线开通License, the scheme is the project's).
+  const bodySign: BodySignState = verifyAnswerSignature(
+    input.protocol,
+    input.key,
+    () => input.bodySignHeader,
+    input.body,
+  );
   if (bodySign === 'invalid') problems.push('Body-Sign does not verify over the answer bytes');
-  if (bodySign === 'missing' && input.protocol === 'v1') problems.push('Body-Sign header missing');
+  if (bodySign === 'missing') problems.push('Body-Sign header missing');
   if (input.status !== 200) problems.push(`HTTP status ${input.status}, expected 200`);
   let parsed: Record<string, unknown> | undefined;
   try {

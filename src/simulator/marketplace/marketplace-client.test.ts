@@ -298,11 +298,15 @@ describe('V2 calls over HTTP', () => {
     }
   });
 
-  it('a V2 answer without Body-Sign is fine, 000004 is accepted only for newInstance', async () => {
+  it('a V2 answer needs a Body-Sign too, 000004 is accepted only for newInstance', async () => {
     endpoint.fail('releaseInstance', { kind: 'no-body-sign' });
     const r = await v2('releaseInstance', { instanceId: 'nobody' });
     expect(r.bodySign).toBe('missing');
-    expect(r.problems).toEqual([]);
+    expect(r.problems).toContain('Body-Sign header missing');
+    expect(r.accepted).toBe(false);
+    endpoint.fail('releaseInstance', { kind: 'bad-body-sign' });
+    const bad = await v2('releaseInstance', { instanceId: 'nobody' });
+    expect(bad.problems).toContain('Body-Sign does not verify over the answer bytes');
     endpoint.fail('releaseInstance', { kind: 'result', code: '000004' });
     expect((await v2('releaseInstance', { instanceId: 'nobody' })).accepted).toBe(false);
   });
