@@ -142,3 +142,33 @@ export interface PackageArchive {
   sha256: string;
   format: 'tar' | 'zip';
 }
+
+/** A rendered license file for one getLicenseAsync event: the exact bytes and their digest. */
+export interface LicenseFile {
+  name: string;
+  /** UTF-8 text of the file; uploaded byte for byte. */
+  text: string;
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+/** The marketplace accepted an upload: its answer code and which host took it. */
+export interface UploadReceipt {
+  code: string;
+  host: string;
+}
+
+/**
+ * Where live licenses go (在线开通License, spec §7.2): the marketplace's upload API, one file per
+ * getLicenseAsync event. marketplace/license-upload-client.ts implements it. The API has no way to
+ * ask what an event already holds, so callers guard the upload itself (a checkpointed step) and a
+ * resend may only ever upload the same bytes again. Failures are `Retryable` (5xx, CBC.0999,
+ * 91381036, network) or `Permanent` with the marketplace's code (auth, bad parameters, License
+ * quota or application refused).
+ *
+ * @example
+ *   const receipt = await delivery.upload('EVT-0001', { name: 'license.lic', text, sha256 }, signal);
+ */
+export interface LicenseDelivery {
+  upload(eventId: string, file: LicenseFile, signal?: AbortSignal): Promise<UploadReceipt>;
+}

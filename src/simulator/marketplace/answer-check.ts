@@ -39,9 +39,11 @@ export interface AnswerCheck {
   problems: string[];
 }
 
-/** Result codes that mean "done" for an activity; V2 newInstance may also answer "in progress". */
+/** Result codes that mean "done" for an activity; V2 newInstance and getLicenseAsync may also answer "in progress". */
 export function successCodes(protocol: Protocol, activity: string): string[] {
-  return protocol === 'v2' && activity === 'newInstance' ? ['000000', '000004'] : ['000000'];
+  return protocol === 'v2' && ['newInstance', 'getLicenseAsync'].includes(activity)
+    ? ['000000', '000004']
+    : ['000000'];
 }
 
 function str(v: unknown): string | undefined {

@@ -177,6 +177,44 @@ export function createInstanceOperations(core: ScenarioCore) {
       return { operation: op };
     },
 
+    /**
+     * getLicenseAsync (V2, 在线开通License, spec §7.1): the buyer's client asks for a license; the
+     * seller answers 000000/000004 and uploads the file for `eventId` (recorded by the upload API,
+     * which accepts uploads only for events sent here). Resent as a status call.
+     */
+    requestLicense(
+      ref: string,
+      license: {
+        eventId?: string;
+        deviceFingerprint?: string;
+        effectiveTime?: string;
+        expireTime?: string;
+      } = {},
+      opts: CallOptions = {},
+    ): Started & { eventId: string } {
+      const eventId = license.eventId ?? core.newBusinessId();
+      core.licenseEvents.add(eventId);
+      const started = send(
+        'license',
+        ref,
+        { ...opts, protocol: 'v2' },
+        'status',
+        (t, testFlag) => [
+          'getLicenseAsync',
+          {
+            instanceId: t.instanceId,
+            eventId,
+            effectiveTime: license.effectiveTime ?? fields.licenseTime(core.now()),
+            ...(license.expireTime ? { expireTime: license.expireTime } : {}),
+            ...(license.deviceFingerprint ? { deviceFingerprint: license.deviceFingerprint } : {}),
+            testFlag,
+          },
+        ],
+        () => {},
+      );
+      return { ...started, eventId };
+    },
+
     /** Any activity with any fields, once: the basis of negative and fuzz tests. */
     raw(
       call: { protocol: Protocol; activity: string; fields: Record<string, unknown> },

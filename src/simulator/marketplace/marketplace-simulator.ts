@@ -5,6 +5,7 @@ import { registerControlApi } from './control-api.js';
 import { createDebugProbe, type DebugProbe } from './debug-probe.js';
 import { createInstanceRegistry } from './instances.js';
 import { createLedger } from './ledger.js';
+import { type LicenseUpload, registerLicenseUploadApi } from './license-upload-api.js';
 import { listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
 import { createOperationRegistry } from './operations.js';
@@ -30,6 +31,8 @@ export interface MarketplaceSimulator {
   config(): SimConfig;
   configure(patch: unknown): SimConfig;
   orderQueries(): OrderQueryRecord[];
+  /** Licenses the service uploaded (spec §7.2), in order: one per getLicenseAsync event. */
+  licenseUploads(): LicenseUpload[];
   /** Stops pending resends and polls. */
   close(): void;
 }
@@ -99,6 +102,7 @@ export function registerMarketplaceSimulator(
     config: () => config,
     configure,
     orderQueries: () => [...queries],
+    licenseUploads: () => uploads.uploads(),
     close: () => timer.close(),
   };
   registerOrderQueryApi(app, {
@@ -107,10 +111,16 @@ export function registerMarketplaceSimulator(
     sellerCredentials: () => config.sellerCredentials,
     onQuery: (r) => queries.push(r),
   });
+  const uploads = registerLicenseUploadApi(app, {
+    clock,
+    sellerCredentials: () => config.sellerCredentials,
+    knownEvent: (eventId) => scenario.licenseEvents.has(eventId),
+  });
   registerControlApi(app, {
     ...simulator,
     reset() {
       scenario.ledger.clear();
+      uploads.clear();
       queries = [];
     },
     logger: deps.logger,

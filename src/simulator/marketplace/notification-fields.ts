@@ -210,3 +210,8 @@ export function termsAfter(order: Order, previous: Terms): Terms {
     trial: order.orderType === 'TRIAL_TO_FORMAL' ? false : previous.trial,
   };
 }
+
+/** getLicenseAsync times (spec §4): `yyyy-MM-dd HH:mm:ss z`, UTC, as the documented example. */
+export function licenseTime(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace('T', ' ')} z`;
+}

@@ -188,7 +188,22 @@ export function createScenarioCore(deps: ScenarioDeps) {
     return inst as SimInstance & { instanceId: string };
   }
 
-  return { deps, deliver, newBusinessId, now, settings, specOf, launch, touch, register, known };
+  /** getLicenseAsync event ids sent: the upload API accepts licenses for these only. */
+  const licenseEvents = new Set<string>();
+
+  return {
+    deps,
+    deliver,
+    newBusinessId,
+    now,
+    settings,
+    specOf,
+    launch,
+    touch,
+    register,
+    known,
+    licenseEvents,
+  };
 }
 
 export type ScenarioCore = ReturnType<typeof createScenarioCore>;

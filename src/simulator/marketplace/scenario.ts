@@ -32,6 +32,7 @@ export function createMarketplaceScenario(deps: ScenarioDeps) {
     orders: deps.orders,
     ledger: deps.ledger,
     operations: deps.operations,
+    licenseEvents: core.licenseEvents,
   };
 }
 
