@@ -4,7 +4,8 @@ import {
   type HuaweiCloudSettingsInput,
   parseHuaweiCloudSettings,
 } from '../cloud/huawei-settings.js';
-import type { OrderSource } from '../deployments/ports.js';
+import type { LicenseDelivery, OrderSource } from '../deployments/ports.js';
+import { createLicenseUploadClient } from '../marketplace/license-upload-client.js';
 import { createOrderQueryClient } from '../marketplace/order-query-client.js';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -24,6 +25,8 @@ export interface Adapters {
   cloud: CloudApi;
   remote: RemoteHost;
   orders: OrderSource;
+  /** The marketplace's license upload API (getLicenseAsync). */
+  licenseDelivery?: LicenseDelivery | undefined;
   /** The region deployments go to. */
   region: string;
   /** The embedded simulator, when no cloud credentials were configured. */
@@ -92,7 +95,20 @@ export function realAdapters(config: Config, deps: { logger: Logger; clock: Cloc
       clock: deps.clock,
       timeoutMs: config.orderApiTimeoutMs,
     }),
+    licenseDelivery: createLicenseUploadClient({
+      hosts: marketplaceHosts(config.marketplaceApiUrl),
+      ak,
+      sk,
+      clock: deps.clock,
+      timeoutMs: config.orderApiTimeoutMs,
+    }),
     region: settings.region,
     close: async () => {},
   };
+}
+
+/** The cn site is retried on its .cn twin when unavailable (spec §2.6); others have one host. */
+function marketplaceHosts(primary: string): string[] {
+  const cn = 'https://mkt.myhuaweicloud.com';
+  return primary.replace(/\/$/, '') === cn ? [cn, 'https://mkt.myhuaweicloud.cn'] : [primary];
 }

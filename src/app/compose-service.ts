@@ -99,6 +99,7 @@ export async function composeService(
     remote: meterRemote(adapters.remote, metrics),
     store,
     orders: adapters.orders,
+    delivery: adapters.licenseDelivery,
     licenses,
     catalog,
     secrets,
@@ -277,5 +278,7 @@ export function composeGateway(
     accessUser: (productId, skuCode) => catalog?.resolve(productId, skuCode)?.product.access.user,
     skuChange: (from, to) =>
       catalog ? skuChangeRefusal(catalog, from, to) : 'no product catalog is loaded',
+    bindsDevice: (productId, skuCode) =>
+      catalog?.resolve(productId, skuCode)?.product.license.bindToDevice ?? false,
   };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fromHuaweiSdk } from '../cloud/huawei-adapter.js';
 import type { OrderSource } from '../deployments/ports.js';
+import { createLicenseUploadClient } from '../marketplace/license-upload-client.js';
 import { createOrderQueryClient } from '../marketplace/order-query-client.js';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -91,6 +92,13 @@ export async function simulatedAdapters(
       clock: deps.clock,
       timeoutMs: config.orderApiTimeoutMs,
     });
+    const licenseDelivery = createLicenseUploadClient({
+      hosts: [sim.endpoint],
+      ak: sim.ak,
+      sk: sim.sk,
+      clock: deps.clock,
+      timeoutMs: config.orderApiTimeoutMs,
+    });
     return {
       cloud: fromHuaweiSdk({
         settings,
@@ -99,6 +107,7 @@ export async function simulatedAdapters(
       }),
       remote: fromSsh2({ logger }),
       orders,
+      licenseDelivery,
       region: settings.region,
       simulator: { handle: sim, endpoint: sim.endpoint },
       async close() {

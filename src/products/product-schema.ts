@@ -182,6 +182,11 @@ export const productSchema = z.strictObject({
     template: z.string().default('{{license}}\n'),
     /** Also written: the public key that verifies the license (for the product to check it). */
     publicKeyPath: z.string().startsWith('/').optional(),
+    /**
+     * Live License (getLicenseAsync, spec §7.1): bind each license to the buyer's device
+     * fingerprint; a request without one is answered 000903.
+     */
+    bindToDevice: z.boolean().default(false),
   }),
   health: healthCheck,
   /** Handed back to the buyer. Variables: {{eip}}, {{instanceId}}, {{user}}, {{product}}, {{sku}}. */

@@ -25,6 +25,7 @@ import { SshUnreachable } from '../../src/remote/errors.js';
 import type { RemoteHost } from '../../src/remote/remote-host.js';
 import { createFakeCloud, type FakeCloud, fakeFlavors } from './fakes/cloud.js';
 import { createFakeJournal, type FakeJournal } from './fakes/journal.js';
+import { createFakeLicenseDelivery, type FakeLicenseDelivery } from './fakes/license-delivery.js';
 import { createFakeLicenses, type FakeLicenses } from './fakes/licenses.js';
 import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
 import { memoryCheckpoint, type StepRecord } from './fakes/memory-steps.js';
@@ -49,6 +50,8 @@ export interface FlowHarness {
   journal: FakeJournal;
   orders: FakeOrders;
   licenses: FakeLicenses;
+  /** The marketplace's license upload API (getLicenseAsync). */
+  delivery: FakeLicenseDelivery;
   catalog: ProductCatalog;
   /** Seals what a test seeds the way the commands do (a buyer's extension parameters). */
   secrets: InstanceSecrets;
@@ -121,6 +124,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
   const journal = createFakeJournal({ scrubber });
   const orders = createFakeOrders();
   const licenses = createFakeLicenses({ clock });
+  const delivery = createFakeLicenseDelivery();
   const health = { status: 200, asked: [] as string[] };
   const d = createDeploySteps({
     cloud,
@@ -128,6 +132,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
     store,
     orders,
     licenses,
+    delivery,
     catalog,
     secrets,
     clock,
@@ -148,6 +153,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
     journal,
     orders,
     licenses,
+    delivery,
     catalog,
     secrets,
     d,

@@ -17,6 +17,8 @@ export const stepPolicies = {
   ssh: { retries: 3, intervalMs: 5_000, backoffRate: 2 },
   /** A lifecycle hook that timed out: once more, then an operator looks. */
   hook: { retries: 1, intervalMs: 10_000, backoffRate: 1 },
+  /** Marketplace open APIs (the license upload): a transient answer, then the fallback host. */
+  marketplace: { retries: 6, intervalMs: 10_000, backoffRate: 2 },
   /** Database and local work. */
   local: { retries: 3, intervalMs: 1_000, backoffRate: 2 },
   /** Waits that already retry inside (jobs, SSH readiness, health). */

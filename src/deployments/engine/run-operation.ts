@@ -2,6 +2,7 @@ import type { OperationKind, OperationStatus } from '../../platform/db/schema.js
 import { Cancelled, messageOf } from '../../platform/errors.js';
 import { deployFlow } from '../flows/deploy.js';
 import { type Flow, type FlowContext, tearDown } from '../flows/flow.js';
+import { licenseUploadFlow } from '../flows/license-upload.js';
 import { freezeFlow, renewFlow, unfreezeFlow, upgradeFlow } from '../flows/lifecycle.js';
 import { releaseFlow } from '../flows/release.js';
 import { syncFlow } from '../flows/sync.js';
@@ -24,6 +25,7 @@ const flows: Record<OperationKind, Flow> = {
   release: releaseFlow,
   sync: syncFlow,
   license: async () => undefined,
+  'license-upload': licenseUploadFlow,
 };
 
 export interface OperationDeps extends StepRunnerDeps {

@@ -36,5 +36,8 @@ export const upgradeKey = (instanceId: string, orderId: string, orderLineId: str
 /** One release per instance, whoever asks for it. */
 export const releaseKey = (instanceId: string) => `release:${instanceId}`;
 
+/** getLicenseAsync: one license upload per marketplace event, however often it is resent. */
+export const licenseUploadKey = (eventId: string) => `license-upload:${eventId}`;
+
 export const orderChangeKey = (orderId: string, orderLineId: string | null) =>
   `notify:${orderId}:${orderLineId ?? '-'}`;

@@ -8,7 +8,13 @@ import type { LoadedProduct, ProductCatalog } from '../../products/catalog.js';
 import type { RemoteHost } from '../../remote/remote-host.js';
 import type { InstanceSecrets } from '../model/instance-secrets.js';
 import type { DeployPlan } from '../model/plan.js';
-import type { DeploymentStore, OrderSource, Pacer, PackageArchive } from '../ports.js';
+import type {
+  DeploymentStore,
+  LicenseDelivery,
+  OrderSource,
+  Pacer,
+  PackageArchive,
+} from '../ports.js';
 
 /**
  * What the steps need: narrow ports, passed in by the composition root (or a test's fakes).
@@ -24,6 +30,8 @@ export interface DeployDeps {
   /** V2 orders are read from the marketplace; absent, thin V2 orders fail with a clear message. */
   orders?: OrderSource | undefined;
   licenses: LicenseIssuer;
+  /** The marketplace's license upload API (getLicenseAsync); absent, uploads fail clearly. */
+  delivery?: LicenseDelivery | undefined;
   catalog: ProductCatalog;
   secrets: InstanceSecrets;
   clock: Clock;

@@ -1,6 +1,7 @@
 import type { DeployDeps } from './deps.js';
 import { createExistingServerSteps } from './existing-server.js';
 import { createLicenseSteps } from './license.js';
+import { createLiveLicenseSteps } from './live-license.js';
 import { createNetworkSteps } from './network.js';
 import { createPlanSteps } from './plan.js';
 import { createRemoteSteps } from './remote.js';
@@ -24,6 +25,7 @@ export function createDeploySteps(deps: DeployDeps) {
     ...createExistingServerSteps(deps),
     ...createRemoteSteps(deps),
     ...createLicenseSteps(deps),
+    ...createLiveLicenseSteps(deps),
     ...createTeardownSteps(deps),
   };
 }

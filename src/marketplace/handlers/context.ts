@@ -40,6 +40,8 @@ export interface GatewayDeps {
     | undefined;
   /** The products' rules on sku changes at renewal (changeInstanceCheck). */
   skuChange: SkuChangeRule;
+  /** Whether the product's licenses are bound to the buyer's device (getLicenseAsync, 000903). */
+  bindsDevice?: ((productId: string | null, skuCode: string | null) => boolean) | undefined;
   /** Observes every answered call (metrics). */
   onAnswered?:
     | ((event: {

@@ -2,6 +2,7 @@ import type { Command } from '../protocol/commands.js';
 import { handleChangeCheck } from './change-check.js';
 import type { HandlerContext, Outcome } from './context.js';
 import { handleGetLicense } from './license.js';
+import { handleGetLicenseAsync } from './license-async.js';
 import {
   handleExpire,
   handleRelease,
@@ -36,5 +37,7 @@ export function handleCommand(ctx: HandlerContext, cmd: Command): Promise<Outcom
       return handleNotify(ctx, cmd);
     case 'changeCheck':
       return handleChangeCheck(ctx, cmd);
+    case 'license-async':
+      return handleGetLicenseAsync(ctx, cmd);
   }
 }

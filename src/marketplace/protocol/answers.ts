@@ -27,6 +27,7 @@ export const ResultCode = {
   inProgress: '000004',
   internalError: '000005',
   licenseExpiryMissing: '000902',
+  licenseDeviceMissing: '000903',
 } as const;
 
 export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
@@ -49,6 +50,7 @@ const resultMessages: Record<ResultCode, string> = {
   '000004': 'request in progress',
   '000005': 'internal error, retry later',
   '000902': 'expireTime is required',
+  '000903': 'a device fingerprint or hardware code is required',
 };
 
 export function answer(resultCode: ResultCode, resultMsg?: string): Answer {

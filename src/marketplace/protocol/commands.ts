@@ -1,4 +1,5 @@
 import type { ExtendParam, PurchaseOrder } from '../../deployments/commands/context.js';
+import type { LicenseUploadInput } from '../../deployments/commands/record-license-upload.js';
 import type { RenewalInput } from '../../deployments/commands/record-renewal.js';
 import type { UpgradeInput } from '../../deployments/commands/record-upgrade.js';
 
@@ -32,4 +33,5 @@ export type Command = Base &
         skuCode: string;
         linearValue: number | null;
       }
+    | ({ kind: 'license-async' } & Omit<LicenseUploadInput, 'test'>)
   );

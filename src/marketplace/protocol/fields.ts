@@ -93,6 +93,29 @@ export const compactTimeEitherPrecision = timeField(
 /** getLicenseAsync `effectiveTime` / `expireTime`: `yyyy-MM-dd HH:mm:ss` plus an optional UTC token. */
 export const spacedUtcTime = timeField(/./, 'yyyy-MM-dd HH:mm:ss [z]', parseSpacedTime);
 
+/**
+ * getLicenseAsync times (spec §4): `yyyy-MM-dd HH:mm:ss` in UTC, then an optional zone token
+ * (`z`, `Z`, `UTC`, `GMT`, `+00:00`), as the documented example `2023-10-27 10:30:15 z`.
+ */
+export const licenseTime = z
+  .string({ error: 'required, a string' })
+  .max(32, 'at most 32 characters')
+  .regex(
+    /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\s*(z|Z|UTC|GMT|\+00:00))?$/,
+    'expected yyyy-MM-dd HH:mm:ss UTC, e.g. 2023-10-27 10:30:15 z',
+  )
+  .transform((v, ctx) => {
+    const at = new Date(`${v.slice(0, 10)}T${v.slice(11, 19)}Z`);
+    if (
+      Number.isNaN(at.getTime()) ||
+      at.toISOString().slice(0, 19) !== `${v.slice(0, 10)}T${v.slice(11, 19)}`
+    ) {
+      ctx.addIssue({ code: 'custom', message: 'not a real date (yyyy-MM-dd HH:mm:ss)' });
+      return z.NEVER;
+    }
+    return at;
+  });
+
 export const testFlag = z
   .union([z.literal('0'), z.literal('1'), z.literal(0), z.literal(1)], { error: 'expected 0 or 1' })
   .optional()

@@ -5,6 +5,7 @@ import {
   describeIssues,
   extendParamList,
   instanceId,
+  licenseTime,
   optionalText,
   testFlag,
   text,
@@ -118,6 +119,14 @@ const schemas = {
       },
       { error: 'required, an object {productId, skuCode, linearValue?, productName}' },
     ),
+    testFlag,
+  }),
+  getLicenseAsync: z.looseObject({
+    instanceId,
+    eventId: text(64),
+    effectiveTime: licenseTime,
+    expireTime: licenseTime.optional(),
+    deviceFingerprint: optionalText(1024),
     testFlag,
   }),
 };
@@ -279,6 +288,18 @@ function toCommand(
         productId: d.productInfo.productId,
         skuCode: d.productInfo.skuCode,
         linearValue: d.productInfo.linearValue ?? null,
+      };
+    }
+    case 'getLicenseAsync': {
+      const d = data as z.output<typeof schemas.getLicenseAsync>;
+      return {
+        kind: 'license-async',
+        test: d.testFlag,
+        instanceId: d.instanceId,
+        eventId: d.eventId,
+        effectiveTime: d.effectiveTime,
+        expireTime: d.expireTime ?? null,
+        deviceFingerprint: d.deviceFingerprint ?? null,
       };
     }
     case 'orderNotify': {

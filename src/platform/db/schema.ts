@@ -23,6 +23,7 @@ export type OperationKind =
   | 'freeze'
   | 'unfreeze'
   | 'license'
+  | 'license-upload'
   | 'sync';
 
 export type OperationStatus =

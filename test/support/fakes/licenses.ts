@@ -30,7 +30,7 @@ export function createFakeLicenses(deps: { clock: Clock }): FakeLicenses {
         licensee: { customerId: request.customerId, customerName: request.customerName },
         limits: request.limits,
         issuedAt: now.toISOString(),
-        notBefore: now.toISOString(),
+        notBefore: (request.notBefore ?? now).toISOString(),
         expiresAt: request.expiresAt?.toISOString() ?? null,
         boundTo: request.boundTo,
         test: request.test,
