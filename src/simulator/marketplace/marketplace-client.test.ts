@@ -5,6 +5,7 @@ import {
   type ProductionEndpoint,
 } from '../../../test/support/marketplace-sim/production-endpoint.js';
 import { decryptField } from '../../marketplace/protocol/field-crypto.js';
+import { bodySignHeader } from '../../marketplace/protocol/signatures.js';
 import { checkAnswer } from './answer-check.js';
 import { type Listening, listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
@@ -356,7 +357,7 @@ describe('transport failures', () => {
       activity: 'queryInstance',
       key: KEY,
       status: 200,
-      bodySignHeader: null,
+      bodySignHeader: bodySignHeader(KEY, body),
       body: Buffer.from(body),
     });
     expect(check.problems).toEqual([
