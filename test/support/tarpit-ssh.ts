@@ -17,6 +17,8 @@ export interface Tarpit {
   tcpPort: number;
   /** Connections the ssh server accepted so far. */
   readonly sshConnections: number;
+  /** Command channels (uploads among them) the ssh server accepted and left hanging. */
+  readonly execs: number;
   /** Bytes the tcp server received so far. */
   readonly tcpBytes: number;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startTarpit(): Promise<Tarpit> {
   const sockets = new Set<net.Socket>();
   let sshConnections = 0;
   let tcpBytes = 0;
+  let execs = 0;
   const clients = new Set<ssh2.Connection>();
   const ssh = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
     sshConnections++;
@@ -39,6 +42,7 @@ export async function startTarpit(): Promise<Tarpit> {
       // Accepted, then nothing: no output, no exit, stdin never read (the window is never
       // opened again, so a sender stalls).
       session.on('exec', (acceptExec) => {
+        execs++;
         const channel = acceptExec();
         channel.pause();
       });
@@ -63,6 +67,9 @@ export async function startTarpit(): Promise<Tarpit> {
     tcpPort,
     get sshConnections() {
       return sshConnections;
+    },
+    get execs() {
+      return execs;
     },
     get tcpBytes() {
       return tcpBytes;

@@ -3,7 +3,7 @@ import type { Instance } from '../../platform/db/schema.js';
 import { Cancelled, Permanent } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
 import { render } from '../../products/render.js';
-import { requireSuccess } from '../../remote/errors.js';
+import { requireSuccess, TransferStalled } from '../../remote/errors.js';
 import type { RemoteSession, SshTarget } from '../../remote/remote-host.js';
 import { shellQuote } from '../../remote/shell-quote.js';
 import { waitForSsh } from '../../remote/wait-for-ssh.js';
@@ -103,6 +103,10 @@ export function createRemoteSteps(deps: DeployDeps) {
       return await fn(session, inst);
     } catch (err) {
       if (s.signal.aborted) throw new Cancelled(`${s.name} was interrupted: operation cancelled`);
+      // A server the buyer runs that stops reading is the buyer's to fix: retrying would only
+      // hold a deploy slot longer (the seller's own servers get the step's retries).
+      if (plan.existingServer && err instanceof TransferStalled)
+        throw new Permanent(`the buyer's server: ${err.message}`, { cause: err });
       throw err;
     } finally {
       s.signal.removeEventListener('abort', onAbort);
