@@ -70,7 +70,7 @@ function classify(
   return new SshProtocolError(`SSH with ${endpoint} failed: ${error.message}`, { cause: error });
 }
 
-function connectOnce(
+async function connectOnce(
   target: SshTarget,
   logger: Logger,
   signal: AbortSignal | undefined,
