@@ -27,7 +27,7 @@ import { createIds } from '../platform/ids.js';
 import { runEvery } from '../platform/periodic.js';
 import { pollDelays } from '../platform/poll.js';
 import { createTokenBucket } from '../platform/rate-limiter.js';
-import type { ProductCatalog } from '../products/catalog.js';
+import { type ProductCatalog, sellerVpcCidrs } from '../products/catalog.js';
 import { skuChangeRefusal } from '../products/sku-changes.js';
 import type { Adapters } from './adapters.js';
 import { createApp } from './http.js';
@@ -106,6 +106,7 @@ export async function composeService(
     clock,
     packages: createPackageSource(path.join(config.dataDir, 'work')),
     fetch,
+    buyerTargets: { deny: config.buyerTargetDeny ?? sellerVpcCidrs(catalog) },
     region: adapters.region,
     deployAllTestOrders: config.deployTestOrders,
     createPacer: createDbPacer({ db, clock }, 'ecs.createServers', {

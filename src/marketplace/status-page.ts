@@ -16,11 +16,22 @@ const headline: Record<string, string> = {
   failed: 'Your deployment needs attention',
   releasing: 'Your deployment is being released',
   released: 'Your deployment has been released',
-  cleanup_failed: 'Your deployment is being released',
 };
 
+/**
+ * What a buyer may see of a state. Every failure is one state with one text, whatever its cause:
+ * a buyer who names a server must not learn from this page which addresses answer (a refused
+ * address, a closed port and a failed hook all read the same); a failed cleanup is the seller's
+ * matter and reads as the release still going on.
+ */
+function publicStatus(inst: Instance): string {
+  if (inst.frozen && inst.status === 'ready') return 'frozen';
+  if (inst.status === 'cleanup_failed') return 'releasing';
+  return inst.status;
+}
+
 function publicView(inst: Instance) {
-  const status = inst.frozen && inst.status === 'ready' ? 'frozen' : inst.status;
+  const status = publicStatus(inst);
   return {
     instanceId: inst.id,
     status,

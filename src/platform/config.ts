@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { badCidr } from './address-guard.js';
 
 /**
  * Every setting of the service, read once at start from environment variables and, optionally,
@@ -122,6 +123,13 @@ const schema = z
     KGD_POLL_INTERVAL_MS: positiveInt('milliseconds').optional(),
 
     KGD_TEMPLATES_DIR: z.string().min(1).default('./templates'),
+    KGD_BUYER_TARGET_DENY: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((c) => !badCidr(c.trim())),
+        'expected CIDRs, comma-separated (e.g. 10.0.0.0/8,192.168.0.0/16)',
+      )
+      .optional(),
 
     KGD_ENGINE_CONCURRENCY: positiveInt('a number of operations').default(20),
     KGD_DEPLOY_ALERT_MINUTES: positiveInt('minutes').default(60),
@@ -222,6 +230,8 @@ const configSchema = schema.transform((c) => ({
   },
 
   templatesDir: path.resolve(c.KGD_TEMPLATES_DIR),
+  /** Refused for buyer-named servers besides every non-public address; unset: the templates' VPC CIDRs. */
+  buyerTargetDeny: c.KGD_BUYER_TARGET_DENY?.split(',').map((cidr) => cidr.trim()),
   engineConcurrency: c.KGD_ENGINE_CONCURRENCY,
   deployAlertMs: c.KGD_DEPLOY_ALERT_MINUTES * 60_000,
   deployTestOrders: c.KGD_DEPLOY_TEST_ORDERS,

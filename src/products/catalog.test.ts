@@ -56,6 +56,8 @@ describe('the sample products', () => {
       hostParam: 'serverIp',
       passwordParam: 'serverPassword',
       serverIdParam: 'ecsId',
+      allowCidrs: [],
+      serverIdLookup: false,
     });
     expect(p.packagePath).toBe(path.join(templatesDir, 'demo-license/package'));
     expect(p.version).toMatch(/^[0-9a-f]{12}$/);
@@ -272,6 +274,20 @@ describe('broken templates: every problem names the file, the field and what is 
           existingServer: {},
         }),
       expected: (f) => `${f}: existingServer: only license products install onto a buyer's server`,
+    },
+    {
+      what: 'an allow-list entry that is not a CIDR',
+      setup: (w) =>
+        w('bad', { ...validProduct('bad'), existingServer: { allowCidrs: ['10.0.0.1'] } }),
+      expected: (f) =>
+        `${f}: existingServer.allowCidrs: 10.0.0.1 is not a CIDR (expected e.g. 203.0.113.0/24)`,
+    },
+    {
+      what: 'an allow-list entry holding the metadata address',
+      setup: (w) =>
+        w('bad', { ...validProduct('bad'), existingServer: { allowCidrs: ['169.254.0.0/16'] } }),
+      expected: (f) =>
+        `${f}: existingServer.allowCidrs: 169.254.0.0/16 contains the metadata address 169.254.169.254, which a buyer may never name`,
     },
   ];
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { badCidr, coversMetadata, metadataAddress } from '../platform/address-guard.js';
 import { allHooks, type Product, productSchema, type Sku } from './product-schema.js';
 import { accessVariables, licenseVariables, templateVariables } from './render.js';
 
@@ -153,6 +154,14 @@ function loadProduct(file: string, problems: string[]): LoadedProduct | undefine
     problems.push(`${file}: firstBoot: required for an image product`);
   if (product.existingServer && product.kind !== 'license')
     problems.push(`${file}: existingServer: only license products install onto a buyer's server`);
+  for (const allowed of product.existingServer?.allowCidrs ?? []) {
+    const bad = badCidr(allowed);
+    if (bad) problems.push(`${file}: existingServer.allowCidrs: ${bad}`);
+    else if (coversMetadata(allowed))
+      problems.push(
+        `${file}: existingServer.allowCidrs: ${allowed} contains the metadata address ${metadataAddress}, which a buyer may never name`,
+      );
+  }
   const packagePath = checkPackage(file, product, dir, problems);
   checkVariables(file, 'access.frontEndUrl', product.access.frontEndUrl, accessVariables, problems);
   checkVariables(file, 'access.adminUrl', product.access.adminUrl, accessVariables, problems);
@@ -197,6 +206,17 @@ export function loadProductCatalog(templatesDir: string): ProductCatalog {
 }
 
 /** A catalog over checked products (loadProductCatalog's; tests' edited copies of them). */
+/**
+ * The seller's own networks as the templates declare them: the default deny list for servers a
+ * buyer names (KGD_BUYER_TARGET_DENY overrides it).
+ */
+export function sellerVpcCidrs(catalog: Pick<ProductCatalog, 'products'>): string[] {
+  const cidrs = catalog.products.flatMap((p) =>
+    p.network.mode === 'per-instance' ? [p.network.vpcCidr] : [],
+  );
+  return [...new Set(cidrs)];
+}
+
 export function catalogOf(products: LoadedProduct[]): ProductCatalog {
   const owner = new Map<string, LoadedProduct>();
   for (const p of products) for (const id of p.marketplace.productIds) owner.set(id, p);

@@ -156,8 +156,21 @@ export const productSchema = z.strictObject({
       /** Where the deployer connects from; the group admits SSH from here only. */
       sourceCidr: cidr.default('0.0.0.0/0'),
       waitSeconds: seconds('a wait').default(600),
+      /**
+       * An upload slower than this over `transferWindowSeconds` fails (a stalled or hostile
+       * server must not hold a deploy slot).
+       */
+      minTransferBytesPerSecond: z.number().int().min(1).default(65_536),
+      transferWindowSeconds: seconds('a window').default(30),
     })
-    .default({ port: 22, user: 'root', sourceCidr: '0.0.0.0/0', waitSeconds: 600 }),
+    .default({
+      port: 22,
+      user: 'root',
+      sourceCidr: '0.0.0.0/0',
+      waitSeconds: 600,
+      minTransferBytesPerSecond: 65_536,
+      transferWindowSeconds: 30,
+    }),
   /** The software package (license products): a folder or archive in the KooGallery layout. */
   package: z
     .strictObject({
@@ -212,6 +225,18 @@ export const productSchema = z.strictObject({
       hostParam: z.string().default('serverIp'),
       passwordParam: z.string().default('serverPassword'),
       serverIdParam: z.string().default('ecsId'),
+      /**
+       * Addresses a buyer may name although they are not public (loopback, private, ...): an
+       * explicit opt-in, e.g. a lab network. Never the metadata address; the deny list
+       * (KGD_BUYER_TARGET_DENY) still wins.
+       */
+      allowCidrs: z.array(z.string()).default([]),
+      /**
+       * Whether the order's server id is looked up in the seller's account (to prepare a security
+       * group for it). Off by default: a buyer's server is not the seller's to look at, and the id
+       * is the buyer's word.
+       */
+      serverIdLookup: z.boolean().default(false),
     })
     .optional(),
 });

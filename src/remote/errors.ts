@@ -51,6 +51,15 @@ export class TransferFailed extends Retryable {
 }
 
 /**
+ * An upload moved less than the session's minimum throughput over a whole window: the server
+ * stopped reading (or never started). Retryable like any transfer failure; the connection is
+ * dropped, so nothing of it holds on.
+ */
+export class TransferStalled extends TransferFailed {
+  override name = 'TransferStalled';
+}
+
+/**
  * The server refused our credentials, or the private key given cannot be read. Permanent:
  * retrying cannot fix a wrong password or key.
  */

@@ -1,4 +1,6 @@
+import net from 'node:net';
 import ssh2 from 'ssh2';
+import { Cancelled } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { hostKeyFingerprint } from '../platform/ssh-fingerprint.js';
 import { checkTarget } from './check-arguments.js';
@@ -68,24 +70,53 @@ function classify(
   return new SshProtocolError(`SSH with ${endpoint} failed: ${error.message}`, { cause: error });
 }
 
-async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSession> {
+async function connectOnce(
+  target: SshTarget,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<RemoteSession> {
   checkTarget(target);
   const endpoint = `${target.host}:${target.port}`;
+  const readyTimeoutMs = target.readyTimeoutMs ?? defaultReadyTimeoutMs;
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
+    // The TCP connection is ours, so the peer's address is checked before SSH says a word.
+    const socket = net.connect({ host: target.host, port: target.port });
     let presented: string | undefined;
     let mismatch = false;
     let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
+    // One deadline for TCP connect, handshake and authentication: a server that accepts and
+    // then says nothing is dropped here, whatever ssh2's own timers do.
+    const deadline = setTimeout(
+      () =>
+        fail(
+          new SshUnreachable(
+            'timeout',
+            `${endpoint} did not complete the SSH handshake within ${readyTimeoutMs} ms`,
+          ),
+        ),
+      readyTimeoutMs,
+    );
+    const onAbort = () => fail(new Cancelled(`connecting to ${endpoint} was cancelled`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
       settled = true;
-      client.destroy();
-      reject(error);
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
     };
+    function fail(error: Error) {
+      if (settled) return;
+      done();
+      client.destroy();
+      socket.destroy();
+      reject(error);
+    }
+    if (signal?.aborted) return onAbort();
     client.on('ready', () => {
-      settled = true;
+      if (settled) return void client.destroy();
+      done();
       logger.debug({ endpoint, hostKey: presented }, 'ssh session open');
-      resolve(createSsh2Session(client, presented!, endpoint, logger));
+      resolve(createSsh2Session(client, presented!, endpoint, logger, target));
     });
     client.on('error', (error: Ssh2Error) =>
       fail(
@@ -99,28 +130,35 @@ async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSes
         new SshUnreachable('reset', `${endpoint} closed the connection during the SSH handshake`),
       ),
     );
-    try {
-      client.connect({
-        host: target.host,
-        port: target.port,
-        username: target.username,
-        password: target.password,
-        privateKey: target.privateKey,
-        readyTimeout: target.readyTimeoutMs ?? defaultReadyTimeoutMs,
-        keepaliveInterval: keepalive.intervalMs,
-        keepaliveCountMax: keepalive.countMax,
-        hostVerifier: (key: Buffer) => {
-          presented = hostKeyFingerprint(key);
-          mismatch = target.expectedHostKey !== undefined && presented !== target.expectedHostKey;
-          return !mismatch;
-        },
-      });
+    socket.once('error', (error: Ssh2Error) => fail(classify(error, target, endpoint)));
+    socket.once('connect', () => {
+      try {
+        target.checkAddress?.(socket.remoteAddress ?? '');
+      } catch (error) {
+        return fail(error as Error);
+      }
       // Commands are small request/reply exchanges: Nagle plus delayed ACKs would add ~40 ms each.
-      client.setNoDelay(true);
-    } catch (error) {
-      // ssh2 throws synchronously on an unparsable private key.
-      fail(new SshAuthFailed(`privateKey: ${(error as Error).message}`, { cause: error }));
-    }
+      socket.setNoDelay(true);
+      try {
+        client.connect({
+          sock: socket,
+          username: target.username,
+          password: target.password,
+          privateKey: target.privateKey,
+          readyTimeout: readyTimeoutMs,
+          keepaliveInterval: keepalive.intervalMs,
+          keepaliveCountMax: keepalive.countMax,
+          hostVerifier: (key: Buffer) => {
+            presented = hostKeyFingerprint(key);
+            mismatch = target.expectedHostKey !== undefined && presented !== target.expectedHostKey;
+            return !mismatch;
+          },
+        });
+      } catch (error) {
+        // ssh2 throws synchronously on an unparsable private key.
+        fail(new SshAuthFailed(`privateKey: ${(error as Error).message}`, { cause: error }));
+      }
+    });
   });
 }
 
@@ -133,5 +171,5 @@ async function connectOnce(target: SshTarget, logger: Logger): Promise<RemoteSes
  */
 export function fromSsh2(deps: Ssh2Deps): RemoteHost {
   const logger = deps.logger.child({ component: 'remote' });
-  return { connect: (target) => connectOnce(target, logger) };
+  return { connect: (target, options) => connectOnce(target, logger, options?.signal) };
 }

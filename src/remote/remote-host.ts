@@ -26,9 +26,10 @@ export interface RemoteHost {
   /**
    * One connection attempt: TCP, SSH handshake, host key check, authentication. Fails with
    * `SshUnreachable` (refused, timed out: retryable), `SshAuthFailed` or `HostKeyMismatch`
-   * (permanent); a target missing a field throws a plain `Error` naming it.
+   * (permanent); a target missing a field throws a plain `Error` naming it. `signal` aborts the
+   * attempt at once (`Cancelled`).
    */
-  connect(target: SshTarget): Promise<RemoteSession>;
+  connect(target: SshTarget, options?: { signal?: AbortSignal }): Promise<RemoteSession>;
 }
 
 export interface SshTarget {
@@ -46,9 +47,26 @@ export interface SshTarget {
   expectedHostKey?: string;
   /** Deadline for TCP connect + SSH handshake + authentication; `defaultReadyTimeoutMs` if absent. */
   readyTimeoutMs?: number;
+  /**
+   * Called with the peer's IP address once TCP connects, before any SSH byte is sent; a throw
+   * refuses the connection and is `connect`'s failure. For servers a buyer named, whose address
+   * is checked again where the socket actually goes.
+   */
+  checkAddress?: (address: string) => void;
+  /**
+   * Every upload of the session must move at least `bytesPerSecond` over each `windowMs`, or
+   * fails with `TransferStalled`; `defaultMinTransfer` if absent.
+   */
+  minTransfer?: { bytesPerSecond: number; windowMs: number };
 }
 
 export const defaultReadyTimeoutMs = 20_000;
+
+/** 64 KB/s over 30 s: far below any working link, far above a server that stopped reading. */
+export const defaultMinTransfer = { bytesPerSecond: 65_536, windowMs: 30_000 };
+
+/** A command given no `timeoutMs` is killed after this long: every command has a deadline. */
+export const defaultExecTimeoutMs = 30 * 60_000;
 
 export interface RemoteSession {
   /** SHA256 fingerprint of the host key this connection verified. */
@@ -56,7 +74,8 @@ export interface RemoteSession {
   /**
    * Runs `command` with bash on the server. Resolves whatever the exit status (see `ExecResult`
    * and `requireSuccess`); rejects with `SshConnectionLost` when the connection breaks or the
-   * session is closed meanwhile.
+   * session is closed meanwhile, or when the server does not even answer the kill at the
+   * deadline (the connection is then dropped).
    */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /**
@@ -64,7 +83,8 @@ export interface RemoteSession {
    * beside it under a private umask, its size checked, then renamed. Skips the transfer when the
    * remote file already has the same sha256 (both sides are hashed only when the sizes match).
    * `mode` defaults to the local file's permission bits. The result's sha256 is that of the
-   * bytes sent (or found identical). Fails with `TransferFailed` (retryable).
+   * bytes sent (or found identical). Fails with `TransferFailed` (retryable), or
+   * `TransferStalled` below the session's minimum throughput (the connection is dropped).
    */
   upload(localPath: string, remotePath: string, options?: { mode?: number }): Promise<UploadResult>;
   /** Same as `upload` for content in memory (rendered configuration, license files). */
@@ -77,6 +97,7 @@ export interface ExecOptions {
   /**
    * After this long the command is killed (a KILL signal, and coreutils `timeout` on the server
    * for sshd versions that ignore signals) and the result says `timedOut: true`.
+   * `defaultExecTimeoutMs` if absent.
    */
   timeoutMs?: number;
   /** Each complete line of output, as it arrives (a final unterminated line is flushed at exit). */

@@ -8,7 +8,12 @@ import { checkMode, checkRemotePath } from './check-arguments.js';
 import { SshConnectionLost } from './errors.js';
 import { createOutputCapture } from './output-capture.js';
 import { execCommand } from './remote-commands.js';
-import type { RemoteSession } from './remote-host.js';
+import {
+  defaultExecTimeoutMs,
+  defaultMinTransfer,
+  type RemoteSession,
+  type SshTarget,
+} from './remote-host.js';
 import { type RawResult, type RawRun, uploadOverExec } from './ssh2-upload.js';
 
 /** After a KILL signal at the deadline, how long to wait for the exit before closing the channel. */
@@ -28,7 +33,9 @@ export function createSsh2Session(
   hostKey: string,
   endpoint: string,
   logger: Logger,
+  target: Pick<SshTarget, 'minTransfer'> = {},
 ): RemoteSession {
+  const transfer = { minTransfer: target.minTransfer ?? defaultMinTransfer, drop: () => drop() };
   const inFlight = new Set<(error: Error) => void>();
   let closed = false;
   let lastError: Error | undefined;
@@ -45,11 +52,16 @@ export function createSsh2Session(
     inFlight.clear();
   });
 
+  /** Ends the connection at once: the peer stopped answering, so nothing of it is worth waiting for. */
+  const drop = () => client.destroy();
+
   function runRaw(run: RawRun): Promise<RawResult> {
     return new Promise((resolve, reject) => {
       if (closed)
         return reject(new SshConnectionLost(`the SSH connection to ${endpoint} is closed`));
       const timers: NodeJS.Timeout[] = [];
+      let channel: ClientChannel | undefined;
+      const result: RawResult = { exitCode: null, signal: null, timedOut: false };
       const settle = (outcome: () => void) => {
         inFlight.delete(fail);
         for (const timer of timers) clearTimeout(timer);
@@ -57,7 +69,32 @@ export function createSsh2Session(
       };
       const fail = (error: Error) => settle(() => reject(error));
       inFlight.add(fail);
-      client.exec(run.command, (error, channel: ClientChannel) => {
+      const unanswered = (what: string) => () => {
+        fail(new SshConnectionLost(`${endpoint} ${what}: connection dropped`));
+        drop();
+      };
+      // The deadline and the graces after it are watchdogs on a real process and a real peer,
+      // not waits of ours: real timers, cleared when the channel closes. A test clock must not
+      // fire them. The deadline runs from the request, so a server that never opens the channel
+      // is caught too; one that ignores the KILL and the close is dropped.
+      if (run.timeoutMs !== undefined) {
+        const deadline = setTimeout(() => {
+          if (!channel) return unanswered(`did not start a command within ${run.timeoutMs} ms`)();
+          result.timedOut = true;
+          // ssh2 sends signals only while our side is open (no stdin given: see below).
+          channel.signal('KILL');
+          timers.push(
+            setTimeout(() => {
+              channel?.close();
+              timers.push(
+                setTimeout(unanswered('did not end a command killed at its deadline'), killGraceMs),
+              );
+            }, killGraceMs),
+          );
+        }, run.timeoutMs);
+        timers.push(deadline);
+      }
+      client.exec(run.command, (error, opened: ClientChannel) => {
         if (error) {
           return fail(
             new SshConnectionLost(`${endpoint} would not run a command: ${error.message}`, {
@@ -65,29 +102,19 @@ export function createSsh2Session(
             }),
           );
         }
-        const result: RawResult = { exitCode: null, signal: null, timedOut: false };
-        if (typeof run.stdout === 'function') channel.on('data', run.stdout);
-        else if (run.stdout) channel.pipe(run.stdout);
-        else channel.resume();
-        channel.stderr.on('data', (chunk: Buffer) => run.stderr?.(chunk));
-        channel.on('exit', (code: number | null, signal?: string) => {
+        channel = opened;
+        if (!inFlight.has(fail)) return void opened.close(); // already failed meanwhile
+        if (typeof run.stdout === 'function') opened.on('data', run.stdout);
+        else if (run.stdout) opened.pipe(run.stdout);
+        else opened.resume();
+        opened.stderr.on('data', (chunk: Buffer) => run.stderr?.(chunk));
+        opened.on('exit', (code: number | null, signal?: string) => {
           if (typeof code === 'number') result.exitCode = code;
           else result.signal = signal?.replace(/^SIG/, '') ?? null;
         });
-        channel.on('close', () => settle(() => resolve(result)));
-        // The deadline and the grace after the KILL are watchdogs on a real process, not waits of
-        // ours: real timers, cleared when the channel closes. A test clock must not fire them.
-        if (run.timeoutMs !== undefined) {
-          const deadline = setTimeout(() => {
-            result.timedOut = true;
-            // ssh2 sends signals only while our side is open (no stdin given: see below).
-            channel.signal('KILL');
-            timers.push(setTimeout(() => channel.close(), killGraceMs));
-          }, run.timeoutMs);
-          timers.push(deadline);
-        }
-        if (Buffer.isBuffer(run.stdin)) channel.end(run.stdin);
-        else run.stdin?.(channel, fail);
+        opened.on('close', () => settle(() => resolve(result)));
+        if (Buffer.isBuffer(run.stdin)) opened.end(run.stdin);
+        else run.stdin?.(opened, fail);
         // Without stdin the channel stays open, so a signal can still be sent; the command
         // itself reads /dev/null (execCommand), and the server closes the channel at exit.
       });
@@ -104,7 +131,7 @@ export function createSsh2Session(
         stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin),
         stdout: stdout.push,
         stderr: stderr.push,
-        timeoutMs: options.timeoutMs,
+        timeoutMs: options.timeoutMs ?? defaultExecTimeoutMs,
       });
       return { ...result, stdout: stdout.end(), stderr: stderr.end() };
     },
@@ -114,7 +141,7 @@ export function createSsh2Session(
       const mode = options.mode ?? info.mode & 0o777;
       checkRemotePath(remotePath);
       checkMode(mode);
-      return uploadOverExec(runRaw, endpoint, remotePath, {
+      return uploadOverExec(runRaw, endpoint, remotePath, transfer, {
         bytes: info.size,
         mode,
         // Big reads keep the channel's 2 MiB window full with few calls.
@@ -126,7 +153,7 @@ export function createSsh2Session(
       checkRemotePath(remotePath);
       checkMode(mode);
       const bytes = Buffer.from(content);
-      return uploadOverExec(runRaw, endpoint, remotePath, {
+      return uploadOverExec(runRaw, endpoint, remotePath, transfer, {
         bytes: bytes.length,
         mode,
         open: () => Readable.from([bytes]),

@@ -3,7 +3,7 @@ import { type Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientChannel } from 'ssh2';
 import { Permanent, Retryable } from '../platform/errors.js';
-import { TransferFailed } from './errors.js';
+import { TransferFailed, TransferStalled } from './errors.js';
 import { createOutputCapture } from './output-capture.js';
 import { endOfUpload, parseReceiverState, receiveFileCommand } from './remote-commands.js';
 import type { ExecResult, UploadResult } from './remote-host.js';
@@ -37,10 +37,35 @@ export async function uploadOverExec(
   run: (raw: RawRun) => Promise<RawResult>,
   endpoint: string,
   remotePath: string,
+  transfer: {
+    minTransfer: { bytesPerSecond: number; windowMs: number };
+    /** Drops the connection (a stalled peer answers nothing, not even a close). */
+    drop: () => void;
+  },
   source: UploadSource,
 ): Promise<UploadResult> {
   const stderr = createOutputCapture('stderr', undefined);
   const lines = createLineQueue();
+  // Progress is every byte moved either way; a window with less than the minimum fails the
+  // upload and drops the connection. A real-time watchdog, like an exec deadline.
+  const { bytesPerSecond, windowMs } = transfer.minTransfer;
+  const least = Math.ceil((bytesPerSecond * windowMs) / 1000);
+  let moved = 0;
+  let stalled: TransferStalled | undefined;
+  const watchdog = setInterval(() => {
+    if (moved < least) {
+      stalled = new TransferStalled(
+        `upload of ${remotePath} to ${endpoint} stalled: ${moved} bytes in ${windowMs / 1000} s, below the minimum of ${bytesPerSecond} bytes/s`,
+      );
+      clearInterval(watchdog);
+      transfer.drop();
+    }
+    moved = 0;
+  }, windowMs);
+  const received = (chunk: Buffer) => {
+    moved += chunk.length;
+    lines.push(chunk);
+  };
   let outcome: { skipped: boolean; sha256: string } | undefined;
 
   async function drive(channel: ClientChannel) {
@@ -58,6 +83,7 @@ export async function uploadOverExec(
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         hash.update(chunk);
+        moved += chunk.length;
         done(null, chunk);
       },
     });
@@ -68,7 +94,7 @@ export async function uploadOverExec(
 
   const result = await run({
     command: receiveFileCommand(remotePath, source),
-    stdout: lines.push,
+    stdout: received,
     stderr: stderr.push,
     stdin: (channel, fail) => {
       drive(channel).catch((error: Error) => {
@@ -80,7 +106,12 @@ export async function uploadOverExec(
         );
       });
     },
-  });
+  })
+    .catch((error: unknown) => {
+      throw stalled ?? error;
+    })
+    .finally(() => clearInterval(watchdog));
+  if (stalled) throw stalled;
   if (result.exitCode !== 0 || !outcome) {
     const status = result.signal ?? result.exitCode;
     throw new TransferFailed(

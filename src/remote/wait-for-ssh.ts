@@ -83,7 +83,10 @@ export async function waitForSsh(
       Math.max(left, waitBackoff.minAttemptMs),
     );
     try {
-      return await unlessAborted(remote.connect({ ...target, readyTimeoutMs }), signal);
+      return await unlessAborted(
+        remote.connect({ ...target, readyTimeoutMs }, signal ? { signal } : {}),
+        signal,
+      );
     } catch (error) {
       if (!(error instanceof Retryable)) throw error;
       last = { attempt: n, error };

@@ -1,12 +1,30 @@
+import { cpSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineHarness, type EngineHarness } from '../support/engine-harness.js';
+import { makeTemplates } from '../support/templates.js';
 import { waitFor } from '../support/wait-for.js';
 
 let h: EngineHarness;
-beforeAll(async () => {
-  h = await createEngineHarness();
+// The simulated servers' EIPs are loopback: a product installing onto a buyer's server here must
+// admit them explicitly (and look the buyer's server id up), as demo-license does not.
+const templates = makeTemplates([
+  {
+    name: 'lab-own-server',
+    productIds: ['OFFI-LAB-OWN-SERVER'],
+    patch: { existingServer: { allowCidrs: ['127.0.0.0/8'], serverIdLookup: true } },
+  },
+]);
+cpSync(path.resolve('templates/demo-image'), path.join(templates.dir, 'demo-image'), {
+  recursive: true,
 });
-afterAll(() => h?.close());
+beforeAll(async () => {
+  h = await createEngineHarness({ templatesDir: templates.dir });
+});
+afterAll(async () => {
+  await h?.close();
+  templates.cleanup();
+});
 
 const extend = (params: Record<string, string>) =>
   Buffer.from(
@@ -76,6 +94,7 @@ describe("a License product onto the buyer's own server", () => {
     });
 
     const id = await h.buy({
+      productId: 'OFFI-LAB-OWN-SERVER',
       saasExtendParams: extend({ serverIp: eip, serverPassword: password, ecsId: serverId! }),
     });
     const inst = await h.waitForStatus(id, 'ready');

@@ -20,6 +20,7 @@ import {
   type LoadedProduct,
   loadProductCatalog,
   type ProductCatalog,
+  sellerVpcCidrs,
 } from '../../src/products/catalog.js';
 import { SshUnreachable } from '../../src/remote/errors.js';
 import type { RemoteHost } from '../../src/remote/remote-host.js';
@@ -81,7 +82,16 @@ export interface FlowHarness {
 export interface FlowHarnessOptions {
   /** Edits the loaded products (a copy) before the steps see them. */
   products?: (products: LoadedProduct[]) => LoadedProduct[];
+  /** KGD_BUYER_TARGET_DENY; the templates' VPC CIDRs by default, as in the service. */
+  buyerDeny?: string[];
 }
+
+/** Host names the fake resolver knows (`buyerTargets.resolve`). */
+const buyerNames: Record<string, string[]> = {
+  'buyer.example': ['203.0.113.9'],
+  'loopback.example': ['127.0.0.1'],
+  'split.example': ['203.0.113.10', '10.1.2.3'],
+};
 
 /**
  * Every flow on fakes, the in-memory checkpoint and the manual clock: no root, no PostgreSQL, no
@@ -89,7 +99,14 @@ export interface FlowHarnessOptions {
  */
 export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness {
   const clock = createManualClock({ start: new Date('2026-06-01T08:00:00Z'), auto: true });
-  const products = structuredClone(templates.products);
+  // Tests name buyer servers in TEST-NET-3 (203.0.113.0/24): a reserved range the products admit
+  // explicitly here, as a template would a lab network.
+  const products = structuredClone(templates.products).map((p) =>
+    p.existingServer
+      ? { ...p, existingServer: { ...p.existingServer, allowCidrs: ['203.0.113.0/24'] } }
+      : p,
+  );
+  const buyerDeny = options.buyerDeny ?? sellerVpcCidrs(catalogOf(products));
   const catalog = catalogOf(options.products ? options.products(products) : products);
   const images = catalog.products.flatMap((p) => Object.values(p.compute.images));
   const cloud = createFakeCloud({
@@ -100,7 +117,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
   const machines = createFakeRemote({ clock });
   const direct = machines.connect;
   const remote: RemoteHost = {
-    async connect(target) {
+    async connect(target, options) {
       const server = cloud.inventory().servers.find((s) => s.floatingIps.includes(target.host));
       if (server) {
         if (server.status !== 'ACTIVE')
@@ -115,7 +132,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
           });
         }
       }
-      return direct(target);
+      return direct(target, options);
     },
   };
   const scrubber = createSecretScrubber();
@@ -139,6 +156,11 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
     packages,
     region: 'cn-north-4',
     deployAllTestOrders: false,
+    buyerTargets: {
+      deny: buyerDeny,
+      // No DNS in unit tests: the names tests use, else the host itself.
+      resolve: async (host) => buyerNames[host] ?? [host],
+    },
     fetch: async (url) => {
       health.asked.push(String(url));
       return new Response('ok', { status: health.status });

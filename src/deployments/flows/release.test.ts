@@ -157,6 +157,19 @@ describe('release flow', () => {
     expect(h.instance(instanceId).status).toBe('released');
   });
 
+  it('runs no hooks on a server whose deploy never got to ready (a stalled server is not waited on again)', async () => {
+    const { h, instanceId, vm } = await deployed();
+    // As a deploy that stopped after the host key was pinned, before the product ever ran.
+    Object.assign(h.instance(instanceId), { status: 'failed', ready_at: null });
+    const before = hookCommands(vm).length;
+    const releaseId = requestRelease(h, instanceId);
+    const record: StepRecord[] = [];
+    expect(await h.run(releaseId, { record })).toEqual({ status: 'succeeded' });
+    expect(record.map((s) => s.name).filter((n) => n.startsWith('hook-'))).toEqual([]);
+    expect(hookCommands(vm)).toHaveLength(before);
+    expect(leftovers(h)).toEqual(nothing);
+  });
+
   it('retries deletes the cloud answers "in use", on the clock', async () => {
     const { h, instanceId } = await deployed();
     h.cloud.faults.inUse('deleteSecurityGroup', 2);

@@ -1,5 +1,6 @@
 import type { CloudApi } from '../../cloud/cloud-api.js';
 import type { LicenseIssuer } from '../../licenses/license-store.js';
+import type { AddressPolicy, ResolveHost } from '../../platform/address-guard.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Instance } from '../../platform/db/schema.js';
 import { Permanent } from '../../platform/errors.js';
@@ -36,6 +37,12 @@ export interface DeployDeps {
   secrets: InstanceSecrets;
   clock: Clock;
   packages: { archiveOf(product: LoadedProduct): PackageArchive };
+  /**
+   * Servers a buyer names are untrusted: `deny` is refused besides every non-public address (a
+   * product's `existingServer.allowCidrs` opts in to some); `resolve` turns a named host into
+   * addresses (the system resolver unless a test gives one).
+   */
+  buyerTargets: { deny: readonly string[]; resolve?: ResolveHost | undefined };
   /** HTTP health checks (the global fetch; tests answer for the servers they fake). */
   fetch: typeof fetch;
   /** The region deployments go to (an instance keeps the one it was deployed in). */
@@ -63,6 +70,14 @@ export function productOf(
   const product = deps.catalog.byName(plan.productName);
   if (!product) throw new Permanent(`product template ${plan.productName} is no longer loaded`);
   return product;
+}
+
+/** What a buyer-named server of this product may be (the deny list, the product's allow list). */
+export function buyerPolicy(
+  deps: Pick<DeployDeps, 'buyerTargets'>,
+  product: LoadedProduct,
+): AddressPolicy {
+  return { deny: deps.buyerTargets.deny, allow: product.existingServer?.allowCidrs ?? [] };
 }
 
 export const resourceName = (instanceId: string) => `kgd-${instanceId}`;

@@ -177,10 +177,20 @@ export function createPlanSteps(deps: DeployDeps) {
       };
     },
 
-    /** Hooks run at release only on a server that was deployed and whose product is still loaded. */
+    /**
+     * Hooks run at release only on a server where the product was installed and ran (the
+     * instance was ready once) and whose product is still loaded. A deploy that never got that
+     * far (a stalled or hostile server among them) has nothing to stop: its release does not
+     * wait on that server again.
+     */
     async releasePlan(instanceId: string, s: StepScope): Promise<{ plan: DeployPlan } | null> {
       const inst = await instanceOf(deps, instanceId);
-      if (!inst.eip || !inst.host_key || !deps.catalog.resolve(inst.product_id, inst.sku_code))
+      if (
+        !inst.eip ||
+        !inst.host_key ||
+        !inst.ready_at ||
+        !deps.catalog.resolve(inst.product_id, inst.sku_code)
+      )
         return null;
       try {
         const plan = resolvePlan({

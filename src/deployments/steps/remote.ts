@@ -1,15 +1,16 @@
+import { guardAddress } from '../../platform/address-guard.js';
 import type { Instance } from '../../platform/db/schema.js';
 import { Cancelled, Permanent } from '../../platform/errors.js';
 import type { LoadedProduct } from '../../products/catalog.js';
 import { render } from '../../products/render.js';
-import { requireSuccess } from '../../remote/errors.js';
+import { requireSuccess, TransferStalled } from '../../remote/errors.js';
 import type { RemoteSession, SshTarget } from '../../remote/remote-host.js';
 import { shellQuote } from '../../remote/shell-quote.js';
 import { waitForSsh } from '../../remote/wait-for-ssh.js';
 import { timeouts } from '../engine/policies.js';
 import type { StepScope } from '../engine/steps.js';
 import type { DeployPlan } from '../model/plan.js';
-import { type DeployDeps, instanceOf, productOf } from './deps.js';
+import { buyerPolicy, type DeployDeps, instanceOf, productOf } from './deps.js';
 
 export interface LicenseToInstall {
   id: string;
@@ -41,14 +42,20 @@ export function accessVars(inst: Instance, plan: DeployPlan): Record<string, str
 export function createRemoteSteps(deps: DeployDeps) {
   async function target(inst: Instance, plan: DeployPlan): Promise<SshTarget> {
     const product = productOf(deps, plan);
-    let host = inst.eip;
+    // A buyer's server is reached at the address use-existing-server checked and pinned.
+    const host = inst.eip;
     let password: string | undefined;
+    let checkAddress: SshTarget['checkAddress'];
     if (plan.existingServer) {
-      host = plan.existingServer.host;
       const param = product.existingServer!.passwordParam;
       password = deps.secrets.secretParam(inst, param);
       if (!password)
-        throw new Permanent(`the order names server ${host} but no ${param} extension parameter`);
+        throw new Permanent(
+          `the order names server ${plan.existingServer.host} but no ${param} extension parameter`,
+        );
+      // Checked again where the socket goes (the deny list may have grown since).
+      const policy = buyerPolicy(deps, product);
+      checkAddress = (address) => guardAddress(address, policy, host ?? undefined);
     } else {
       password = deps.secrets.rootPassword(inst);
       if (!password) throw new Permanent(`instance ${inst.id} has no root password yet`);
@@ -60,6 +67,11 @@ export function createRemoteSteps(deps: DeployDeps) {
       username: plan.sshUser,
       password,
       ...(inst.host_key ? { expectedHostKey: inst.host_key } : {}),
+      ...(checkAddress ? { checkAddress } : {}),
+      minTransfer: {
+        bytesPerSecond: product.ssh.minTransferBytesPerSecond,
+        windowMs: product.ssh.transferWindowSeconds * 1000,
+      },
     };
   }
 
@@ -77,7 +89,12 @@ export function createRemoteSteps(deps: DeployDeps) {
     fn: (session: RemoteSession, inst: Instance) => Promise<T>,
   ): Promise<T> {
     const inst = await instanceOf(deps, instanceId);
-    const session = await deps.remote.connect(await target(inst, plan));
+    const session = await deps.remote
+      .connect(await target(inst, plan), { signal: s.signal })
+      .catch((err: unknown) => {
+        if (s.signal.aborted) throw new Cancelled(`${s.name} was interrupted: operation cancelled`);
+        throw err;
+      });
     // A cancellation (a release arrived) ends the session, which ends whatever runs on it.
     const onAbort = () => void session.close();
     s.signal.addEventListener('abort', onAbort, { once: true });
@@ -86,6 +103,10 @@ export function createRemoteSteps(deps: DeployDeps) {
       return await fn(session, inst);
     } catch (err) {
       if (s.signal.aborted) throw new Cancelled(`${s.name} was interrupted: operation cancelled`);
+      // A server the buyer runs that stops reading is the buyer's to fix: retrying would only
+      // hold a deploy slot longer (the seller's own servers get the step's retries).
+      if (plan.existingServer && err instanceof TransferStalled)
+        throw new Permanent(`the buyer's server: ${err.message}`, { cause: err });
       throw err;
     } finally {
       s.signal.removeEventListener('abort', onAbort);
@@ -257,9 +278,14 @@ export function createRemoteSteps(deps: DeployDeps) {
 
     /** The product's health check, retried until it passes or its timeout ends. */
     async checkHealth(instanceId: string, plan: DeployPlan, s: StepScope) {
-      const health = productOf(deps, plan).health;
+      const product = productOf(deps, plan);
+      const health = product.health;
       const inst = await instanceOf(deps, instanceId);
-      const host = inst.eip ?? plan.existingServer?.host;
+      const host = inst.eip;
+      if (!host) throw new Permanent(`instance ${inst.id} has no address to check yet`);
+      // An IP literal (pinned by use-existing-server) goes to no resolver: checking it is
+      // checking where the request connects.
+      if (plan.existingServer) guardAddress(host, buyerPolicy(deps, product));
       let last = '';
       const failed = (err: unknown): never => {
         if (err instanceof Cancelled) throw err;

@@ -47,7 +47,7 @@ function meterSession(session: RemoteSession, metrics: Ssh): RemoteSession {
  */
 export function meterRemote(remote: RemoteHost, metrics: Ssh): RemoteHost {
   return {
-    connect: async (target) =>
-      meterSession(await timed(metrics, 'connect', () => remote.connect(target)), metrics),
+    connect: async (target, options) =>
+      meterSession(await timed(metrics, 'connect', () => remote.connect(target, options)), metrics),
   };
 }

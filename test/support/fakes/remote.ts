@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Clock } from '../../../src/platform/clock.js';
+import { Cancelled } from '../../../src/platform/errors.js';
 import {
   checkEnv,
   checkMode,
@@ -147,8 +148,12 @@ export function createFakeRemote(deps: { clock?: Clock } = {}): FakeRemote {
   const machines = new Map<string, InternalMachine>();
   const attempts: FakeRemote['attempts'] = [];
 
-  async function connect(target: SshTarget): Promise<RemoteSession> {
+  async function connect(
+    target: SshTarget,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteSession> {
     checkTarget(target);
+    if (options.signal?.aborted) throw new Cancelled(`connecting to ${target.host} was cancelled`);
     const endpoint = `${target.host}:${target.port}`;
     const readyTimeoutMs = target.readyTimeoutMs ?? defaultReadyTimeoutMs;
     attempts.push({
@@ -158,10 +163,12 @@ export function createFakeRemote(deps: { clock?: Clock } = {}): FakeRemote {
       readyTimeoutMs,
       at: clock.now(),
     });
+    // The fake has no DNS: the address the socket would reach is the host given.
+    target.checkAddress?.(target.host);
     const machine = machines.get(endpoint);
     const failure = machine ? machine.nextFailure() : 'timeout';
     if (failure === 'timeout') {
-      await clock.sleep(readyTimeoutMs);
+      await clock.sleep(readyTimeoutMs, options.signal);
       throw new SshUnreachable(
         'timeout',
         `${endpoint} did not complete the SSH handshake within ${readyTimeoutMs} ms (fake)`,
