@@ -238,7 +238,9 @@ describe('deploy flow', () => {
     expect(outcome).toMatchObject({
       status: 'failed',
       failedStep: 'wait-server-job',
-      error: `no capacity for any choice (${refused.join(', ')}): add fallbackFlavors or AZs to the product, or rerun with --flavor/--az`,
+      error: expect.stringContaining(
+        `no capacity for any choice (${refused.join(', ')}): add fallbackFlavors or AZs to the product, or rerun with --flavor/--az; the cloud answered: `,
+      ),
     });
     expect(h.instance(instanceId)).toMatchObject({ status: 'failed', server_id: null });
     expect(h.cloud.inventory().servers).toEqual([]);

@@ -2,7 +2,7 @@ import { clientToken } from '../../cloud/client-token.js';
 import type { ServerInfo } from '../../cloud/cloud-api.js';
 import { tagKeys } from '../../cloud/tags.js';
 import { waitForJob } from '../../cloud/wait-for-job.js';
-import { CapacityExhausted, Permanent } from '../../platform/errors.js';
+import { CapacityExhausted, type CapacityScope, Permanent } from '../../platform/errors.js';
 import { generatePassword } from '../../platform/passwords.js';
 import { timeouts } from '../engine/policies.js';
 import type { StepScope } from '../engine/steps.js';
@@ -13,10 +13,18 @@ import { tagsOf } from './network.js';
 
 export type Candidate = { flavor: string; az?: string };
 
-/** A create call's outcome: a job to wait for, a server adopted, or the choice sold out. */
-export type CreateResult = { jobId: string } | { adopted: string } | { capacity: string };
+/**
+ * A create call's outcome: a job to wait for, a server adopted, or the choice refused for
+ * capacity (`scope` `flavor`: no AZ will have this flavor; absent in records of older runs: `az`).
+ */
+export type CreateResult =
+  | { jobId: string }
+  | { adopted: string }
+  | { capacity: string; scope?: CapacityScope };
 
-export type ServerJobResult = { ok: true; serverId: string } | { ok: false; capacity: string };
+export type ServerJobResult =
+  | { ok: true; serverId: string }
+  | { ok: false; capacity: string; scope?: CapacityScope };
 
 export const describeCandidate = (c: Candidate) => `${c.flavor}${c.az ? ` in ${c.az}` : ''}`;
 
@@ -126,7 +134,7 @@ export function createServerSteps(deps: DeployDeps) {
       } catch (err) {
         if (!(err instanceof CapacityExhausted)) throw err;
         await s.log('warn', `${describeCandidate(candidate)} refused: ${err.message}`);
-        return { capacity: err.message };
+        return { capacity: err.message, scope: err.scope };
       }
     },
 
@@ -144,14 +152,15 @@ export function createServerSteps(deps: DeployDeps) {
           return info.status === 'BUILD' ? undefined : { ok: true, serverId };
         });
       }
-      if ('capacity' in created) return { ok: false, capacity: created.capacity };
+      if ('capacity' in created) return { ok: false, ...created };
       try {
         const job = await waitJob(created.jobId, timeouts.serverJobMs, s);
         const serverId = job.serverIds[0];
         if (!serverId) throw new Permanent(`job ${created.jobId} succeeded without a server id`);
         return { ok: true, serverId };
       } catch (err) {
-        if (err instanceof CapacityExhausted) return { ok: false, capacity: err.message };
+        if (err instanceof CapacityExhausted)
+          return { ok: false, capacity: err.message, scope: err.scope };
         throw err;
       }
     },
