@@ -284,8 +284,11 @@ export function createEcsOperations(deps: {
     async resizeServer(id, flavor) {
       if (!id) throw badInput('resizeServer', 'id', 'must be a non-empty string');
       if (!flavor) throw badInput('resizeServer', 'flavor', 'must be a non-empty string');
+      // ECS resizes only a stopped server; withStopServer makes it stop a running one first and
+      // start it after (huawei-cloud.md §5.6), so a server started meanwhile is still resized.
+      const resize = { flavorRef: flavor, mode: 'withStopServer' };
       const resp = await call('ecs.resizePostPaidServer', () =>
-        ecs.resizePostPaidServer(wire({ server_id: id, body: { resize: { flavorRef: flavor } } })),
+        ecs.resizePostPaidServer(wire({ server_id: id, body: { resize } })),
       );
       return jobOf('ecs.resizePostPaidServer', resp);
     },
