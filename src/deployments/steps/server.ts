@@ -201,12 +201,22 @@ export function createServerSteps(deps: DeployDeps) {
       return { serverId: server.id, eip, privateIp: server.fixedIps[0] ?? null };
     },
 
+    /** Logs how long the buyer's service was down, from `since` (a checkpointed time) to now. */
+    async logDowntime(since: string, what: string, s: StepScope) {
+      const seconds = Math.round((deps.clock.now().getTime() - Date.parse(since)) / 1000);
+      await s.log(
+        'info',
+        `buyer-visible downtime of the ${what}: ${seconds} s (down since ${since})`,
+      );
+    },
+
     /** Stops (disk kept) or starts the instance's servers that are not already so. */
     async powerServers(instanceId: string, action: 'stop' | 'start', s: StepScope) {
       const servers = (await liveServers(instanceId)).filter((x) =>
         action === 'stop' ? x.status !== 'SHUTOFF' : x.status === 'SHUTOFF',
       );
-      if (servers.length === 0) return { changed: 0 };
+      const at = deps.clock.now().toISOString();
+      if (servers.length === 0) return { changed: 0, at };
       const ids = servers.map((x) => x.id);
       const { jobId } =
         action === 'stop'
@@ -217,7 +227,7 @@ export function createServerSteps(deps: DeployDeps) {
         'info',
         `server(s) ${ids.join(', ')} ${action === 'stop' ? 'stopped (disk kept)' : 'started'}`,
       );
-      return { changed: ids.length };
+      return { changed: ids.length, at };
     },
 
     /**
