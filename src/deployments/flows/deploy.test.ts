@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
+import { CloudCapacityExhausted } from '../../cloud/errors.js';
 import { tagKeys } from '../../cloud/tags.js';
 
 const image = { product_id: 'OFFI-DEMO-IMAGE', sku_code: 'standard' };
@@ -193,6 +194,33 @@ describe('deploy flow', () => {
     expect(h.instance(instanceId)).toMatchObject({ az: 'cn-north-4b', flavor: 's6.small.1' });
     expect(h.journal.lines('wait-server-job')).toEqual([
       expect.stringMatching(/s6\.small\.1 in cn-north-4a unavailable: .*sold out/),
+    ]);
+  });
+
+  it('skips the other AZs of a flavor the create answer says is abandoned (Ecs.0019)', async () => {
+    const h = createFlowHarness();
+    h.cloud.faults.failNext(
+      'createServer',
+      () =>
+        new CloudCapacityExhausted(
+          'ecs.createServers: flavor unavailable (Ecs.0019: Flavor s6.small.1 is abandoned)',
+          {
+            code: 'Ecs.0019',
+            operation: 'ecs.createServers',
+            httpStatus: 400,
+            scope: 'flavor',
+          },
+        ),
+    );
+    const { instanceId, operationId } = h.purchase();
+    expect(await h.run(operationId)).toEqual({ status: 'succeeded' });
+    expect(h.cloud.callsOf('createServer').map(([i]) => i)).toMatchObject([
+      { flavor: 's6.small.1', az: 'cn-north-4a' },
+      { flavor: 's6.medium.2', az: 'cn-north-4a' },
+    ]);
+    expect(h.instance(instanceId)).toMatchObject({ status: 'ready', flavor: 's6.medium.2' });
+    expect(h.journal.lines('wait-server-job')).toEqual([
+      expect.stringMatching(/Ecs\.0019.*skipping flavor s6\.small\.1 in every AZ/),
     ]);
   });
 
