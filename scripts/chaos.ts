@@ -92,7 +92,10 @@ async function main() {
     rules: [
       { api: '*', fault: { kind: 'server-error' }, rate: 0.1 },
       { api: '*', fault: { kind: 'throttle' }, rate: 0.05 },
+      // 501 Ecs.0603 / 409 VPC.0512: busy, retried after a minute.
+      { api: '*', fault: { kind: 'busy' }, rate: 0.02 },
     ],
+    // Sold out in the create answer or in the job, at random (a failed job may leave an ERROR server).
     soldOutRate: 0.03,
     sshDropRate: 0.02,
     quotas: {
@@ -179,7 +182,7 @@ async function main() {
   const front = await startFront(replicas, frontPort);
 
   say(
-    `simulator ${simUrl}; ${replicaCount} replica(s) behind ${front.url}; faults: 10 % 5xx, 5 % 429, 3 % sold-out create jobs, 2 % SSH drops`,
+    `simulator ${simUrl}; ${replicaCount} replica(s) behind ${front.url}; faults: 10 % 5xx, 5 % 429, 2 % busy (Ecs.0603/VPC.0512), 3 % sold-out creates (answer or job), 2 % SSH drops`,
   );
 
   const control = async (

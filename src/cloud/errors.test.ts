@@ -73,7 +73,43 @@ describe('classifySdkFailure', () => {
     expect(auth.message).toMatch(/KGD_CLOUD_AK/);
     const throttled = classifySdkFailure({ httpStatusCode: 429, errorCode: 'APIGW.0308' }, ctx);
     expect(throttled).toBeInstanceOf(CloudRetryable);
-    expect((throttled as CloudRetryable).retryAfterMs).toBeGreaterThanOrEqual(2000);
+    expect((throttled as CloudRetryable).retryAfterMs).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it.each([
+    ['Ecs.0018', 'Flavor s6.small.1 is sold out', 'az'],
+    ['Ecs.0319', 'Check capacity: Capacity is not enough.', 'az'],
+    ['Ecs.0044', 'Disk type [SSD] has been sold out in AZ [cn-north-4a]', 'az'],
+    ['Ecs.0019', 'Flavor as7.medium.2 is abandoned', 'flavor'],
+    ['Ecs.0029', 'The flavor does not exist or has been abandoned', 'flavor'],
+    ['Ecs.0027', 'The flavor is private', 'flavor'],
+    ['Ecs.0028', 'The account may not use the flavor', 'flavor'],
+    ['Ecs.0000', 'Request error: flavor x is abandoned', 'flavor'],
+  ])('a synchronous 400 %s is capacity exhausted for the %s', (code, errorMsg, scope) => {
+    const err = classifySdkFailure({ httpStatusCode: 400, errorCode: code, errorMsg }, ctx);
+    expect(err).toBeInstanceOf(CloudCapacityExhausted);
+    expect(err).toMatchObject({ code, scope, httpStatus: 400 });
+    expect(err.message).toContain(`${code}: ${errorMsg}`);
+  });
+
+  it.each([
+    [501, 'Ecs.0603', 60_000],
+    [400, 'Ecs.0501', 120_000],
+    [400, 'VPC.0004', 5_000],
+  ])('%i %s is transient and names its wait', (httpStatusCode, errorCode, wait) => {
+    const err = classifySdkFailure({ httpStatusCode, errorCode, errorMsg: 'busy' }, ctx);
+    expect(err).toBeInstanceOf(CloudRetryable);
+    expect(err).toMatchObject({ code: errorCode, retryAfterMs: wait });
+  });
+
+  it('a generic Ecs.0000 is not capacity by itself', () => {
+    const err = classifySdkFailure(
+      { httpStatusCode: 400, errorCode: 'Ecs.0000', errorMsg: 'Request error' },
+      ctx,
+    );
+    expect(err).toBeInstanceOf(CloudPermanent);
+    expect(err).not.toBeInstanceOf(CapacityExhausted);
+    expect(err.message).toContain('Ecs.0000: Request error');
   });
 
   it('keeps an already classified failure and chains the SDK exception as cause', () => {
@@ -131,5 +167,25 @@ describe('job failures', () => {
     expect(quota).toBeInstanceOf(Permanent);
     expect(quota.message).toMatch(/quota exhausted/);
     expect(classifyJobFailure({ id: 'j', type: 't' }).code).toBe('kgd.job-failed');
+  });
+
+  it('reads a code written only in a sub-job reason, and a retired flavor rules out every AZ', () => {
+    const fromText = classifyJobFailure({
+      id: 'j',
+      type: 'createServer',
+      failures: [{ reason: 'Ecs.0319: Check capacity: Capacity is not enough.' }],
+    });
+    expect(fromText).toBeInstanceOf(CloudCapacityExhausted);
+    expect(fromText).toMatchObject({ code: 'Ecs.0319', scope: 'az' });
+    expect(fromText.message).toContain('(Ecs.0319: Check capacity: Capacity is not enough.)');
+    const retired = classifyJobFailure({
+      id: 'j',
+      type: 'createServer',
+      errorCode: 'Ecs.0219',
+      failReason: 'Failed to quickly create server',
+      failures: [{ code: 'Ecs.0019', reason: 'Flavor as7.medium.2 is abandoned' }],
+    });
+    expect(retired).toMatchObject({ code: 'Ecs.0019', scope: 'flavor' });
+    expect(retired.message).toMatch(/no availability zone will have it/);
   });
 });

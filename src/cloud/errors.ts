@@ -1,4 +1,4 @@
-import { CapacityExhausted, Permanent, Retryable } from '../platform/errors.js';
+import { CapacityExhausted, type CapacityScope, Permanent, Retryable } from '../platform/errors.js';
 import type { CloudJob } from './cloud-api.js';
 
 /**
@@ -32,6 +32,8 @@ export interface CloudErrorDetails {
   requestId?: string;
   /** A wait the cloud asked for or our policy sets (Retryable only), before backoff jitter. */
   retryAfterMs?: number;
+  /** CapacityExhausted only: the AZ (default) or the flavor everywhere. */
+  scope?: CapacityScope;
   cause?: unknown;
 }
 
@@ -91,7 +93,7 @@ export class CloudCapacityExhausted extends CapacityExhausted implements CloudFa
   readonly httpStatus: number | undefined;
   readonly requestId: string | undefined;
   constructor(message: string, d: CloudErrorDetails) {
-    super(message, { code: d.code, cause: d.cause });
+    super(message, { code: d.code, cause: d.cause, scope: d.scope ?? 'az' });
     this.operation = d.operation;
     this.httpStatus = d.httpStatus;
     this.requestId = d.requestId;
@@ -131,29 +133,76 @@ const capacityPatterns = [
   /no valid host/i,
   /not enough hosts/i,
   /resources? (are |is )?not enough/i,
-  /is abandoned/i,
   /售罄/,
   /资源不足/,
   /容量不足/,
 ];
+/** Fragments saying the flavor itself is gone (retired): no AZ will have it. */
+const retiredPatterns = [/is abandoned/i, /已下线/, /已废弃/];
 
 /**
- * Codes that mean "this flavor cannot be had here" (huawei-cloud.md §5.1): Ecs.0018 sold out,
- * Ecs.0019 abandoned, Ecs.0319 capacity short, Ecs.0044 disk type sold out in the AZ. Other
- * capacity failures are recognised by message.
+ * Codes that mean "this flavor cannot be had here" (huawei-cloud.md §5.1), with what they rule
+ * out. `az`: Ecs.0018 sold out in the AZ, Ecs.0319 capacity short, Ecs.0044 disk type sold out
+ * in the AZ (another AZ may have it). `flavor`: Ecs.0019 abandoned, Ecs.0029 does not exist or
+ * abandoned, Ecs.0027 private, Ecs.0028 the account may not use it (no AZ will: next flavor).
+ * Other capacity failures (Ecs.0219 "No valid host", Ecs.0000 "... sold out") are recognised by
+ * message.
  */
-const capacityCodes = new Set(['Ecs.0018', 'Ecs.0019', 'Ecs.0319', 'Ecs.0044']);
+const capacityCodes: Record<string, CapacityScope> = {
+  'Ecs.0018': 'az',
+  'Ecs.0319': 'az',
+  'Ecs.0044': 'az',
+  'Ecs.0019': 'flavor',
+  'Ecs.0029': 'flavor',
+  'Ecs.0027': 'flavor',
+  'Ecs.0028': 'flavor',
+};
+
+/** What a capacity refusal rules out, or undefined when the answer is not about capacity. */
+function capacityScope(
+  code: string | undefined,
+  reason: string | undefined,
+): CapacityScope | undefined {
+  const byCode = code ? capacityCodes[code] : undefined;
+  if (byCode) return byCode;
+  const text = reason ?? '';
+  if (retiredPatterns.some((p) => p.test(text))) return 'flavor';
+  if (capacityPatterns.some((p) => p.test(text))) return 'az';
+  return undefined;
+}
 
 export function looksLikeCapacity(code: string | undefined, reason: string | undefined): boolean {
-  if (code && capacityCodes.has(code)) return true;
-  return capacityPatterns.some((p) => p.test(reason ?? ''));
+  return capacityScope(code, reason) !== undefined;
 }
 
 /** Ecs.0001 instances/cores/RAM, Ecs.0013 EIPs, VPC.0114 VPCs (answered as 409). */
 const quotaCodes = new Set(['Ecs.0001', 'Ecs.0013', 'VPC.0114']);
 
-/** Throttled: wait at least this long (the base of the backoff); the gateway's window is a minute. */
-export const throttleWaitMs = 2000;
+/**
+ * Throttled: the gateway counts calls per minute (429 APIGW.0308 "...time:1 minute"), so a retry
+ * inside the same minute is throttled again: wait into the next window (huawei-cloud.md §5.7).
+ */
+export const throttleWaitMs = 60_000;
+
+/**
+ * Transient answers that name their own wait (huawei-cloud.md §5.7): the cloud is busy with the
+ * resource, not refusing it. Ecs.0603 (501) "Other commands are being executed. Try again 1
+ * minute later."; Ecs.0501 (400) the system disk is still being downloaded (minutes); VPC.0004
+ * (400) the VPC is not active yet.
+ */
+const busyCodes: Record<string, { waitMs: number; what: string }> = {
+  'Ecs.0603': { waitMs: 60_000, what: 'another command is running on the server' },
+  'Ecs.0501': { waitMs: 120_000, what: 'the system disk is still being downloaded' },
+  'VPC.0004': { waitMs: 5_000, what: 'the VPC is not active yet' },
+};
+
+/**
+ * Waits of at least this long are not slept inside one adapter call: the error goes up with its
+ * `retryAfterMs`, and the step runner or the poll loop waits on the clock (cancellable, within
+ * the step's budget) and tries again.
+ */
+export const longWaitMs = 60_000;
+
 /** In use: wait at least this long for what uses the resource to go. */
 const inUseWaitMs = 3000;
 
@@ -187,8 +236,15 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFai
   }
   if (status === 429 || code === 'APIGW.0308') {
     return new CloudRetryable(
-      `${where}: throttled by the API gateway (${detail}); calls are slowed down and retried`,
+      `${where}: throttled by the API gateway (${detail}); the limit is per minute, retried in the next one`,
       { ...base, retryAfterMs: throttleWaitMs },
+    );
+  }
+  const busy = busyCodes[code];
+  if (busy) {
+    return new CloudRetryable(
+      `${where}: ${busy.what} (${detail}); retried after ${Math.round(busy.waitMs / 1000)} s`,
+      { ...base, retryAfterMs: busy.waitMs },
     );
   }
   if (status >= 500) {
@@ -218,10 +274,13 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFai
       base,
     );
   }
-  if (looksLikeCapacity(code, msg)) {
+  const scope = capacityScope(code, msg);
+  if (scope) {
     return new CloudCapacityExhausted(
-      `${where}: no capacity (${detail}); try another availability zone or flavor`,
-      base,
+      scope === 'flavor'
+        ? `${where}: flavor unavailable (${detail}); no availability zone will have it, try another flavor`
+        : `${where}: no capacity (${detail}); try another availability zone or flavor`,
+      { ...base, scope },
     );
   }
   if (status === 404) {
@@ -241,9 +300,14 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFai
 
 type FailedJob = Pick<CloudJob, 'id' | 'type' | 'errorCode' | 'failReason' | 'failures'>;
 
+/** A cloud code written inside a reason text (`errorcode_message` often starts with one). */
+const codeInText = /\b(?:Ecs|EVS|VPC|EIP|IMS|APIGW)\.\d{4}\b/;
+
 /**
- * A job that ended in FAIL: `CapacityExhausted` when its code or reason, or any failed
- * sub-job's, says sold out / no capacity; `Permanent` otherwise.
+ * A job that ended in FAIL, read from the job's own `error_code`/`fail_reason` and every failed
+ * sub-job's (`errorcode_message` included, huawei-cloud.md §5.1): `CapacityExhausted` when any
+ * says sold out / no capacity / flavor retired (scope `flavor` if any says the flavor is gone
+ * everywhere), `Permanent` otherwise, with the cloud's codes and reasons in the message.
  */
 export function classifyJobFailure(
   job: FailedJob,
@@ -252,23 +316,28 @@ export function classifyJobFailure(
   const reasons = [
     { code: job.errorCode, reason: job.failReason },
     ...(job.failures ?? []).map((f) => ({ code: f.code, reason: f.reason })),
-  ];
+  ].map((r) => ({ ...r, code: r.code || r.reason?.match(codeInText)?.[0] }));
   const seen = new Set<string>();
+  // A reason that already names its code is shown as it is.
+  const text = (r: { code?: string | undefined; reason?: string | undefined }) =>
+    r.code && r.reason?.includes(r.code) ? r.reason : [r.code, r.reason].filter(Boolean).join(': ');
   const detail =
     reasons
-      .map((r) => [r.code, r.reason].filter(Boolean).join(': '))
-      .filter((text) => text !== '' && !seen.has(text) && seen.add(text))
+      .map(text)
+      .filter((t) => t !== '' && !seen.has(t) && seen.add(t))
       .join('; ') || 'no reason given';
-  const code =
-    reasons.find((r) => looksLikeCapacity(r.code, r.reason))?.code ??
-    reasons.find((r) => r.code)?.code ??
-    'kgd.job-failed';
+  const scopes = reasons.map((r) => capacityScope(r.code, r.reason));
+  const capacity = reasons.find((_, i) => scopes[i] !== undefined);
+  const code = capacity?.code ?? reasons.find((r) => r.code)?.code ?? 'kgd.job-failed';
   const base = { code, operation: ctx.operation ?? 'ecs.showJob' };
   const where = `job ${job.id} (${job.type})${ctx.region ? ` in ${ctx.region}` : ''}`;
-  if (reasons.some((r) => looksLikeCapacity(r.code, r.reason))) {
+  if (capacity) {
+    const scope = scopes.includes('flavor') ? 'flavor' : 'az';
     return new CloudCapacityExhausted(
-      `${where} failed for lack of capacity (${detail}); try another availability zone or flavor`,
-      base,
+      scope === 'flavor'
+        ? `${where} failed: flavor unavailable (${detail}); no availability zone will have it, try another flavor`
+        : `${where} failed for lack of capacity (${detail}); try another availability zone or flavor`,
+      { ...base, scope },
     );
   }
   if (reasons.some((r) => (r.code && quotaCodes.has(r.code)) || /quota/i.test(r.reason ?? ''))) {

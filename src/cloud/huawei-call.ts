@@ -1,6 +1,12 @@
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { CloudConflict, CloudNotFound, CloudRetryable, classifySdkFailure } from './errors.js';
+import {
+  CloudConflict,
+  CloudNotFound,
+  CloudRetryable,
+  classifySdkFailure,
+  longWaitMs,
+} from './errors.js';
 
 export interface RetryPolicy {
   /** Attempts in total, the first included. */
@@ -34,9 +40,9 @@ export type Call = <T>(
 ) => Promise<T>;
 
 /**
- * Exponential backoff with full jitter. When the error names a wait (throttling 2 s, in-use 3 s),
- * that wait is the floor and the base of the exponential, so a per-minute gateway limit or a
- * port still being released is outlasted within the attempts.
+ * Exponential backoff with full jitter. When the error names a short wait (in use 3 s, VPC not
+ * active 5 s), that wait is the floor and the base of the exponential. Longer waits (a per-minute
+ * gateway limit) are left to the caller: see `createCaller`.
  */
 export function retryDelayMs(
   attempt: number,
@@ -52,7 +58,8 @@ export function retryDelayMs(
 
 /**
  * Wraps every SDK call: classifies what it throws (once, with errors.ts), retries the retryable
- * ones with backoff on the clock (in-use conflicts only when asked), and logs failures through
+ * ones with backoff on the clock (in-use conflicts only when asked; those naming a wait of a
+ * minute or more are thrown at once with their `retryAfterMs`), and logs failures through
  * the project's redacting logger (the SDK's own logging is silenced because it prints
  * Authorization headers and passwords).
  */
@@ -68,8 +75,11 @@ export function createCaller(deps: CallerDeps): Call {
         return await fn();
       } catch (raw) {
         const err = classifySdkFailure(raw, { operation, region: deps.region });
+        // A wait of a minute or more (throttling, Ecs.0603, Ecs.0501) is not slept here: the
+        // caller (a step, a poll loop) waits on the clock, cancellable and within its budget.
         const retryable =
           err instanceof CloudRetryable &&
+          (err.retryAfterMs ?? 0) < longWaitMs &&
           (options.retryConflicts === true || !(err instanceof CloudConflict));
         const willRetry = retryable && attempt < attempts;
         const fields = {

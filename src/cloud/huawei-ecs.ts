@@ -71,8 +71,12 @@ function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
     .map((s) => s.entities?.server_id)
     .concat(w.entities?.server_id)
     .filter((id): id is string => typeof id === 'string' && id.length > 0);
+  // A sub-job's reason can sit in its error_code/fail_reason or in entities.errorcode_message
+  // (huawei-cloud.md §5.1): every sub-job that failed or names a reason is read.
   const failures: JobFailure[] = subs
-    .filter((s) => s.status === 'FAIL')
+    .filter(
+      (s) => s.status === 'FAIL' || s.error_code || s.fail_reason || s.entities?.errorcode_message,
+    )
     .map((s) => {
       const reason = [s.fail_reason, s.entities?.errorcode_message].filter(Boolean).join('; ');
       return {
@@ -81,7 +85,7 @@ function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
         ...(reason ? { reason } : {}),
       };
     });
-  const failed = subs.find((s) => s.status === 'FAIL');
+  const failed = subs.find((s) => s.status === 'FAIL' && (s.error_code || s.fail_reason));
   return {
     id: w.job_id ?? fallbackId,
     type: w.job_type ?? 'unknown',
@@ -280,8 +284,11 @@ export function createEcsOperations(deps: {
     async resizeServer(id, flavor) {
       if (!id) throw badInput('resizeServer', 'id', 'must be a non-empty string');
       if (!flavor) throw badInput('resizeServer', 'flavor', 'must be a non-empty string');
+      // ECS resizes only a stopped server; withStopServer makes it stop a running one first and
+      // start it after (huawei-cloud.md §5.6), so a server started meanwhile is still resized.
+      const resize = { flavorRef: flavor, mode: 'withStopServer' };
       const resp = await call('ecs.resizePostPaidServer', () =>
-        ecs.resizePostPaidServer(wire({ server_id: id, body: { resize: { flavorRef: flavor } } })),
+        ecs.resizePostPaidServer(wire({ server_id: id, body: { resize } })),
       );
       return jobOf('ecs.resizePostPaidServer', resp);
     },

@@ -1,6 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import { type PollDelay, pollDelays, pollUntil } from '../platform/poll.js';
-import { CloudPermanent, CloudRetryable } from './errors.js';
+import { CloudPermanent, CloudRetryable, longWaitMs } from './errors.js';
 import { type RetryPolicy, retryDelayMs } from './huawei-call.js';
 
 export interface EnsureDeps {
@@ -27,7 +27,9 @@ export async function findOrCreate<T>(
     try {
       return await create();
     } catch (e) {
-      if (!(e instanceof CloudRetryable) || attempt >= deps.retry.attempts) throw e;
+      // Waits of a minute or more (throttling) are the caller's, as in createCaller.
+      if (!(e instanceof CloudRetryable) || (e.retryAfterMs ?? 0) >= longWaitMs) throw e;
+      if (attempt >= deps.retry.attempts) throw e;
       await deps.clock.sleep(retryDelayMs(attempt, e, deps.retry, deps.random));
     }
   }

@@ -7,7 +7,8 @@
  *   resource still in use). `retryAfterMs` is a wait the other side asked for.
  * - `Permanent`: retrying cannot help; an operator must act (the message says what to check).
  * - `CapacityExhausted`: a `Permanent` failure of one choice (flavor sold out in an AZ) that the
- *   deploy answers with the next AZ or flavor.
+ *   deploy answers with the next AZ or flavor. `scope` says which: `az` (this flavor here: the
+ *   next AZ may have it) or `flavor` (retired, private, unknown: no AZ will, go to the next flavor).
  * - `Cancelled`: the operation was asked to stop (a release arrived, an operator cancelled it).
  *
  * `code` is the other side's code (Ecs.0319, APIGW.0308, auth-failed...) when there is one.
@@ -41,8 +42,16 @@ export class Permanent extends Error {
   }
 }
 
+/** What a capacity refusal rules out: the flavor in this AZ, or the flavor everywhere. */
+export type CapacityScope = 'az' | 'flavor';
+
 export class CapacityExhausted extends Permanent {
   override name = 'CapacityExhausted';
+  readonly scope: CapacityScope;
+  constructor(message: string, options: ErrorOptions & { scope?: CapacityScope } = {}) {
+    super(message, options);
+    this.scope = options.scope ?? 'az';
+  }
 }
 
 export class Cancelled extends Error {

@@ -219,6 +219,18 @@ export const productSchema = z.strictObject({
       renew: z.enum(['update-hook', 'restart']).default('update-hook'),
     })
     .default({ expire: 'stop-service', onFailure: 'keep', renew: 'update-hook' }),
+  /**
+   * How long a cloud step keeps retrying throttling (per-minute limits) and transient answers
+   * (5xx, Ecs.0603 "try again 1 minute later") before the operation fails.
+   */
+  retry: z
+    .strictObject({
+      cloudBudgetSeconds: seconds('a retry budget')
+        .min(60, 'expected at least 60 seconds: the cloud throttles per minute')
+        .max(6 * 3600, 'expected at most 21600 seconds (6 hours)')
+        .default(1800),
+    })
+    .default({ cloudBudgetSeconds: 1800 }),
   /** License products onto a server the buyer already has, named in the order's extension parameters. */
   existingServer: z
     .strictObject({

@@ -213,10 +213,11 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
           ...(runOptions.stopAfter !== undefined ? { stopAfter: runOptions.stopAfter } : {}),
           onStop: () => resolve('stopped'),
         });
-        runOperation({ clock, journal, store, steps: d }, operationId, checkpoint).then(
-          resolve,
-          reject,
-        );
+        runOperation(
+          { clock, journal, store, steps: d, random: () => 0 },
+          operationId,
+          checkpoint,
+        ).then(resolve, reject);
       });
     },
     instance: (id) => store.instances.get(id)!,

@@ -1,18 +1,38 @@
 /**
  * Named retry policies and timeouts per kind of step (never literals at call sites). A step
- * failing with `Retryable` is tried again after `intervalMs`, growing by `backoffRate` (or after
- * the wait the other side asked for, when longer); anything else fails the step at once.
+ * failing with `Retryable` is tried again after `intervalMs`, growing by `backoffRate` up to
+ * `maxIntervalMs` (or after the wait the other side asked for, when longer), plus up to 20 %
+ * jitter so replicas do not retry in step; anything else fails the step at once. With a
+ * `budgetMs`, retries also stop once the next attempt would start past the budget.
  */
 export interface StepPolicy {
   /** Attempts after the first, for `Retryable` failures. */
   retries: number;
   intervalMs: number;
   backoffRate: number;
+  /** The longest wait between attempts, before jitter. */
+  maxIntervalMs?: number;
+  /** How long the step may keep retrying, from its first attempt. */
+  budgetMs?: number;
 }
 
+/**
+ * Cloud steps keep retrying throttling and transient answers for this long by default: the
+ * gateway's limits are per minute and Ecs.0603 asks for a minute, so budgets are in minutes
+ * (Terraform's provider waits 1, 2, 4, 8, 16 minutes). A product template sets its own
+ * (`retry.cloudBudgetSeconds`).
+ */
+const defaultCloudBudgetMs = 30 * 60_000;
+
 export const stepPolicies = {
-  /** Cloud calls: the adapter already retried throttling and 5xx; this rides out longer outages. */
-  cloud: { retries: 4, intervalMs: 5_000, backoffRate: 2 },
+  /** Cloud calls: the adapter retried short failures; this rides out throttling and outages. */
+  cloud: {
+    retries: 20,
+    intervalMs: 5_000,
+    backoffRate: 2,
+    maxIntervalMs: 5 * 60_000,
+    budgetMs: defaultCloudBudgetMs,
+  },
   /** SSH work: a dropped connection or a reboot in progress. */
   ssh: { retries: 3, intervalMs: 5_000, backoffRate: 2 },
   /** A lifecycle hook that timed out: once more, then an operator looks. */
@@ -27,9 +47,41 @@ export const stepPolicies = {
 
 export type PolicyName = keyof typeof stepPolicies;
 
-/** The wait before attempt `attempt + 1` (attempt counts from 1). */
-export function retryDelayMs(policy: StepPolicy, attempt: number, retryAfterMs?: number): number {
-  return Math.max(policy.intervalMs * policy.backoffRate ** (attempt - 1), retryAfterMs ?? 0);
+/** The cloud policy with a product's budget (`DeployPlan.cloudRetryBudgetMs`). */
+export const cloudPolicy = (budgetMs: number | undefined): StepPolicy => ({
+  ...stepPolicies.cloud,
+  budgetMs: budgetMs ?? defaultCloudBudgetMs,
+});
+
+/**
+ * The wait before attempt `attempt + 1` (attempt counts from 1): the policy's backoff or the
+ * wait asked for, whichever is longer, plus jitter of up to 20 % (`random` in [0, 1)).
+ */
+export function retryDelayMs(
+  policy: StepPolicy,
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = () => 0,
+): number {
+  const backoff = Math.min(
+    policy.maxIntervalMs ?? Number.POSITIVE_INFINITY,
+    policy.intervalMs * policy.backoffRate ** (attempt - 1),
+  );
+  const wait = Math.max(backoff, retryAfterMs ?? 0);
+  return Math.round(wait * (1 + 0.2 * random()));
+}
+
+/** The waits a policy allows between attempts without jitter, as its budget cuts them. */
+export function retrySchedule(policy: StepPolicy, retryAfterMs?: number): number[] {
+  const waits: number[] = [];
+  let spent = 0;
+  for (let n = 1; n <= policy.retries; n++) {
+    const wait = retryDelayMs(policy, n, retryAfterMs);
+    if (policy.budgetMs !== undefined && spent + wait > policy.budgetMs) break;
+    spent += wait;
+    waits.push(wait);
+  }
+  return waits;
 }
 
 /** How often a running step looks whether its operation was cancelled. */

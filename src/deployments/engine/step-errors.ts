@@ -1,6 +1,7 @@
 import {
   Cancelled,
   CapacityExhausted,
+  type CapacityScope,
   messageOf,
   Permanent,
   Retryable,
@@ -15,6 +16,8 @@ export interface EncodedError {
   class: 'Retryable' | 'Permanent' | 'CapacityExhausted' | 'Cancelled';
   message: string;
   code?: string | undefined;
+  /** CapacityExhausted only: what the refusal rules out. */
+  scope?: CapacityScope | undefined;
 }
 
 export type StepOutcome<T> = { ok: true; value: T } | { ok: false; error: EncodedError };
@@ -23,7 +26,7 @@ export function encodeError(err: unknown): EncodedError {
   const message = messageOf(err);
   if (err instanceof Cancelled) return { class: 'Cancelled', message };
   if (err instanceof CapacityExhausted)
-    return { class: 'CapacityExhausted', message, code: err.code };
+    return { class: 'CapacityExhausted', message, code: err.code, scope: err.scope };
   if (err instanceof Permanent) return { class: 'Permanent', message, code: err.code };
   if (err instanceof Retryable) return { class: 'Retryable', message, code: err.code };
   // Unclassified (a bug, an unexpected library error): retrying blindly could repeat a side
@@ -37,7 +40,7 @@ export function decodeError(e: EncodedError): Error {
     case 'Cancelled':
       return new Cancelled(e.message);
     case 'CapacityExhausted':
-      return new CapacityExhausted(e.message, options);
+      return new CapacityExhausted(e.message, { ...options, scope: e.scope ?? 'az' });
     case 'Retryable':
       return new Retryable(e.message, options);
     case 'Permanent':

@@ -3,7 +3,13 @@ import type { OperationKind } from '../../platform/db/schema.js';
 import { Cancelled, Retryable } from '../../platform/errors.js';
 import { type PollDelay, pollUntil } from '../../platform/poll.js';
 import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
-import { cancelCheckIntervalMs, type PolicyName, retryDelayMs, stepPolicies } from './policies.js';
+import {
+  cancelCheckIntervalMs,
+  type PolicyName,
+  retryDelayMs,
+  type StepPolicy,
+  stepPolicies,
+} from './policies.js';
 import { decodeError, encodeError, type StepOutcome } from './step-errors.js';
 
 /**
@@ -22,7 +28,11 @@ import { decodeError, encodeError, type StepOutcome } from './step-errors.js';
  *   await steps.run('wait-ssh', 'none', (s) => d.waitForSsh(op.instanceId, plan, s));
  */
 export interface Steps {
-  run<T>(name: string, policy: PolicyName, fn: (s: StepScope) => Promise<T>): Promise<T>;
+  run<T>(
+    name: string,
+    policy: PolicyName | StepPolicy,
+    fn: (s: StepScope) => Promise<T>,
+  ): Promise<T>;
   /**
    * The step that failed (the first of several side by side to fail), else the last started. A
    * failure the flow caught and went on from is not counted once a later step starts.
@@ -61,6 +71,8 @@ export interface StepRunnerDeps {
   store: Pick<DeploymentStore, 'cancelRequested'>;
   /** Poll delays of every wait (adaptive by default; a fixed one for the benchmark's reference). */
   pollDelay?: PollDelay | undefined;
+  /** Retry jitter in [0, 1); Math.random by default. */
+  random?: (() => number) | undefined;
   /** Observes each attempt of each step (metrics). */
   observe?: ((event: StepEvent) => void) | undefined;
 }
@@ -154,23 +166,35 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
 
   async function withRetries<T>(
     name: string,
-    policyName: PolicyName,
+    policyName: PolicyName | StepPolicy,
     fn: (s: StepScope) => Promise<T>,
   ): Promise<StepOutcome<T>> {
-    const policy = stepPolicies[policyName];
+    const policy: StepPolicy =
+      typeof policyName === 'string' ? stepPolicies[policyName] : policyName;
+    const random = deps.random ?? Math.random;
+    const started = deps.clock.now().getTime();
     for (let n = 1; ; n++) {
       try {
         // JSON: what a replay returns is what the first run returns, dates as strings.
         return { ok: true, value: await attempt(name, fn, n) };
       } catch (err) {
-        const retry = err instanceof Retryable && n <= policy.retries;
+        const delay =
+          err instanceof Retryable ? retryDelayMs(policy, n, err.retryAfterMs, random) : 0;
+        const spent = deps.clock.now().getTime() - started;
+        const withinBudget = policy.budgetMs === undefined || spent + delay <= policy.budgetMs;
+        const retry = err instanceof Retryable && n <= policy.retries && withinBudget;
+        const note = retry
+          ? ` (attempt ${n} of ${policy.retries + 1}, retrying in ${Math.round(delay / 1000)} s)`
+          : err instanceof Retryable && !withinBudget
+            ? ` (retry budget of ${Math.round(policy.budgetMs! / 1000)} s spent after ${n} attempts)`
+            : '';
         await log(name)(
           err instanceof Cancelled ? 'warn' : retry ? 'warn' : 'error',
-          `${name}: ${(err as Error).message}${retry ? ` (attempt ${n} of ${policy.retries + 1}, retrying)` : ''}`,
+          `${name}: ${(err as Error).message}${note}`,
         ).catch(() => {});
         if (!retry) return { ok: false, error: encodeError(err) };
         try {
-          await wait(retryDelayMs(policy, n, err.retryAfterMs));
+          await wait(delay);
         } catch (sleepErr) {
           return { ok: false, error: encodeError(sleepErr) };
         }

@@ -252,12 +252,12 @@ describe('deploy flow: retryable failures', () => {
     expect(h.cloud.callsOf('createServer')).toHaveLength(3);
     expect(h.journal.lines('create-server')).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/throttled .*\(attempt 1 of 5, retrying\)$/),
-        expect.stringMatching(/throttled .*\(attempt 2 of 5, retrying\)$/),
+        expect.stringMatching(/throttled .*\(attempt 1 of 21, retrying in 6\d s\)$/),
+        expect.stringMatching(/throttled .*\(attempt 2 of 21, retrying in 6\d s\)$/),
       ]),
     );
     expect(h.journal.lines('ensure-network')).toContainEqual(
-      expect.stringMatching(/\(attempt 1 of 5, retrying\)$/),
+      expect.stringMatching(/\(attempt 1 of 21, retrying in 6\d s\)$/),
     );
     expect(h.instance(instanceId).status).toBe('ready');
     expect(tagged(h, instanceId)).toEqual(everything);
@@ -286,7 +286,7 @@ describe('deploy flow: retryable failures', () => {
     const vm = h.remote.machine(h.instance(instanceId).eip!);
     expect(vm.commands.filter((c) => c.command.includes('scripts/install.sh'))).toHaveLength(2);
     expect(h.journal.lines('hook-install')).toContainEqual(
-      expect.stringMatching(/did not finish in time .*\(attempt 1 of 2, retrying\)$/),
+      expect.stringMatching(/did not finish in time .*\(attempt 1 of 2, retrying in 10 s\)$/),
     );
   });
 

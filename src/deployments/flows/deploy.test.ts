@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
+import { CloudCapacityExhausted } from '../../cloud/errors.js';
 import { tagKeys } from '../../cloud/tags.js';
 
 const image = { product_id: 'OFFI-DEMO-IMAGE', sku_code: 'standard' };
@@ -196,6 +197,33 @@ describe('deploy flow', () => {
     ]);
   });
 
+  it('skips the other AZs of a flavor the create answer says is abandoned (Ecs.0019)', async () => {
+    const h = createFlowHarness();
+    h.cloud.faults.failNext(
+      'createServer',
+      () =>
+        new CloudCapacityExhausted(
+          'ecs.createServers: flavor unavailable (Ecs.0019: Flavor s6.small.1 is abandoned)',
+          {
+            code: 'Ecs.0019',
+            operation: 'ecs.createServers',
+            httpStatus: 400,
+            scope: 'flavor',
+          },
+        ),
+    );
+    const { instanceId, operationId } = h.purchase();
+    expect(await h.run(operationId)).toEqual({ status: 'succeeded' });
+    expect(h.cloud.callsOf('createServer').map(([i]) => i)).toMatchObject([
+      { flavor: 's6.small.1', az: 'cn-north-4a' },
+      { flavor: 's6.medium.2', az: 'cn-north-4a' },
+    ]);
+    expect(h.instance(instanceId)).toMatchObject({ status: 'ready', flavor: 's6.medium.2' });
+    expect(h.journal.lines('wait-server-job')).toEqual([
+      expect.stringMatching(/Ecs\.0019.*skipping flavor s6\.small\.1 in every AZ/),
+    ]);
+  });
+
   it('falls back to the next flavor when every AZ of the first fails its create job', async () => {
     const h = createFlowHarness();
     h.cloud.faults.soldOut({ flavor: 's6.small.1' });
@@ -238,7 +266,9 @@ describe('deploy flow', () => {
     expect(outcome).toMatchObject({
       status: 'failed',
       failedStep: 'wait-server-job',
-      error: `no capacity for any choice (${refused.join(', ')}): add fallbackFlavors or AZs to the product, or rerun with --flavor/--az`,
+      error: expect.stringContaining(
+        `no capacity for any choice (${refused.join(', ')}): add fallbackFlavors or AZs to the product, or rerun with --flavor/--az; the cloud answered: `,
+      ),
     });
     expect(h.instance(instanceId)).toMatchObject({ status: 'failed', server_id: null });
     expect(h.cloud.inventory().servers).toEqual([]);

@@ -1,4 +1,5 @@
 import { Permanent } from '../../platform/errors.js';
+import { cloudPolicy } from '../engine/policies.js';
 import type { InstancePatch } from '../ports.js';
 import { describeCandidate } from '../steps/server.js';
 import type { FlowContext } from './flow.js';
@@ -14,20 +15,26 @@ export async function deployFlow({ op, steps, d }: FlowContext): Promise<Instanc
   if (plan.skip)
     return steps.run('ready', 'local', (s) => d.access(op.instanceId, plan, s, plan.skip));
 
+  // Cloud steps retry throttling and transient answers within the product's budget.
+  const cloud = cloudPolicy(plan.cloudRetryBudgetMs);
   if (!plan.existingServer) {
     // Independent resources: the group is created while the VPC and subnet become ready. Steps
     // are numbered in call order, so a replay pairs each with its recorded result.
     const [network, sg] = await Promise.all([
-      steps.run('ensure-network', 'cloud', (s) => d.ensureNetwork(op.instanceId, plan, s)),
-      steps.run('ensure-security-group', 'cloud', (s) =>
+      steps.run('ensure-network', cloud, (s) => d.ensureNetwork(op.instanceId, plan, s)),
+      steps.run('ensure-security-group', cloud, (s) =>
         d.ensureSecurityGroup(op.instanceId, plan, s),
       ),
     ]);
     await steps.run('prepare-credentials', 'local', () => d.prepareCredentials(op.instanceId));
     const refusals: string[] = [];
+    const reasons: string[] = [];
+    /** Flavors the cloud said no AZ will have (retired, private, unknown): their AZs are skipped. */
+    const goneFlavors = new Set<string>();
     let serverId: string | undefined;
     for (const candidate of plan.candidates) {
-      const created = await steps.run('create-server', 'cloud', (s) =>
+      if (goneFlavors.has(candidate.flavor)) continue;
+      const created = await steps.run('create-server', cloud, (s) =>
         d.createServer(op, plan, candidate, { ...network, securityGroupId: sg.securityGroupId }, s),
       );
       const result = await steps.run('wait-server-job', 'none', async (s) => {
@@ -35,7 +42,7 @@ export async function deployFlow({ op, steps, d }: FlowContext): Promise<Instanc
         if (!r.ok)
           await s.log(
             'warn',
-            `${describeCandidate(candidate)} unavailable: ${r.capacity}; trying the next choice`,
+            `${describeCandidate(candidate)} unavailable: ${r.capacity}; ${r.scope === 'flavor' ? `skipping flavor ${candidate.flavor} in every AZ, ` : ''}trying the next choice`,
           );
         return r;
       });
@@ -43,11 +50,13 @@ export async function deployFlow({ op, steps, d }: FlowContext): Promise<Instanc
         serverId = result.serverId;
         break;
       }
+      if (result.scope === 'flavor') goneFlavors.add(candidate.flavor);
       refusals.push(`${candidate.flavor}${candidate.az ? `@${candidate.az}` : ''}`);
+      reasons.push(result.capacity);
     }
     if (!serverId)
       throw new Permanent(
-        `no capacity for any choice (${refusals.join(', ')}): add fallbackFlavors or AZs to the product, or rerun with --flavor/--az`,
+        `no capacity for any choice (${refusals.join(', ')}): add fallbackFlavors or AZs to the product, or rerun with --flavor/--az; the cloud answered: ${[...new Set(reasons)].join(' | ')}`,
       );
     const id = serverId;
     await steps.run('wait-server-active', 'none', (s) => d.waitServerActive(op.instanceId, id, s));

@@ -128,9 +128,11 @@ export async function upgradeFlow(ctx: FlowContext): Promise<undefined> {
   const lp = await planOf(ctx);
   if (!lp.deployed) return undefined;
   const resize = target.current !== target.flavor && !lp.plan.existingServer;
+  // When the buyer's service went down (the stop step's checkpointed time, so a replay agrees).
+  let downSince: string | undefined;
   if (resize) {
     await hookIf(ctx, lp, 'prestop', true);
-    await power(ctx, 'stop');
+    downSince = (await power(ctx, 'stop')).at;
     await steps.run('resize-server', 'cloud', (s) =>
       d.resizeServer(op.instanceId, target.flavor, s),
     );
@@ -145,6 +147,10 @@ export async function upgradeFlow(ctx: FlowContext): Promise<undefined> {
   );
   await hookIf(ctx, lp, resize ? 'start' : 'restart');
   if (resize) await hookIf(ctx, lp, 'poststart');
-  await health(ctx, lp);
+  await steps.run('health-check', 'none', async (s) => {
+    const result = await d.checkHealth(op.instanceId, lp.plan, s);
+    if (downSince) await d.logDowntime(downSince, 'resize', s);
+    return result;
+  });
   return undefined;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { StepRecord } from '../../../test/support/fakes/memory-steps.js';
 import { createFlowHarness, type FlowHarness } from '../../../test/support/flow-harness.js';
 import { Retryable } from '../../platform/errors.js';
-import { stepPolicies } from '../engine/policies.js';
+import { retrySchedule, stepPolicies } from '../engine/policies.js';
 import { orderChangeKey, renewalKey } from '../model/keys.js';
 import type { MarketplaceOrder } from '../ports.js';
 
@@ -178,7 +178,7 @@ describe('sync flow: the order query failing', () => {
     const outcome = await h.run(syncId);
     expect(outcome).toMatchObject({ status: 'failed', failedStep: 'read-order' });
     expect(outcome).toMatchObject({ error: expect.stringContaining('MKT.0999') });
-    expect(query).toHaveBeenCalledTimes(stepPolicies.cloud.retries + 1);
+    expect(query).toHaveBeenCalledTimes(retrySchedule(stepPolicies.cloud).length + 1);
     expect(followUps(h, instanceId)).toEqual([]);
     const inst = h.instance(instanceId);
     expect(inst.status).toBe('ready'); // a failed sync changes nothing the buyer has

@@ -91,6 +91,14 @@ describe('upgrade flow', () => {
     expect(h.cloud.callsOf('startServers')).toEqual([[[x.serverId]]]);
     expect(hooksSince(x)).toEqual(['start', 'poststart']);
     expectUpgraded(h, x, 'pro', 'c7.xlarge.2', 100);
+    // stop → resize → start → healthy, and the buyer-visible downtime in the log
+    const order = ['stopServers', 'resizeServer', 'startServers'];
+    expect(h.cloud.calls.map((c) => c.method).filter((m) => order.includes(m))).toEqual(order);
+    expect(h.journal.lines('health-check')).toContainEqual(
+      expect.stringMatching(
+        /^health-check: buyer-visible downtime of the resize: \d+ s \(down since /,
+      ),
+    );
   });
 
   it('to a sku of the same flavor: no resize, the new license and a restart', async () => {

@@ -33,6 +33,8 @@ export interface DeployPlan {
   existingServer?: { host: string; serverId?: string };
   /** Why nothing is provisioned (a seller-console test order). */
   skip?: string;
+  /** How long a cloud step retries throttling and transient answers (the template's budget). */
+  cloudRetryBudgetMs?: number;
 }
 
 const scriptsIn = (dir: string) =>
@@ -110,6 +112,7 @@ export function resolvePlan(input: {
     },
     bandwidthMb: sku.bandwidthMb ?? product.compute.bandwidthMb,
     network: product.network,
+    cloudRetryBudgetMs: product.retry.cloudBudgetSeconds * 1000,
     sshPort: overrides.sshPort ?? product.ssh.port,
     sshUser: product.ssh.user,
     hooks: productHooks(product),

@@ -2,7 +2,7 @@ import { clientToken } from '../../cloud/client-token.js';
 import type { ServerInfo } from '../../cloud/cloud-api.js';
 import { tagKeys } from '../../cloud/tags.js';
 import { waitForJob } from '../../cloud/wait-for-job.js';
-import { CapacityExhausted, Permanent } from '../../platform/errors.js';
+import { CapacityExhausted, type CapacityScope, Permanent } from '../../platform/errors.js';
 import { generatePassword } from '../../platform/passwords.js';
 import { timeouts } from '../engine/policies.js';
 import type { StepScope } from '../engine/steps.js';
@@ -13,10 +13,18 @@ import { tagsOf } from './network.js';
 
 export type Candidate = { flavor: string; az?: string };
 
-/** A create call's outcome: a job to wait for, a server adopted, or the choice sold out. */
-export type CreateResult = { jobId: string } | { adopted: string } | { capacity: string };
+/**
+ * A create call's outcome: a job to wait for, a server adopted, or the choice refused for
+ * capacity (`scope` `flavor`: no AZ will have this flavor; absent in records of older runs: `az`).
+ */
+export type CreateResult =
+  | { jobId: string }
+  | { adopted: string }
+  | { capacity: string; scope?: CapacityScope };
 
-export type ServerJobResult = { ok: true; serverId: string } | { ok: false; capacity: string };
+export type ServerJobResult =
+  | { ok: true; serverId: string }
+  | { ok: false; capacity: string; scope?: CapacityScope };
 
 export const describeCandidate = (c: Candidate) => `${c.flavor}${c.az ? ` in ${c.az}` : ''}`;
 
@@ -126,7 +134,7 @@ export function createServerSteps(deps: DeployDeps) {
       } catch (err) {
         if (!(err instanceof CapacityExhausted)) throw err;
         await s.log('warn', `${describeCandidate(candidate)} refused: ${err.message}`);
-        return { capacity: err.message };
+        return { capacity: err.message, scope: err.scope };
       }
     },
 
@@ -144,14 +152,15 @@ export function createServerSteps(deps: DeployDeps) {
           return info.status === 'BUILD' ? undefined : { ok: true, serverId };
         });
       }
-      if ('capacity' in created) return { ok: false, capacity: created.capacity };
+      if ('capacity' in created) return { ok: false, ...created };
       try {
         const job = await waitJob(created.jobId, timeouts.serverJobMs, s);
         const serverId = job.serverIds[0];
         if (!serverId) throw new Permanent(`job ${created.jobId} succeeded without a server id`);
         return { ok: true, serverId };
       } catch (err) {
-        if (err instanceof CapacityExhausted) return { ok: false, capacity: err.message };
+        if (err instanceof CapacityExhausted)
+          return { ok: false, capacity: err.message, scope: err.scope };
         throw err;
       }
     },
@@ -192,12 +201,22 @@ export function createServerSteps(deps: DeployDeps) {
       return { serverId: server.id, eip, privateIp: server.fixedIps[0] ?? null };
     },
 
+    /** Logs how long the buyer's service was down, from `since` (a checkpointed time) to now. */
+    async logDowntime(since: string, what: string, s: StepScope) {
+      const seconds = Math.round((deps.clock.now().getTime() - Date.parse(since)) / 1000);
+      await s.log(
+        'info',
+        `buyer-visible downtime of the ${what}: ${seconds} s (down since ${since})`,
+      );
+    },
+
     /** Stops (disk kept) or starts the instance's servers that are not already so. */
     async powerServers(instanceId: string, action: 'stop' | 'start', s: StepScope) {
       const servers = (await liveServers(instanceId)).filter((x) =>
         action === 'stop' ? x.status !== 'SHUTOFF' : x.status === 'SHUTOFF',
       );
-      if (servers.length === 0) return { changed: 0 };
+      const at = deps.clock.now().toISOString();
+      if (servers.length === 0) return { changed: 0, at };
       const ids = servers.map((x) => x.id);
       const { jobId } =
         action === 'stop'
@@ -208,7 +227,7 @@ export function createServerSteps(deps: DeployDeps) {
         'info',
         `server(s) ${ids.join(', ')} ${action === 'stop' ? 'stopped (disk kept)' : 'started'}`,
       );
-      return { changed: ids.length };
+      return { changed: ids.length, at };
     },
 
     /**

@@ -17,6 +17,7 @@ const fault: z.ZodType<RequestFault> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reset') }),
   z.object({ kind: z.literal('slow'), delayMs: z.number().int().min(0).max(600_000) }),
   z.object({ kind: z.literal('frozen') }),
+  z.object({ kind: z.literal('busy') }),
 ]);
 
 const count = z.number().int().min(0);
@@ -35,7 +36,14 @@ export const faultSpecSchema = z.object({
     .optional(),
   scripts: z.record(z.string().min(1), z.array(fault.nullable())).optional(),
   soldOut: z
-    .array(z.object({ az: z.string().min(1).optional(), flavor: z.string().min(1).optional() }))
+    .array(
+      z.object({
+        az: z.string().min(1).optional(),
+        flavor: z.string().min(1).optional(),
+        in: z.enum(['create', 'job', 'random']).optional(),
+        leaveError: z.boolean().optional(),
+      }),
+    )
     .optional(),
   quotas: z
     .object({
@@ -55,7 +63,7 @@ export const faultSpecSchema = z.object({
   sshRefuse: z.object({ serverId: z.string().min(1), forMs: z.number().int().min(0) }).optional(),
   sshRefuseAfterBootMs: z.number().int().min(0).optional(),
   sshDropRate: z.number().min(0).max(1).optional(),
-  /** Each create job fails as sold out with this probability. */
+  /** Each create is sold out with this probability, in its answer or its job at random. */
   soldOutRate: z.number().min(0).max(1).optional(),
 
   v3Available: z.boolean().optional(),

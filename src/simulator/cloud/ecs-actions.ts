@@ -19,7 +19,11 @@ const actionSchema = z.union([
   z.object({ reboot: z.object({ servers: refs, type: z.enum(['SOFT', 'HARD']) }) }),
 ]);
 const resizeSchema = z.object({
-  resize: z.object({ flavorRef: z.string().min(1), dedicated_host_id: z.string().optional() }),
+  resize: z.object({
+    flavorRef: z.string().min(1),
+    dedicated_host_id: z.string().optional(),
+    mode: z.literal('withStopServer').optional(),
+  }),
 });
 const resetSchema = z.object({ 'reset-password': z.object({ new_password: z.string() }) });
 
@@ -73,6 +77,17 @@ export function registerEcsActionRoutes(app: Hono<SimEnv>, ctx: SimContext): voi
         409,
         codes.ecsState,
         `server ${server.id} is ${server.status}: it can be resized when ACTIVE or SHUTOFF`,
+      );
+    }
+    // "You can modify the ECS specifications only when the ECS is stopped", unless the call asks
+    // ECS to stop it first (huawei-cloud.md §5.6; the code for resize is unverified). With
+    // withStopServer the running server is stopped, resized and started again (beginResize
+    // brings it back to its previous state and reboots its machine).
+    if (server.status === 'ACTIVE' && body.resize.mode !== 'withStopServer') {
+      throw new SimHttpError(
+        400,
+        codes.ecsStatusRequirement,
+        'The ECS status does not meet requirements. Stop the ECS or set mode to withStopServer.',
       );
     }
     const current = ctx.store.catalog.flavors.get(server.flavor);

@@ -149,6 +149,14 @@ function createServers(ctx: SimContext, s: ServerBody) {
     s.availability_zone ??
     v.flavor.azs[Math.floor(ctx.random() * v.flavor.azs.length)] ??
     store.catalog.azs[0]!;
+  const soldOut = ctx.faults.soldOutFor(az, v.flavor.id);
+  if (soldOut?.in === 'create') {
+    // Refused in the answer: nothing is created (huawei-cloud.md §5.1). Which of the two codes
+    // ECS uses for a given shortage is not documented; both are seen.
+    throw ctx.random() < 0.5
+      ? new SimHttpError(400, codes.ecsFlavorSoldOut, `Flavor ${v.flavor.id} is sold out.`)
+      : new SimHttpError(400, codes.ecsSoldOut, 'Check capacity: Capacity is not enough.');
+  }
   const servers: SimServer[] = [];
   const allocatedIps: string[] = [];
   for (let i = 0; i < v.count; i++) {
@@ -238,7 +246,7 @@ function createServers(ctx: SimContext, s: ServerBody) {
     store.servers.set(id, server);
     servers.push(server);
   }
-  return servers;
+  return { servers, capacity: soldOut?.in === 'job' ? soldOut : undefined };
 }
 
 export function registerEcsCreateRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
@@ -268,8 +276,8 @@ export function registerEcsCreateRoutes(app: Hono<SimEnv>, ctx: SimContext): voi
       validateAgainstState(ctx, body.server);
       return c.body(null, 202);
     }
-    const servers = createServers(ctx, body.server);
-    const job = beginCreate(ctx, servers);
+    const { servers, capacity } = createServers(ctx, body.server);
+    const job = beginCreate(ctx, servers, capacity);
     const answer = { job_id: job.id, serverIds: servers.map((s) => s.id) };
     if (token !== undefined) ctx.store.clientTokens.set(token, { bodyHash, at: now, answer });
     const prePaid =

@@ -44,25 +44,41 @@ export function createJob(
   return job;
 }
 
+/**
+ * How a sub-job failed. `code`/`reason` are its `error_code`/`fail_reason` (absent: null on the
+ * wire), `message` its `entities.errorcode_message`; `job` the job's own code and reason when they
+ * differ from the sub-job's (ECS often reports a generic Ecs.0219 on the job, huawei-cloud.md §5.1).
+ */
+export type SubJobFailure = {
+  ok: false;
+  code?: string;
+  reason?: string;
+  message?: string;
+  job?: { code: string; reason: string };
+};
+
 /** Ends one server's sub-job; the job ends when all have: FAIL if any failed (as ECS does). */
 export function finishSubJob(
   ctx: SimContext,
   job: SimJob,
   serverId: string,
-  outcome: { ok: true } | { ok: false; code: string; reason: string },
+  outcome: { ok: true } | SubJobFailure,
 ): void {
   const sub = job.subJobs.find((s) => s.serverId === serverId);
   if (!sub || sub.status === 'SUCCESS' || sub.status === 'FAIL') return;
   sub.status = outcome.ok ? 'SUCCESS' : 'FAIL';
+  let jobLevel: { code: string; reason: string } | undefined;
   if (!outcome.ok) {
     sub.errorCode = outcome.code;
     sub.failReason = outcome.reason;
+    sub.message = outcome.message;
+    jobLevel = outcome.job;
   }
   if (job.subJobs.every((s) => s.status === 'SUCCESS' || s.status === 'FAIL')) {
     const failed = job.subJobs.find((s) => s.status === 'FAIL');
     job.status = failed ? 'FAIL' : 'SUCCESS';
-    job.errorCode = failed?.errorCode;
-    job.failReason = failed?.failReason;
+    job.errorCode = jobLevel?.code ?? failed?.errorCode;
+    job.failReason = jobLevel?.reason ?? failed?.failReason;
     job.endAt = ctx.clock.now().getTime();
   } else if (job.status === 'INIT') {
     job.status = 'RUNNING';
@@ -76,7 +92,10 @@ function renderJob(job: SimJob & { subType?: string }) {
       sub_jobs_total: job.subJobs.length,
       sub_jobs: job.subJobs.map((s) => ({
         status: s.status,
-        entities: { server_id: s.serverId },
+        entities: {
+          server_id: s.serverId,
+          ...(s.message ? { errorcode_message: s.message } : {}),
+        },
         job_id: s.id,
         job_type: job.subType ?? job.type,
         begin_time: iso(job.beginAt),

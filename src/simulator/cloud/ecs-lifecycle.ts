@@ -42,7 +42,50 @@ function releaseServer(
   ctx.hosts.destroy(server);
 }
 
-export function beginCreate(ctx: SimContext, servers: SimServer[]): SimJob {
+/**
+ * A create whose capacity ran out after it was accepted: the sub-job FAILs, its reason written
+ * where ECS writes it (one of three places at random: the job and the sub-job alike; a generic
+ * Ecs.0219 on the job with the capacity reason in the sub-job; or the reason only in the
+ * sub-job's `entities.errorcode_message`), and the server rolled back or left in ERROR.
+ */
+function failForCapacity(ctx: SimContext, job: SimJob, server: SimServer, leaveError: boolean) {
+  const soldOut = `Flavor ${server.flavor} is sold out in availability zone ${server.az}; the capacity for this flavor is insufficient.`;
+  const generic = {
+    code: codes.ecsQuickCreateFailed,
+    reason: `Failed to quickly create server ${server.id} because the ECS status is error or the creation timed out.`,
+  };
+  const shapes = [
+    { code: codes.ecsSoldOut, reason: soldOut },
+    { code: codes.ecsSoldOut, reason: soldOut, job: generic },
+    { message: `${codes.ecsSoldOut}: Check capacity: Capacity is not enough.`, job: generic },
+  ];
+  const shape = shapes[Math.floor(ctx.random() * shapes.length)]!;
+  ctx.scheduler.at(later(ctx, 'failMs'), () => {
+    if (alive(ctx, server)) {
+      if (leaveError) {
+        // Not rolled back: the server stays in ERROR, holding its address, EIP and disk until
+        // it is deleted (huawei-cloud.md §5.1).
+        server.status = 'ERROR';
+        server.taskState = null;
+        server.fault = {
+          code: 500,
+          message: 'No valid host was found. There are not enough hosts available.',
+        };
+        touch(ctx, server);
+      } else {
+        releaseServer(ctx, server, { deletePublicIp: true, deleteVolume: true });
+      }
+    }
+    finishSubJob(ctx, job, server.id, { ok: false, ...shape });
+  });
+}
+
+/** Starts the create job; `capacity` when the servers find no capacity once accepted. */
+export function beginCreate(
+  ctx: SimContext,
+  servers: SimServer[],
+  capacity?: { leaveError: boolean },
+): SimJob {
   const job = createJob(
     ctx,
     'createServer',
@@ -50,20 +93,8 @@ export function beginCreate(ctx: SimContext, servers: SimServer[]): SimJob {
     servers.map((s) => s.id),
   );
   for (const server of servers) {
-    if (
-      ctx.faults.isSoldOut(server.az, server.flavor) ||
-      ctx.faults.soldOutByChance() ||
-      !flavorInStock(ctx, server)
-    ) {
-      ctx.scheduler.at(later(ctx, 'failMs'), () => {
-        if (alive(ctx, server))
-          releaseServer(ctx, server, { deletePublicIp: true, deleteVolume: true });
-        finishSubJob(ctx, job, server.id, {
-          ok: false,
-          code: codes.ecsSoldOut,
-          reason: `Flavor ${server.flavor} is sold out in availability zone ${server.az}; the capacity for this flavor is insufficient.`,
-        });
-      });
+    if (capacity || !flavorInStock(ctx, server)) {
+      failForCapacity(ctx, job, server, capacity?.leaveError ?? false);
       continue;
     }
     const activeAt = later(ctx, 'serverCreateMs');

@@ -223,14 +223,20 @@ describe('after create', () => {
     expect((await api.get(`/v1/{pid}/cloudservers/${id}`)).body.server.status).toBe('SHUTOFF');
   });
 
-  it('resize goes RESIZE → VERIFY_RESIZE → back, refusing the same flavor; reset password checks complexity', async () => {
+  it('resize goes RESIZE → VERIFY_RESIZE → back, refusing the same flavor and a running server without withStopServer; reset password checks complexity', async () => {
     const id = await active();
     const same = await api.post(`/v1/{pid}/cloudservers/${id}/resize`, {
       resize: { flavorRef: 's6.small.1' },
     });
     expect(same.body.error.code).toBe('Ecs.0009');
-    const job = await api.post(`/v1.1/{pid}/cloudservers/${id}/resize`, {
+    // A running server is resized only when stopped, or with mode withStopServer.
+    const running = await api.post(`/v1.1/{pid}/cloudservers/${id}/resize`, {
       resize: { flavorRef: 'c7.large.2' },
+    });
+    expect([running.status, running.body.error.code]).toEqual([400, 'Ecs.0100']);
+    expect(running.body.error.message).toMatch(/status does not meet requirements/);
+    const job = await api.post(`/v1.1/{pid}/cloudservers/${id}/resize`, {
+      resize: { flavorRef: 'c7.large.2', mode: 'withStopServer' },
     });
     expect((await api.get(`/v1/{pid}/cloudservers/${id}`)).body.server.status).toBe('RESIZE');
     clock.advance(100_000);

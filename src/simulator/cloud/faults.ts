@@ -18,7 +18,12 @@ export type RequestFault =
   /** The answer comes `delayMs` late (real milliseconds, not time-scaled). */
   | { kind: 'slow'; delayMs: number }
   /** 403 account frozen / in arrears (Ecs.0003, VPC.2701). */
-  | { kind: 'frozen' };
+  | { kind: 'frozen' }
+  /**
+   * The resource is busy: 501 Ecs.0603 "Other commands are being executed. Try again 1 minute
+   * later." on ECS, 409 VPC.0512 on VPC (huawei-cloud.md §5.7).
+   */
+  | { kind: 'busy' };
 
 export interface FaultRule {
   api: string;
@@ -29,17 +34,30 @@ export interface FaultRule {
   times?: number;
 }
 
-/** Create jobs for this AZ and/or flavor fail as sold out (a job FAIL, not an HTTP error). */
+/**
+ * Creates for this AZ and/or flavor find no capacity: refused in the create call's answer (400
+ * Ecs.0018 `create`), or accepted and then failed in the job (`job`, the default), or either at
+ * random per call (`random`), as the real API answers both ways (huawei-cloud.md §5.1).
+ */
 export interface SoldOut {
   az?: string;
   flavor?: string;
+  in?: 'create' | 'job' | 'random';
+  /** A failed job leaves the server in ERROR (to be deleted) instead of rolling it back. */
+  leaveError?: boolean;
 }
+
+/** How a sold-out create shows for one call. */
+type SoldOutHit = { in: 'create' } | { in: 'job'; leaveError: boolean };
 
 export interface FaultsSnapshot {
   rules: FaultRule[];
   scripts: Record<string, Array<RequestFault | null>>;
   soldOut: SoldOut[];
-  /** Each create job fails as sold out with this probability (capacity running short at random). */
+  /**
+   * Each create finds no capacity with this probability (capacity running short at random),
+   * answered in the create call or in its job at random.
+   */
   soldOutRate: number;
   /** Servers refuse SSH for this long after each boot (sshd slow to come up). */
 
@@ -56,10 +74,11 @@ export interface Faults {
   setV3Available(available: boolean): void;
   /** The fault for this call, consuming scripts and counted rules. */
   pick(api: string): RequestFault | undefined;
+  /** Whether (and where) a create of `flavor` in `az` is sold out: by rule, else by chance. */
+  soldOutFor(az: string, flavor: string): SoldOutHit | undefined;
+  /** Whether a rule says `flavor` is sold out in `az` (resizes, pre-checks). */
   isSoldOut(az: string, flavor: string): boolean;
   setSoldOutRate(rate: number): void;
-  /** Draws whether this create job runs into the random sold-out rate. */
-  soldOutByChance(): boolean;
 
   readonly v3Available: boolean;
   readonly sshRefuseAfterBootMs: number;
@@ -80,6 +99,11 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
   let sshRefuseAfterBootMs = 0;
 
   let v3Available = true;
+
+  const matching = (az: string, flavor: string) =>
+    soldOut.find(
+      (s) => (s.az === undefined || s.az === az) && (s.flavor === undefined || s.flavor === flavor),
+    );
 
   const faults: Faults = {
     inject(rule) {
@@ -116,16 +140,22 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
       return undefined;
     },
     isSoldOut(az, flavor) {
-      return soldOut.some(
-        (s) =>
-          (s.az === undefined || s.az === az) && (s.flavor === undefined || s.flavor === flavor),
-      );
+      return matching(az, flavor) !== undefined;
+    },
+    soldOutFor(az, flavor) {
+      const rule = matching(az, flavor);
+      if (rule && rule.in !== 'random') {
+        return rule.in === 'create'
+          ? { in: 'create' }
+          : { in: 'job', leaveError: rule.leaveError ?? false };
+      }
+      if (!rule && !(soldOutRate > 0 && random() < soldOutRate)) return undefined;
+      // By chance: answered either way, and a failed job leaves its server in ERROR half the time.
+      if (random() < 0.5) return { in: 'create' };
+      return { in: 'job', leaveError: rule?.leaveError ?? random() < 0.5 };
     },
     setSoldOutRate(rate) {
       soldOutRate = Math.min(1, Math.max(0, rate));
-    },
-    soldOutByChance() {
-      return soldOutRate > 0 && random() < soldOutRate;
     },
     get v3Available() {
       return v3Available;

@@ -80,6 +80,16 @@ async function applyFault(
             'You do not have permission to perform this operation. The account is frozen or in arrears.',
           )
         : sendError(c, style, 403, codes.vpcFrozen, 'Token not allowed to do this action.');
+    case 'busy':
+      return style === 'ecs'
+        ? sendError(
+            c,
+            'ecs',
+            501,
+            codes.ecsBusy,
+            'Other commands are being executed. Try again 1 minute later.',
+          )
+        : sendError(c, style, 409, codes.vpcBusy, 'The resource is busy. Try again later.');
     case 'slow':
       await delay(fault.delayMs);
       return next();

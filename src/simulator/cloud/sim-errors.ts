@@ -17,6 +17,14 @@ export const codes = {
   ecsSameFlavor: 'Ecs.0009',
   ecsPassword: 'Ecs.0011',
   ecsSubnetFull: 'Ecs.0012',
+  /** Flavor sold out in the AZ, answered at create (huawei-cloud.md §5.1). */
+  ecsFlavorSoldOut: 'Ecs.0018',
+  /** A state the action does not accept (resize of a running server without withStopServer). */
+  ecsStatusRequirement: 'Ecs.0100',
+  /** Job-level code of a create that failed on its servers ("... the ECS status is error"). */
+  ecsQuickCreateFailed: 'Ecs.0219',
+  /** 501 "Other commands are being executed. Try again 1 minute later." */
+  ecsBusy: 'Ecs.0603',
   ecsEipQuota: 'Ecs.0013',
   ecsNotFound: 'Ecs.0114',
   ecsTokenBody: 'Ecs.0122',
@@ -33,6 +41,8 @@ export const codes = {
   vpcNotActive: 'VPC.0004',
   vpcQuota: 'VPC.0114',
   vpcFrozen: 'VPC.2701',
+  /** 409 resource busy. */
+  vpcBusy: 'VPC.0512',
   /** sim: subnet / security group / rule not found. */
   vpcResourceNotFound: 'VPC.0202',
   /** sim: still in use. */

@@ -42,6 +42,8 @@ interface SimSubJob {
   serverId: string;
   errorCode: string | undefined;
   failReason: string | undefined;
+  /** `entities.errorcode_message`: where ECS often puts a sub-job's real reason. */
+  message?: string | undefined;
 }
 
 export interface SimJob {
