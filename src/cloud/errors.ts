@@ -152,6 +152,19 @@ export function looksLikeCapacity(code: string | undefined, reason: string | und
 /** Ecs.0001 instances/cores/RAM, Ecs.0013 EIPs, VPC.0114 VPCs (answered as 409). */
 const quotaCodes = new Set(['Ecs.0001', 'Ecs.0013', 'VPC.0114']);
 
+/**
+ * Answers the real cloud gives while a delete cannot go ahead yet (huawei-cloud.md §5.4, §5.7):
+ * transient whatever their HTTP status, retried after the wait named here.
+ */
+const transientCodes: Record<string, { what: string; waitMs: number }> = {
+  'Ecs.0501': { what: 'the system disk is still being downloaded', waitMs: 120_000 },
+  'Ecs.0603': { what: 'other commands are running on the server', waitMs: 60_000 },
+  'VPC.0004': { what: 'the VPC is not active yet', waitMs: 3_000 },
+};
+
+/** "Still in use" answered as 500 (subnet with ports: VPC.0208, VPC.0209) or 409 (busy VPC). */
+const inUseCodes = new Set(['VPC.0208', 'VPC.0209', 'VPC.0104', 'VPC.0103', 'VPC.0110']);
+
 /** Throttled: wait at least this long (the base of the backoff); the gateway's window is a minute. */
 export const throttleWaitMs = 2000;
 /** In use: wait at least this long for what uses the resource to go. */
@@ -189,6 +202,19 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFai
     return new CloudRetryable(
       `${where}: throttled by the API gateway (${detail}); calls are slowed down and retried`,
       { ...base, retryAfterMs: throttleWaitMs },
+    );
+  }
+  const transient = transientCodes[code];
+  if (transient) {
+    return new CloudRetryable(`${where}: ${transient.what} (${detail}); it will be retried`, {
+      ...base,
+      retryAfterMs: transient.waitMs,
+    });
+  }
+  if (inUseCodes.has(code)) {
+    return new CloudConflict(
+      `${where}: still in use (${detail}); it will be retried once what uses it is gone`,
+      { ...base, retryAfterMs: inUseWaitMs },
     );
   }
   if (status >= 500) {
