@@ -18,7 +18,14 @@ export type RequestFault =
   /** The answer comes `delayMs` late (real milliseconds, not time-scaled). */
   | { kind: 'slow'; delayMs: number }
   /** 403 account frozen / in arrears (Ecs.0003, VPC.2701). */
-  | { kind: 'frozen' };
+  | { kind: 'frozen' }
+  /**
+   * A transient answer the real cloud gives with its own code (huawei-cloud.md §5.4, §5.7):
+   * `delete-refused` answers a server delete 400 Ecs.0501 (system disk still downloading) or
+   * 501 Ecs.0603 (other commands running; retry after a minute), at random; `stream-control`
+   * answers 500 as the VPC API does under load.
+   */
+  | { kind: 'busy'; answer?: 'Ecs.0501' | 'Ecs.0603' | 'stream-control' };
 
 export interface FaultRule {
   api: string;

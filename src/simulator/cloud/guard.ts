@@ -80,6 +80,26 @@ async function applyFault(
             'You do not have permission to perform this operation. The account is frozen or in arrears.',
           )
         : sendError(c, style, 403, codes.vpcFrozen, 'Token not allowed to do this action.');
+    case 'busy': {
+      const answer = fault.answer ?? (ctx.random() < 0.5 ? 'Ecs.0501' : 'Ecs.0603');
+      if (answer === 'Ecs.0501')
+        return sendError(
+          c,
+          style,
+          400,
+          codes.ecsDiskDownloading,
+          'The system disk is being downloaded. Try again later.',
+        );
+      if (answer === 'Ecs.0603')
+        return sendError(
+          c,
+          style,
+          501,
+          codes.ecsBusy,
+          'Other commands are being executed. Try again 1 minute later.',
+        );
+      return sendError(c, style, 500, codes.injected, 'stream control: try again later');
+    }
     case 'slow':
       await delay(fault.delayMs);
       return next();
