@@ -8,7 +8,8 @@ import { timeouts } from '../engine/policies.js';
 /**
  * The one teardown: what we created, deleted in reverse order of creation — servers (with their
  * EIP and volumes), then security groups, subnets and VPCs, each delete retried while the cloud
- * answers "still in use" — then verified: nothing tagged with the instance may remain. Release,
+ * answers "still in use" or a transient code, and awaited until the resource is really gone
+ * (deletes are asynchronous, huawei-cloud.md §5.4) — then verified: nothing tagged with the instance may remain. Release,
  * a failed deploy's cleanup (steps `delete-servers`, `delete-network`, `verify-teardown`) and
  * the operators' sweep all use it. Every part is idempotent: a crash halfway and a rerun finish it.
  */
