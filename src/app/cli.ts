@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { regionGaps } from '../cloud/regions.js';
 import { registerLicenseCommand } from '../licenses/cli.js';
 import { registerAuditCommand } from '../operators/cli/cmd-audit.js';
 import { registerConfigCommand } from '../operators/cli/cmd-config.js';
@@ -38,7 +39,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   (p, io) => registerAuditCommand(p, { ...io, host: operatorHost }),
   registerConfigCommand,
   (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),
-  registerTemplatesCommand,
+  (p, io) => registerTemplatesCommand(p, io, { regionGaps }),
 ];
 
 /**

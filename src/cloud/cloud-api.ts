@@ -58,6 +58,11 @@ interface EnsureSubnetInput {
   cidr: string;
   gatewayIp: string;
   az?: string;
+  /**
+   * The subnet's DNS servers (the template's override); the region table's private DNS when
+   * absent (regions.ts). A subnet is never created without DNS: it would have no resolver.
+   */
+  dns?: { primary: string; secondary?: string };
   tags: ResourceTags;
 }
 
@@ -97,8 +102,11 @@ export interface CreateServerInput {
   adminPass?: string;
   keyName?: string;
   rootVolume: { type: string; sizeGb: number };
-  /** Allocates and binds an EIP with the server; released with it. */
-  eip?: { bandwidthMb: number };
+  /**
+   * Allocates and binds an EIP with the server; released with it. `type` is the EIP type
+   * (`iptype`, the template's override); the region table's when absent (regions.ts).
+   */
+  eip?: { bandwidthMb: number; type?: string };
   tags: ResourceTags;
   metadata?: Record<string, string>;
   /** Plain text; the adapter base64-encodes it. */
@@ -191,11 +199,17 @@ export interface CloudApi {
   startServers(ids: string[]): Promise<{ jobId: string }>;
   /** Starts a resize job (the server is on `flavor` when it ends). */
   resizeServer(id: string, flavor: string): Promise<{ jobId: string }>;
-  /** Idempotent: an absent group is fine; a group still used by a server is `Retryable`. */
+  /**
+   * Deletes are asynchronous in the cloud (a 204 is not "gone", huawei-cloud.md §5.4): each of
+   * these resolves once the resource is really gone (its GET answers 404), within the adapter's
+   * `deleteTimeoutMs`. Idempotent: an absent resource is fine. "Still in use" (servers' ports not
+   * yet released, subnets left in a VPC) and the cloud's transient answers are `Retryable`: the
+   * teardown tries again until what uses it is gone.
+   */
   deleteSecurityGroup(id: string): Promise<void>;
-  /** Idempotent; a subnet still holding ports is `Retryable`. Shared subnets are kept. */
+  /** As `deleteSecurityGroup`; a repeated delete answered 400 means gone. Shared subnets are kept. */
   deleteSubnet(vpcId: string, subnetId: string): Promise<void>;
-  /** Idempotent; a VPC still holding subnets is `Retryable`. Shared VPCs are kept. */
+  /** As `deleteSecurityGroup`. Shared VPCs are kept. */
   deleteVpc(id: string): Promise<void>;
   /** VPCs, subnets and security groups carrying the tag (for cleanup and orphan hunting). */
   findNetworkByTag(key: string, value: string): Promise<TaggedResources>;

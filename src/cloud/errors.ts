@@ -203,6 +203,9 @@ const busyCodes: Record<string, { waitMs: number; what: string }> = {
  */
 export const longWaitMs = 60_000;
 
+/** "Still in use" answered as 500 (subnet with ports: VPC.0208, VPC.0209) or 409 (busy VPC). */
+const inUseCodes = new Set(['VPC.0208', 'VPC.0209', 'VPC.0104', 'VPC.0103', 'VPC.0110']);
+
 /** In use: wait at least this long for what uses the resource to go. */
 const inUseWaitMs = 3000;
 
@@ -245,6 +248,12 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFai
     return new CloudRetryable(
       `${where}: ${busy.what} (${detail}); retried after ${Math.round(busy.waitMs / 1000)} s`,
       { ...base, retryAfterMs: busy.waitMs },
+    );
+  }
+  if (inUseCodes.has(code)) {
+    return new CloudConflict(
+      `${where}: still in use (${detail}); it will be retried once what uses it is gone`,
+      { ...base, retryAfterMs: inUseWaitMs },
     );
   }
   if (status >= 500) {

@@ -215,6 +215,11 @@ describe('Huawei adapter against the simulator', () => {
     expect(tagged.subnets.map((s) => [s.id, s.vpcId])).toEqual([[net.subnet.id, net.vpc.id]]);
     expect(tagged.securityGroups.map((g) => g.id)).toEqual([net.sg.id]);
 
+    // The port of a deleted server holds its group for a while: in use, Retryable (§5.4).
+    const inUse = await f.cloud.deleteSecurityGroup(net.sg.id).catch((e) => e);
+    expect(inUse).toBeInstanceOf(Retryable);
+    expect(inUse).toMatchObject({ code: 'VPC.9902', httpStatus: 409 });
+    await f.sleep(45_000);
     await f.cloud.deleteSecurityGroup(net.sg.id);
     await f.cloud.deleteSubnet(net.vpc.id, net.subnet.id);
     await f.cloud.deleteVpc(net.vpc.id);
@@ -381,8 +386,19 @@ describe('bad input', () => {
     const weak = await f.cloud
       .createServer(serverInput(net, { adminPass: 'password' }))
       .catch((e) => e);
+    // Refused before calling, naming the rule (never the password).
     expect(weak).toBeInstanceOf(Permanent);
-    expect(weak).toMatchObject({ code: 'Ecs.0011' });
-    expect(weak.message).toMatch(/8-26 characters/);
+    expect(weak).toMatchObject({ code: 'kgd.bad-input' });
+    expect(weak.message).toMatch(/adminPass needs three of/);
+    expect(weak.message).not.toContain('password"');
+    const rooted = await f.cloud
+      .createServer(serverInput(net, { adminPass: 'Toor-Pass-2026' }))
+      .catch((e) => e);
+    expect(rooted.message).toMatch(/must not contain the user name root or its reverse/);
+    const odd = await f.cloud
+      .createServer(serverInput(net, { adminPass: 'Kgd#Pass~2026' }))
+      .catch((e) => e);
+    expect(odd.message).toMatch(/not "#~"/);
+    expect(f.sim.inspect().stats['ecs.createServers']?.calls ?? 0).toBe(1);
   });
 });

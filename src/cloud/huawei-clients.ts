@@ -1,7 +1,8 @@
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
-import { EcsClient, EcsRegion } from '@huaweicloud/huaweicloud-sdk-ecs';
+import { EcsClient } from '@huaweicloud/huaweicloud-sdk-ecs';
 import { v2, v3 } from '@huaweicloud/huaweicloud-sdk-vpc';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
+import { regionEndpoints } from './regions.js';
 import { silenceSdkLogging } from './sdk-quiet.js';
 
 export interface HuaweiClients {
@@ -28,39 +29,25 @@ export function createHuaweiClients(settings: HuaweiCloudSettings): HuaweiClient
     customUserAgent: userAgent,
     axiosRequestConfig: { timeout: settings.timeoutMs },
   };
-  const regionOf = <R>(service: string, lookupRegion: (id: string) => R): R => {
-    try {
-      return lookupRegion(settings.region);
-    } catch {
-      throw new TypeError(
-        `cloud.region: ${service} does not know region "${settings.region}"; set cloud.endpoint to its endpoint`,
-      );
-    }
-  };
-  const build = <B extends { withEndpoint(e: string): B; withRegion(r: never): B }>(
-    builder: B,
-    service: string,
-    lookupRegion: (id: string) => unknown,
-  ): B =>
-    settings.endpoint
-      ? builder.withEndpoint(settings.endpoint)
-      : builder.withRegion(regionOf(service, lookupRegion) as never);
-
-  const ecs = build(
-    EcsClient.newBuilder().withCredential(credentials()).withOptions(options),
-    'ECS',
-    (id) => EcsRegion.valueOf(id),
-  ).build();
-  const vpc2 = build(
-    v2.VpcClient.newBuilder().withCredential(credentials()).withOptions(options),
-    'VPC',
-    (id) => v2.VpcRegion.valueOf(id),
-  ).build();
-  const vpc3 = build(
-    v3.VpcClient.newBuilder().withCredential(credentials()).withOptions(options),
-    'VPC v3',
-    (id) => v3.VpcRegion.valueOf(id),
-  ).build();
+  // The region table's endpoints (regions.ts), so a region the SDK's own maps lack is served too.
+  const endpoints = settings.endpoint
+    ? { ecs: settings.endpoint, vpc: settings.endpoint }
+    : regionEndpoints(settings.region);
+  const ecs = EcsClient.newBuilder()
+    .withCredential(credentials())
+    .withOptions(options)
+    .withEndpoint(endpoints.ecs)
+    .build();
+  const vpc2 = v2.VpcClient.newBuilder()
+    .withCredential(credentials())
+    .withOptions(options)
+    .withEndpoint(endpoints.vpc)
+    .build();
+  const vpc3 = v3.VpcClient.newBuilder()
+    .withCredential(credentials())
+    .withOptions(options)
+    .withEndpoint(endpoints.vpc)
+    .build();
   for (const client of [ecs, vpc2, vpc3]) keepErrorCodes(client);
   return { ecs, vpc2, vpc3 };
 }

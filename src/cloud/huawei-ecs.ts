@@ -1,3 +1,4 @@
+import { ecsPasswordProblem } from '../platform/passwords.js';
 import { uuidPattern } from './client-token.js';
 import type {
   CloudApi,
@@ -11,6 +12,7 @@ import { CloudNotFound, CloudPermanent, CloudRetryable } from './errors.js';
 import type { Call } from './huawei-call.js';
 import type { HuaweiClients } from './huawei-clients.js';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
+import { regionTable } from './regions.js';
 import { fromTagList, toTagList, validateTags } from './tags.js';
 import type { WireCreateServers, WireJob, WireServer } from './wire-types.js';
 
@@ -51,6 +53,17 @@ function validateCreate(input: CreateServerInput): void {
   }
   if (!input.adminPass && !input.keyName) {
     throw badInput(op, 'adminPass', 'or keyName is required (how root logs in)');
+  }
+  if (input.adminPass !== undefined) {
+    const problem = ecsPasswordProblem(input.adminPass);
+    // The problem names the rule, never the password.
+    if (problem) throw badInput(op, 'adminPass', problem);
+  }
+  if (input.description !== undefined && !/^[^<>]{0,85}$/.test(input.description)) {
+    throw badInput(op, 'description', 'must be up to 85 characters without < or >');
+  }
+  if (input.eip?.type !== undefined && !/^\d+_[a-z0-9]+$/.test(input.eip.type)) {
+    throw badInput(op, 'eip.type', 'must be an EIP type such as 5_bgp');
   }
   if (!Number.isInteger(input.rootVolume?.sizeGb) || input.rootVolume.sizeGb < 1) {
     throw badInput(op, 'rootVolume.sizeGb', 'must be a positive whole number of GB');
@@ -98,6 +111,12 @@ function toCloudJob(w: WireJob, fallbackId: string): CloudJob {
     endTime: w.end_time || undefined,
   };
 }
+
+/**
+ * A deleted server still answers GET and listings for a while as DELETED or SOFT_DELETED
+ * (huawei-cloud.md §5.4, §5.6): for the port it no longer exists.
+ */
+const isDeleted = (s: WireServer) => s.status === 'DELETED' || s.status === 'SOFT_DELETED';
 
 function toServerInfo(s: WireServer): ServerInfo {
   const fixedIps: string[] = [];
@@ -157,6 +176,17 @@ export function createEcsOperations(deps: {
     return ids.map((id) => ({ id }));
   };
 
+  /** The region table's EIP type (regions.ts) when the template gives none. */
+  const regionEipType = () => {
+    const type = regionTable[settings.region]?.eipTypes?.[0];
+    if (!type)
+      throw new CloudPermanent(
+        `no EIP type known for region ${settings.region}: give regions.${settings.region}.eipType in the product template (docs/cloud.md)`,
+        { code: 'kgd.region-data', operation: 'ecs.createPostPaidServers' },
+      );
+    return type;
+  };
+
   const ops: EcsPart = {
     async createServer(input) {
       validateCreate(input);
@@ -180,7 +210,7 @@ export function createEcsOperations(deps: {
       if (input.eip) {
         server.publicip = {
           eip: {
-            iptype: '5_bgp',
+            iptype: input.eip.type ?? regionEipType(),
             bandwidth: { size: input.eip.bandwidthMb, sharetype: 'PER', chargemode: 'traffic' },
           },
           delete_on_termination: true,
@@ -214,7 +244,7 @@ export function createEcsOperations(deps: {
       try {
         const resp = await call('ecs.showServer', () => ecs.showServer(wire({ server_id: id })));
         const s = read<{ server?: WireServer }>(resp).server;
-        return s ? toServerInfo(s) : undefined;
+        return s && !isDeleted(s) ? toServerInfo(s) : undefined;
       } catch (e) {
         if (e instanceof CloudNotFound) return undefined;
         throw e;
@@ -231,8 +261,8 @@ export function createEcsOperations(deps: {
         );
         const w = read<{ count?: number; servers?: WireServer[] }>(resp);
         const servers = w.servers ?? [];
-        found.push(...servers.map(toServerInfo));
-        if (servers.length < limit || found.length >= (w.count ?? 0)) break;
+        found.push(...servers.filter((s) => !isDeleted(s)).map(toServerInfo));
+        if (servers.length < limit || page * limit >= (w.count ?? 0)) break;
       }
       // The tag filter matches values containing the text; keep exact matches only.
       return found.filter((s) => s.tags[key] === value);
@@ -243,16 +273,20 @@ export function createEcsOperations(deps: {
       serverRefs(remaining, 'deleteServers');
       for (let round = 0; round < 2; round++) {
         try {
-          const resp = await call('ecs.deleteServers', () =>
-            ecs.deleteServers(
-              wire({
-                body: {
-                  servers: serverRefs(remaining, 'deleteServers'),
-                  delete_publicip: options.deletePublicIp,
-                  delete_volume: options.deleteVolume,
-                },
-              }),
-            ),
+          const resp = await call(
+            'ecs.deleteServers',
+            () =>
+              ecs.deleteServers(
+                wire({
+                  body: {
+                    servers: serverRefs(remaining, 'deleteServers'),
+                    delete_publicip: options.deletePublicIp,
+                    delete_volume: options.deleteVolume,
+                  },
+                }),
+              ),
+            // Ecs.0501 / Ecs.0603 ask for minutes: the teardown waits on its clock, not here.
+            { retry: false },
           );
           return jobOf('ecs.deleteServers', resp);
         } catch (e) {

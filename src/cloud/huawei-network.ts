@@ -1,23 +1,18 @@
+import { subnetProblem, vpcCidrProblem } from './cidr-rules.js';
 import type { CloudApi, NetworkResource, ResourceTags } from './cloud-api.js';
 import { CloudNotFound, CloudPermanent } from './errors.js';
 import type { Call } from './huawei-call.js';
 import type { HuaweiClients } from './huawei-clients.js';
+import { deleteUntilGone } from './huawei-delete.js';
 import { badInput, read, wire } from './huawei-ecs.js';
 import { type EnsureDeps, findOrCreate, waitForStatus } from './huawei-ensure.js';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
 import type { FindTagged } from './huawei-tag-lookup.js';
+import { regionTable } from './regions.js';
 import { toStarTags, validateTags } from './tags.js';
 import type { WireSubnet, WireVpc } from './wire-types.js';
 
-const cidrPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const ipPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-function checkCidr(op: string, field: string, v: string): void {
-  const m = cidrPattern.exec(v ?? '');
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-    throw badInput(op, field, 'must be an IPv4 CIDR such as 192.168.0.0/16');
-  }
-}
+const ipPattern = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 function checkName(op: string, name: string): void {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name ?? '')) {
@@ -32,6 +27,15 @@ function checkTags(op: string, tags: ResourceTags): void {
     throw badInput(op, 'tags', (e as Error).message);
   }
 }
+
+/** Deletes are tried once per round: the teardown retries what is in use, on the clock. */
+const noRetry = { retry: false } as const;
+
+const nameTaken = (name: string, cause: CloudPermanent) =>
+  new CloudPermanent(
+    `a VPC named ${name} already exists in this account and region without this deployment's tags (VPC.0115: names are unique); rename or delete that VPC`,
+    { code: 'VPC.0115', operation: 'vpc.createVpc', httpStatus: 400, cause },
+  );
 
 type NetworkPart = Pick<CloudApi, 'ensureVpc' | 'ensureSubnet' | 'deleteVpc' | 'deleteSubnet'>;
 
@@ -50,6 +54,24 @@ export function createNetworkOperations(
   const vpc2 = clients.vpc2;
   const shared = settings.sharedNetwork;
   const budgetMs = settings.readyTimeoutMs;
+  const deleteDeps = { ...deps, budgetMs: settings.deleteTimeoutMs };
+
+  /** The template's DNS servers, else the region's private ones: never a subnet without DNS. */
+  const dnsFor = (given: { primary: string; secondary?: string } | undefined) => {
+    if (given) {
+      for (const ip of [given.primary, given.secondary].filter((x) => x !== undefined))
+        if (!ipPattern.test(ip))
+          throw badInput('ensureSubnet', 'dns', `${ip} is not an IPv4 address`);
+      return given;
+    }
+    const known = regionTable[settings.region]?.dns;
+    if (!known?.length)
+      throw new CloudPermanent(
+        `no private DNS servers known for region ${settings.region}: give regions.${settings.region}.dns in the product template (docs/cloud.md)`,
+        { code: 'kgd.region-data', operation: 'vpc.createSubnet' },
+      );
+    return { primary: known[0]!, ...(known[1] ? { secondary: known[1] } : {}) };
+  };
 
   const showVpc = async (id: string): Promise<WireVpc | undefined> => {
     try {
@@ -91,11 +113,13 @@ export function createNetworkOperations(
         };
       }
       checkName('ensureVpc', input.name);
-      checkCidr('ensureVpc', 'cidr', input.cidr);
+      const cidrProblem = vpcCidrProblem(input.cidr);
+      if (cidrProblem) throw badInput('ensureVpc', 'cidr', cidrProblem);
       checkTags('ensureVpc', input.tags);
+      // Found by tags alone: names are unique per account (VPC.0115), so never an identity.
       const id = await findOrCreate(
         deps,
-        async () => (await findTagged('vpcs', input.tags, input.name))[0]?.id,
+        async () => (await findTagged('vpcs', input.tags))[0]?.id,
         async () => {
           const vpc: Record<string, unknown> = {
             name: input.name,
@@ -106,6 +130,10 @@ export function createNetworkOperations(
             vpc.enterprise_project_id = settings.enterpriseProjectId;
           const resp = await call('vpc.createVpc', () => vpc2.createVpc(wire({ body: { vpc } })), {
             retry: false,
+          }).catch((e: unknown) => {
+            if (e instanceof CloudPermanent && e.code === 'VPC.0115')
+              throw nameTaken(input.name, e);
+            throw e;
           });
           const created = read<{ vpc?: WireVpc }>(resp).vpc?.id;
           if (!created) throw badInput('vpc.createVpc', 'answer', 'lacks vpc.id');
@@ -139,16 +167,15 @@ export function createNetworkOperations(
         };
       }
       checkName('ensureSubnet', input.name);
-      checkCidr('ensureSubnet', 'cidr', input.cidr);
-      if (!ipPattern.test(input.gatewayIp ?? '')) {
-        throw badInput('ensureSubnet', 'gatewayIp', 'must be an IPv4 address inside the cidr');
-      }
+      const problem = subnetProblem(input.cidr, input.gatewayIp);
+      if (problem) throw badInput('ensureSubnet', problem.field, problem.problem);
       if (!input.vpcId) throw badInput('ensureSubnet', 'vpcId', 'must be a non-empty string');
       checkTags('ensureSubnet', input.tags);
+      const dns = dnsFor(input.dns);
       const id = await findOrCreate(
         deps,
         async () => {
-          for (const hit of await findTagged('subnets', input.tags, input.name)) {
+          for (const hit of await findTagged('subnets', input.tags)) {
             if ((await showSubnet(hit.id))?.vpc_id === input.vpcId) return hit.id;
           }
           return undefined;
@@ -160,6 +187,8 @@ export function createNetworkOperations(
             gateway_ip: input.gatewayIp,
             vpc_id: input.vpcId,
             dhcp_enable: true,
+            primary_dns: dns.primary,
+            ...(dns.secondary ? { secondary_dns: dns.secondary } : {}),
             tags: toStarTags(input.tags),
           };
           if (input.az) subnet.availability_zone = input.az;
@@ -192,28 +221,31 @@ export function createNetworkOperations(
     async deleteVpc(id) {
       if (!id) throw badInput('deleteVpc', 'id', 'must be a non-empty string');
       if (shared?.vpcId === id) return;
-      try {
-        await call('vpc.deleteVpc', () => vpc2.deleteVpc(wire({ vpc_id: id })), {
-          retryConflicts: true,
-        });
-      } catch (e) {
-        if (!(e instanceof CloudNotFound)) throw e;
-      }
+      await deleteUntilGone(deleteDeps, {
+        description: `VPC ${id}`,
+        operation: 'vpc.deleteVpc',
+        show: () => showVpc(id),
+        remove: () => call('vpc.deleteVpc', () => vpc2.deleteVpc(wire({ vpc_id: id })), noRetry),
+      });
     },
 
     async deleteSubnet(vpcId, subnetId) {
       if (!vpcId) throw badInput('deleteSubnet', 'vpcId', 'must be a non-empty string');
       if (!subnetId) throw badInput('deleteSubnet', 'subnetId', 'must be a non-empty string');
       if (shared?.subnetId === subnetId) return;
-      try {
-        await call(
-          'vpc.deleteSubnet',
-          () => vpc2.deleteSubnet(wire({ vpc_id: vpcId, subnet_id: subnetId })),
-          { retryConflicts: true },
-        );
-      } catch (e) {
-        if (!(e instanceof CloudNotFound)) throw e;
-      }
+      await deleteUntilGone(deleteDeps, {
+        description: `subnet ${subnetId}`,
+        operation: 'vpc.deleteSubnet',
+        show: () => showSubnet(subnetId),
+        remove: () =>
+          call(
+            'vpc.deleteSubnet',
+            () => vpc2.deleteSubnet(wire({ vpc_id: vpcId, subnet_id: subnetId })),
+            noRetry,
+          ),
+        badRequestMeansDeleting: true,
+        forbiddenWhileDeleting: true,
+      });
     },
   };
 }

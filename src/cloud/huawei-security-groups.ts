@@ -2,6 +2,7 @@ import type { CloudApi, IngressRuleSpec, SecurityGroupResource } from './cloud-a
 import { CloudConflict, CloudNotFound } from './errors.js';
 import type { Call } from './huawei-call.js';
 import type { HuaweiClients } from './huawei-clients.js';
+import { deleteUntilGone } from './huawei-delete.js';
 import { badInput, read, wire } from './huawei-ecs.js';
 import { type EnsureDeps, findOrCreate } from './huawei-ensure.js';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
@@ -98,6 +99,29 @@ export function createSecurityGroupOperations(
         );
       },
     );
+
+  /** The group as the cloud shows it, or undefined once it is gone. */
+  const showGroup = async (id: string): Promise<WireSecurityGroup | undefined> => {
+    try {
+      return await either(
+        async () => {
+          const resp = await call('vpc3.showSecurityGroup', () =>
+            clients.vpc3.showSecurityGroup(wire({ security_group_id: id })),
+          );
+          return read<{ security_group?: WireSecurityGroup }>(resp).security_group;
+        },
+        async () => {
+          const resp = await call('vpc.showSecurityGroup', () =>
+            clients.vpc2.showSecurityGroup(wire({ security_group_id: id })),
+          );
+          return read<{ security_group?: WireSecurityGroup }>(resp).security_group;
+        },
+      );
+    } catch (e) {
+      if (e instanceof CloudNotFound && !apiMissing(e)) return undefined;
+      throw e;
+    }
+  };
 
   /** A duplicate rule answers 409: it exists, which is what we wanted. */
   const tolerateDuplicate = async (fn: () => Promise<unknown>) => {
@@ -257,24 +281,30 @@ export function createSecurityGroupOperations(
 
     async deleteSecurityGroup(id) {
       if (!id) throw badInput('deleteSecurityGroup', 'id', 'must be a non-empty string');
-      try {
-        await either(
-          () =>
-            call(
-              'vpc3.deleteSecurityGroup',
-              () => clients.vpc3.deleteSecurityGroup(wire({ security_group_id: id })),
-              { retryConflicts: true },
+      const once = { retry: false } as const;
+      await deleteUntilGone(
+        { ...deps, budgetMs: settings.deleteTimeoutMs },
+        {
+          description: `security group ${id}`,
+          operation: 'vpc.deleteSecurityGroup',
+          show: () => showGroup(id),
+          remove: () =>
+            either(
+              () =>
+                call(
+                  'vpc3.deleteSecurityGroup',
+                  () => clients.vpc3.deleteSecurityGroup(wire({ security_group_id: id })),
+                  once,
+                ),
+              () =>
+                call(
+                  'vpc.deleteSecurityGroup',
+                  () => clients.vpc2.deleteSecurityGroup(wire({ security_group_id: id })),
+                  once,
+                ),
             ),
-          () =>
-            call(
-              'vpc.deleteSecurityGroup',
-              () => clients.vpc2.deleteSecurityGroup(wire({ security_group_id: id })),
-              { retryConflicts: true },
-            ),
-        );
-      } catch (e) {
-        if (!(e instanceof CloudNotFound)) throw e;
-      }
+        },
+      );
     },
   };
 }

@@ -23,6 +23,8 @@ export interface HuaweiCloudSettings {
   retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** How long ensureVpc / ensureSubnet wait for the resource to become usable. */
   readyTimeoutMs: number;
+  /** How long a VPC, subnet or security-group delete waits for the resource to be gone (§5.4). */
+  deleteTimeoutMs: number;
   /** Fixed readiness-poll interval; adaptive when absent. */
   pollIntervalMs?: number;
 }
@@ -57,6 +59,7 @@ const schema = z.object({
     })
     .default({ attempts: 6, baseDelayMs: 500, maxDelayMs: 20_000 }),
   readyTimeoutMs: z.number().int().positive().default(120_000),
+  deleteTimeoutMs: z.number().int().positive().default(300_000),
   /** Poll readiness at this fixed interval instead of adaptively (benchmark reference). */
   pollIntervalMs: z.number().int().positive().optional(),
 });

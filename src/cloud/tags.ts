@@ -18,14 +18,21 @@ export function kgdTags(ids: { instanceId: string; orderId?: string }): Resource
   return tags;
 }
 
-/** ECS and VPC tag rules: key up to 36 chars, value up to 43, no `=`/`*`/`,` separators. */
+/**
+ * One tag format every resource accepts (huawei-cloud.md §5.7): ECS tags refuse `= * < > \ , | /`
+ * and control characters; VPC, subnet and security-group tags take only letters, digits, `_`, `-`
+ * (and `.` in values). Their intersection: key `[A-Za-z0-9_-]{1,36}`, value `[A-Za-z0-9_.-]{0,43}`,
+ * at most 10 tags.
+ */
 export function validateTags(tags: ResourceTags): void {
-  for (const [k, v] of Object.entries(tags)) {
-    if (!/^[A-Za-z0-9_.-]{1,36}$/.test(k)) {
-      throw new TypeError(`tag key "${k}" must be 1-36 letters, digits, _ . -`);
+  const entries = Object.entries(tags);
+  if (entries.length > 10) throw new TypeError(`${entries.length} tags: at most 10 are allowed`);
+  for (const [k, v] of entries) {
+    if (!/^[A-Za-z0-9_-]{1,36}$/.test(k)) {
+      throw new TypeError(`tag key "${k}" must be 1-36 letters, digits, _ -`);
     }
-    if (!/^[A-Za-z0-9_.:/@-]{0,43}$/.test(v)) {
-      throw new TypeError(`tag ${k}: value "${v}" must be up to 43 letters, digits, _ . : / @ -`);
+    if (!/^[A-Za-z0-9_.-]{0,43}$/.test(v)) {
+      throw new TypeError(`tag ${k}: value "${v}" must be up to 43 letters, digits, _ . -`);
     }
   }
 }

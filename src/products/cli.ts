@@ -14,7 +14,19 @@ import { type LoadedProduct, loadProductCatalog, TemplateError } from './catalog
  * @example
  *   kgd templates check --dir ./templates
  */
-export function registerTemplatesCommand(program: Command, io: CliIo): void {
+export interface TemplatesCommandDeps {
+  /**
+   * Why the deployer cannot serve a region with the template's `regions.<id>` values (the cloud
+   * adapter's region table, wired by the composition root); empty when it can.
+   */
+  regionGaps(region: string, override: { dns?: string[]; eipType?: string }): string[];
+}
+
+export function registerTemplatesCommand(
+  program: Command,
+  io: CliIo,
+  deps: TemplatesCommandDeps,
+): void {
   const templates = program
     .command('templates')
     .description('product definitions: templates/<name>/product.yaml and their packages');
@@ -25,7 +37,7 @@ export function registerTemplatesCommand(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .action((flags: { dir?: string; json?: boolean }) => {
       const dir = flags.dir ?? io.env.KGD_TEMPLATES_DIR ?? 'templates';
-      const result = checkTemplates(dir);
+      const result = checkTemplates(dir, deps);
       if (flags.json) {
         io.stdout.write(`${JSON.stringify({ dir, ...result }, null, 2)}\n`);
       } else if (result.ok) {
@@ -56,7 +68,7 @@ type CheckResult =
   | { ok: true; products: ProductSummary[]; warnings: string[] }
   | { ok: false; problems: string[] };
 
-function checkTemplates(dir: string): CheckResult {
+function checkTemplates(dir: string, deps: TemplatesCommandDeps): CheckResult {
   let products: LoadedProduct[];
   try {
     products = loadProductCatalog(dir).products;
@@ -64,7 +76,10 @@ function checkTemplates(dir: string): CheckResult {
     if (err instanceof TemplateError) return { ok: false, problems: err.problems };
     throw err;
   }
-  const problems = products.flatMap(checkScriptSyntax);
+  const problems = [
+    ...products.flatMap((p) => regionProblems(p, deps)),
+    ...products.flatMap(checkScriptSyntax),
+  ];
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -78,6 +93,15 @@ function checkTemplates(dir: string): CheckResult {
       skus: Object.keys(p.marketplace.skus),
     })),
   };
+}
+
+/** Each region the product has an image for must be one the deployer can serve (DNS, EIP type). */
+function regionProblems(product: LoadedProduct, deps: TemplatesCommandDeps): string[] {
+  return Object.keys(product.compute.images).flatMap((region) =>
+    deps
+      .regionGaps(region, product.regions[region] ?? {})
+      .map((gap) => `${product.file}: compute.images.${region}: ${gap}`),
+  );
 }
 
 function shellScripts(root: string): string[] {

@@ -123,6 +123,27 @@ export const productSchema = z.strictObject({
     /** Public bandwidth of the EIP created with the server. */
     bandwidthMb: z.number().int().min(1).max(2000).default(5),
   }),
+  /**
+   * Per-region values overriding the deployer's region table (src/cloud/regions.ts): the private
+   * DNS servers new subnets get and the EIP type sold there. Required for a region the table
+   * lacks (`kgd templates check` says which).
+   */
+  regions: z
+    .record(
+      z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+$/, 'expected a region id such as cn-north-4'),
+      z.strictObject({
+        dns: z
+          .array(z.ipv4({ error: 'expected an IPv4 address' }))
+          .min(1, 'give one or two DNS servers')
+          .max(2, 'give one or two DNS servers')
+          .optional(),
+        eipType: z
+          .string()
+          .regex(/^\d+_[a-z0-9]+$/, 'expected an EIP type such as 5_bgp')
+          .optional(),
+      }),
+    )
+    .default({}),
   network: z
     .union([
       z.strictObject({

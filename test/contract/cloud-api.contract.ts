@@ -202,6 +202,21 @@ export function describeCloudApiContract(name: string, makeCloud: () => Promise<
       expect((await cloud.getServer(id))?.status).toBe('ACTIVE');
     });
 
+    /**
+     * A deleted server's port is released seconds to minutes after its job (huawei-cloud.md
+     * §5.4): until then its subnet and group answer "in use" (Retryable), as the teardown expects.
+     */
+    const untilFree = async (del: () => Promise<void>) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await del();
+        } catch (err) {
+          if (!(err instanceof Retryable) || attempt >= 20) throw err;
+          await t.clock.sleep(Math.max(5_000, err.retryAfterMs ?? 0));
+        }
+      }
+    };
+
     it('deletes are idempotent: servers answer no job once gone, the network nothing', async () => {
       const { net, id } = await running('kgi-d1');
       const deletion = await cloud.deleteServers([id], {
@@ -214,9 +229,9 @@ export function describeCloudApiContract(name: string, makeCloud: () => Promise<
         {},
       );
       for (let round = 0; round < 2; round++) {
-        await cloud.deleteSecurityGroup(net.sg.id);
-        await cloud.deleteSubnet(net.vpc.id, net.subnet.id);
-        await cloud.deleteVpc(net.vpc.id);
+        await untilFree(() => cloud.deleteSecurityGroup(net.sg.id));
+        await untilFree(() => cloud.deleteSubnet(net.vpc.id, net.subnet.id));
+        await untilFree(() => cloud.deleteVpc(net.vpc.id));
       }
       expect(await cloud.findNetworkByTag('kgd-instance', 'kgi-d1')).toEqual({
         vpcs: [],
@@ -238,11 +253,11 @@ export function describeCloudApiContract(name: string, makeCloud: () => Promise<
       await wait(
         (await cloud.deleteServers([id], { deletePublicIp: true, deleteVolume: true })).jobId!,
       );
-      await cloud.deleteSecurityGroup(net.sg.id);
+      await untilFree(() => cloud.deleteSecurityGroup(net.sg.id));
       const vpcInUse = await cloud.deleteVpc(net.vpc.id).catch((e) => e);
       expect(vpcInUse).toBeInstanceOf(Retryable);
-      await cloud.deleteSubnet(net.vpc.id, net.subnet.id);
-      await cloud.deleteVpc(net.vpc.id);
+      await untilFree(() => cloud.deleteSubnet(net.vpc.id, net.subnet.id));
+      await untilFree(() => cloud.deleteVpc(net.vpc.id));
     });
 
     it('a sold-out flavor in an AZ is CapacityExhausted; another AZ still works', async () => {

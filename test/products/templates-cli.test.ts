@@ -1,14 +1,19 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/app/cli.js';
+import { regionGaps } from '../../src/cloud/regions.js';
 import { registerTemplatesCommand } from '../../src/products/cli.js';
 import { runCommand } from './cli-harness.js';
 
 const templatesDir = path.resolve(import.meta.dirname, '../../templates');
 const check = (argv: string[], env: Record<string, string> = {}) =>
-  runCommand(registerTemplatesCommand, ['templates', 'check', ...argv], env);
+  runCommand(
+    (program, io) => registerTemplatesCommand(program, io, { regionGaps }),
+    ['templates', 'check', ...argv],
+    env,
+  );
 
 describe('kgd templates check', () => {
   let root: string;
@@ -45,6 +50,28 @@ describe('kgd templates check', () => {
       file: path.join(root, 'demo-license/product.yaml'),
       skus: ['basic', 'pro'],
     });
+  });
+
+  it('refuses a region the deployer has no DNS or EIP type for, unless the template gives them', async () => {
+    const licenseFile = path.join(root, 'demo-license/product.yaml');
+    const yaml = readFileSync(licenseFile, 'utf8');
+    writeFileSync(
+      licenseFile,
+      yaml.replace(/^ {2}images:\n/m, '  images:\n    xx-new-1: img-new\n'),
+    );
+    const refused = await check(['--dir', root]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `  - ${licenseFile}: compute.images.xx-new-1: no private DNS servers known for region xx-new-1: give regions.xx-new-1.dns in the template\n`,
+    );
+    expect(refused.stderr).toContain('no EIP type known for region xx-new-1');
+    writeFileSync(
+      licenseFile,
+      `${readFileSync(licenseFile, 'utf8')}regions:\n  xx-new-1:\n    dns: [100.125.1.250, 100.125.1.251]\n    eipType: 5_bgp\n`,
+    );
+    const served = await check(['--dir', root]);
+    expect(served.stderr).toBe('');
+    expect(served.code).toBe(0);
   });
 
   it('lists every problem, each naming file and field, and exits 1', async () => {

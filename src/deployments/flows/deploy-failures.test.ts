@@ -91,7 +91,7 @@ const failures: StepFailure[] = [
   },
   {
     step: 'wait-server-active',
-    arrange: (h) => h.cloud.faults.permanent('getServer', { message: 'access denied' }),
+    arrange: (h) => h.cloud.faults.permanent('getServer', { message: 'access denied', times: 1 }),
     error: /^getServer: access denied/,
     created: everything,
   },

@@ -20,6 +20,11 @@ export interface DeployPlan {
   candidates: Array<{ flavor: string; az?: string }>;
   rootVolume: { type: string; sizeGb: number };
   bandwidthMb: number;
+  /**
+   * The template's values for the region (product.yaml `regions.<id>`); the adapter uses its
+   * region table for what is absent.
+   */
+  regionOverride?: { dns?: string[]; eipType?: string };
   network:
     | { mode: 'per-instance'; vpcCidr: string; subnetCidr: string }
     | { mode: 'shared'; vpcId: string; subnetId: string };
@@ -111,6 +116,7 @@ export function resolvePlan(input: {
       sizeGb: sku.rootVolumeGb ?? product.compute.rootVolume.sizeGb,
     },
     bandwidthMb: sku.bandwidthMb ?? product.compute.bandwidthMb,
+    ...(product.regions[region] ? { regionOverride: product.regions[region] } : {}),
     network: product.network,
     cloudRetryBudgetMs: product.retry.cloudBudgetSeconds * 1000,
     sshPort: overrides.sshPort ?? product.ssh.port,

@@ -16,6 +16,12 @@ function gatewayOf(cidr: string): string {
   return octets.join('.');
 }
 
+/** The template's DNS servers for the region, if it gives them (else the adapter's table). */
+function dnsOf(plan: DeployPlan) {
+  const [primary, secondary] = plan.regionOverride?.dns ?? [];
+  return primary ? { dns: { primary, ...(secondary ? { secondary } : {}) } } : {};
+}
+
 /** Network steps: the instance's VPC and subnet (or the shared ones), and its security group. */
 export function createNetworkSteps(deps: DeployDeps) {
   /** The product's ports and the deployer's SSH. */
@@ -59,6 +65,7 @@ export function createNetworkSteps(deps: DeployDeps) {
         name: resourceName(inst.id),
         cidr: plan.network.subnetCidr,
         gatewayIp: gatewayOf(plan.network.subnetCidr),
+        ...dnsOf(plan),
         tags,
       });
       await deps.store.updateInstance(inst.id, {

@@ -124,7 +124,10 @@ export function createServerSteps(deps: DeployDeps) {
           securityGroupIds: [network.securityGroupId],
           adminPass: password,
           rootVolume: plan.rootVolume,
-          eip: { bandwidthMb: plan.bandwidthMb },
+          eip: {
+            bandwidthMb: plan.bandwidthMb,
+            ...(plan.regionOverride?.eipType ? { type: plan.regionOverride.eipType } : {}),
+          },
           tags: tagsOf(inst),
           metadata: { 'kgd-product': plan.productName, 'kgd-sku': plan.skuCode },
           description: `KooGallery order ${inst.order_id}`,

@@ -2,14 +2,14 @@ import type { CloudApi, ServerInfo } from '../../cloud/cloud-api.js';
 import { tagKeys } from '../../cloud/tags.js';
 import { waitForJob } from '../../cloud/wait-for-job.js';
 import type { Clock } from '../../platform/clock.js';
-import { Retryable } from '../../platform/errors.js';
 import { pollUntil } from '../../platform/poll.js';
 import { timeouts } from '../engine/policies.js';
 
 /**
  * The one teardown: what we created, deleted in reverse order of creation — servers (with their
  * EIP and volumes), then security groups, subnets and VPCs, each delete retried while the cloud
- * answers "still in use" — then verified: nothing tagged with the instance may remain. Release,
+ * answers "still in use" or a transient code, and awaited until the resource is really gone
+ * (deletes are asynchronous, huawei-cloud.md §5.4) — then verified: nothing tagged with the instance may remain. Release,
  * a failed deploy's cleanup (steps `delete-servers`, `delete-network`, `verify-teardown`) and
  * the operators' sweep all use it. Every part is idempotent: a crash halfway and a rerun finish it.
  */
@@ -53,10 +53,10 @@ const count = (r: Resources) =>
 async function deleteServers(deps: TeardownDeps, r: Pick<Resources, 'servers'>, s: TeardownScope) {
   if (r.servers.length === 0) return 0;
   const ids = r.servers.map((x) => x.id);
-  const { jobId } = await deps.cloud.deleteServers(ids, {
-    deletePublicIp: true,
-    deleteVolume: true,
-  });
+  // Ecs.0501 (system disk still downloading) and Ecs.0603 (busy) refuse a delete for a while.
+  const { jobId } = await untilFree(deps, s, `server(s) ${ids.join(', ')}`, () =>
+    deps.cloud.deleteServers(ids, { deletePublicIp: true, deleteVolume: true }),
+  );
   await s.log('info', `deleting server(s) ${ids.join(', ')} with their EIP and volumes`);
   if (jobId)
     await waitForJob(deps.cloud, jobId, {
@@ -64,28 +64,37 @@ async function deleteServers(deps: TeardownDeps, r: Pick<Resources, 'servers'>, 
       timeoutMs: timeouts.deleteJobMs,
       ...(s.signal ? { signal: s.signal } : {}),
     });
+  // A finished job is not a deleted server: it lingers (then DELETED) for a while (§5.4).
+  await pollUntil(
+    `server(s) ${ids.join(', ')} to be gone`,
+    {
+      clock: deps.clock,
+      timeoutMs: timeouts.deleteJobMs,
+      ...(s.signal ? { signal: s.signal } : {}),
+    },
+    async () => {
+      const left = await Promise.all(ids.map((id) => deps.cloud.getServer(id)));
+      return left.every((x) => x === undefined || !live(x)) ? true : undefined;
+    },
+  );
   return ids.length;
 }
 
-/** Retries a delete answered "still in use" until what uses it is gone. */
-function untilFree(deps: TeardownDeps, s: TeardownScope, what: string, del: () => Promise<void>) {
+/**
+ * Retries a delete the cloud answers "still in use" or "not now" (`Retryable`, with the wait it
+ * asked for) until what uses it is gone; anything else the cloud refuses ends it at once.
+ */
+function untilFree<T>(deps: TeardownDeps, s: TeardownScope, what: string, del: () => Promise<T>) {
   return pollUntil(
-    `${what} to be deletable`,
+    `${what} to be deleted`,
     {
       clock: deps.clock,
       timeoutMs: timeouts.teardownVerifyMs,
       ...(s.signal ? { signal: s.signal } : {}),
     },
-    async () => {
-      try {
-        await del();
-        return true;
-      } catch (err) {
-        if (err instanceof Retryable) return undefined;
-        throw err;
-      }
-    },
-  );
+    // A Retryable thrown here is "not yet": the next try waits at least as long as it asks.
+    async () => ({ value: await del() }),
+  ).then((r) => r.value);
 }
 
 async function deleteNetwork(deps: TeardownDeps, r: Omit<Resources, 'servers'>, s: TeardownScope) {

@@ -44,9 +44,21 @@ export const defaultQuotas: Quotas = {
 export interface Catalog {
   region: string;
   azs: string[];
+  /** EIP types (`iptype`) the region sells; others are refused at create. */
+  eipTypes: string[];
   flavors: Map<string, Flavor>;
   images: Map<string, Image>;
 }
+
+/**
+ * What the simulated cloud sells as EIP types, per region (RFS data types, huawei-cloud.md §5.3);
+ * dynamic BGP elsewhere. The simulator's own knowledge, kept apart from the adapter's table.
+ */
+const eipTypesByRegion: Record<string, string[]> = {
+  'cn-north-1': ['5_bgp', '5_sbgp'],
+  'cn-east-2': ['5_sbgp'],
+  'cn-northeast-1': ['5_telcom', '5_union'],
+};
 
 /**
  * A catalogue shaped like cn-north-4: three AZs, a few general-purpose (s6) and compute (c7)
@@ -91,6 +103,7 @@ export function createCatalog(region = 'cn-north-4'): Catalog {
   return {
     region,
     azs,
+    eipTypes: eipTypesByRegion[region] ?? ['5_bgp'],
     flavors: new Map(flavors.map((f) => [f.id, f])),
     images: new Map(images.map((i) => [i.id, i])),
   };

@@ -17,7 +17,10 @@ const fault: z.ZodType<RequestFault> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reset') }),
   z.object({ kind: z.literal('slow'), delayMs: z.number().int().min(0).max(600_000) }),
   z.object({ kind: z.literal('frozen') }),
-  z.object({ kind: z.literal('busy') }),
+  z.object({
+    kind: z.literal('busy'),
+    answer: z.enum(['Ecs.0501', 'Ecs.0603', 'stream-control']).optional(),
+  }),
 ]);
 
 const count = z.number().int().min(0);

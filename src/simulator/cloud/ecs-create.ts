@@ -13,7 +13,6 @@ import { computeUsage, type SimServer, type SimSubnet } from './store.js';
 /** ECS keeps a client token, and its answer, for 8 hours (huawei-cloud.md §3). */
 const tokenLifetimeMs = 8 * 3_600_000;
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const tagText = z.string().regex(/^[A-Za-z0-9_.:/@-]*$/, 'letters, digits, _ . : / @ - only');
 
 const serverSchema = z.object({
   name: z.string().regex(/^[\w.\-\u4e00-\u9fa5]{1,64}$/, '1-64 letters, digits, _ . -'),
@@ -37,11 +36,9 @@ const serverSchema = z.object({
   key_name: z.string().min(1).optional(),
   user_data: z.string().max(43_700).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
-  server_tags: z
-    .array(z.object({ key: tagText.min(1).max(36), value: tagText.max(43) }))
-    .max(10)
-    .optional(),
-  description: z.string().max(85).optional(),
+  // Counts and characters are checked below with the real codes (Ecs.0905-0908).
+  server_tags: z.array(z.object({ key: z.string(), value: z.string() })).optional(),
+  description: z.string().optional(),
   count: z.number().int().min(1).max(500).optional(),
   publicip: z
     .object({
@@ -74,8 +71,49 @@ type ServerBody = z.output<typeof serverSchema>;
 
 const bad = (message: string) => new SimHttpError(400, codes.ecsBadParam, message);
 
+/** ECS tag characters refused (tr-aos datatypes-ecs-servertags, huawei-cloud.md §5.7). */
+const tagForbidden = /[\x00-\x1f=*<>\\,|/]/;
+
+/** `server_tags`: at most 10, key 1-36 and value 0-43 characters, none forbidden, keys unique. */
+function checkServerTags(tags: Array<{ key: string; value: string }>): void {
+  if (tags.length > 10)
+    throw new SimHttpError(
+      400,
+      codes.ecsTooManyTags,
+      'The number of tags exceeds the limit of 10.',
+    );
+  const seen = new Set<string>();
+  for (const t of tags) {
+    if (t.key.length < 1 || t.key.length > 36 || tagForbidden.test(t.key))
+      throw new SimHttpError(400, codes.ecsBadTagKey, `Invalid tag key: ${JSON.stringify(t.key)}.`);
+    if (t.value.length > 43 || tagForbidden.test(t.value))
+      throw new SimHttpError(
+        400,
+        codes.ecsBadTagChars,
+        `Invalid tag value for key ${t.key}: ${JSON.stringify(t.value)}.`,
+      );
+    if (seen.has(t.key))
+      throw new SimHttpError(400, codes.ecsDuplicateTag, `Duplicate tag key: ${t.key}.`);
+    seen.add(t.key);
+  }
+}
+
 function validateAgainstState(ctx: SimContext, s: ServerBody) {
   const { store } = ctx;
+  checkServerTags(s.server_tags ?? []);
+  if (s.description !== undefined && (s.description.length > 85 || /[<>]/.test(s.description)))
+    throw new SimHttpError(
+      400,
+      codes.ecsBadDescription,
+      'The description is longer than 85 characters or contains < or >.',
+    );
+  const iptype = s.publicip?.eip?.iptype;
+  if (iptype !== undefined && !store.catalog.eipTypes.includes(iptype))
+    throw new SimHttpError(
+      400,
+      codes.eipTypeUnavailable,
+      `The EIP type ${iptype} is not available in region ${store.catalog.region}.`,
+    );
   const image = store.catalog.images.get(s.imageRef);
   if (!image) throw bad(`image [${s.imageRef}] not found`);
   const flavor = store.catalog.flavors.get(s.flavorRef);
@@ -134,8 +172,8 @@ function validateAgainstState(ctx: SimContext, s: ServerBody) {
 function allocateIp(subnet: SimSubnet): string | undefined {
   const cidr = parseCidr(subnet.cidr)!;
   const gateway = ipToInt(subnet.gatewayIp);
-  // .0 network, the gateway and the last address are not handed out.
-  for (let n = cidr.base + 2; n < cidr.base + cidr.size - 1; n++) {
+  // The network address, the gateway and the last three (system, DHCP, broadcast) are reserved.
+  for (let n = cidr.base + 1; n < cidr.base + cidr.size - 3; n++) {
     const ip = intToIp(n);
     if (n !== gateway && !subnet.usedIps.has(ip)) return ip;
   }

@@ -7,7 +7,8 @@ import type { SimJob, SimServer } from './store.js';
  * Server lifecycles as ECS runs them (huawei-cloud.md §3), on the simulator's timeline:
  * create BUILD → ACTIVE (then the machine boots), or FAIL as sold out and rolled back;
  * stop → SHUTOFF; start → ACTIVE; reboot REBOOT → ACTIVE; resize RESIZE → VERIFY_RESIZE → the
- * previous state on the new flavor; delete → gone (GET answers 404 Ecs.0114). Each transition
+ * previous state on the new flavor; delete → DELETED (port released later) → gone (GET answers
+ * 404 Ecs.0114). Each transition
  * re-checks the server, since another job may have deleted it meanwhile.
  */
 const touch = (ctx: SimContext, s: SimServer) => {
@@ -15,7 +16,8 @@ const touch = (ctx: SimContext, s: SimServer) => {
 };
 const later = (ctx: SimContext, kind: Parameters<SimContext['latency']['draw']>[0]) =>
   ctx.clock.now().getTime() + ctx.latency.draw(kind);
-const alive = (ctx: SimContext, s: SimServer) => ctx.store.servers.get(s.id) === s;
+const alive = (ctx: SimContext, s: SimServer) =>
+  ctx.store.servers.get(s.id) === s && s.status !== 'DELETED';
 
 /** Frees what a server holds: its fixed IP, its EIP (or leaves it unbound), its root volume. */
 function releaseServer(
@@ -24,7 +26,21 @@ function releaseServer(
   options: { deletePublicIp: boolean; deleteVolume: boolean },
 ): void {
   ctx.store.servers.delete(server.id);
+  releasePort(ctx, server);
+  releaseAttachments(ctx, server, options);
+}
+
+/** The server's port leaves its subnet and security groups. */
+function releasePort(ctx: SimContext, server: SimServer): void {
   ctx.store.subnets.get(server.subnetId)?.usedIps.delete(server.fixedIp);
+  server.securityGroupIds = [];
+}
+
+function releaseAttachments(
+  ctx: SimContext,
+  server: SimServer,
+  options: { deletePublicIp: boolean; deleteVolume: boolean },
+): void {
   const eip = server.eipId ? ctx.store.eips.get(server.eipId) : undefined;
   if (eip) {
     if (options.deletePublicIp) {
@@ -147,9 +163,24 @@ export function beginDelete(
   );
   for (const server of servers) {
     server.taskState = 'deleting';
-    ctx.scheduler.at(later(ctx, 'deleteMs'), () => {
-      if (alive(ctx, server)) releaseServer(ctx, server, options);
+    const doneAt = later(ctx, 'deleteMs');
+    // The job ends with the server DELETED, not gone (huawei-cloud.md §5.4): its port is
+    // released seconds to minutes later (until then its subnet and groups are in use), and GET
+    // answers 404 only after that.
+    const portAt = doneAt + ctx.latency.draw('portReleaseMs');
+    const goneAt = portAt + ctx.latency.draw('deletedLingerMs');
+    ctx.scheduler.at(doneAt, () => {
+      if (alive(ctx, server)) {
+        server.status = 'DELETED';
+        server.taskState = null;
+        touch(ctx, server);
+        releaseAttachments(ctx, server, options);
+      }
       finishSubJob(ctx, job, server.id, { ok: true });
+    });
+    ctx.scheduler.at(portAt, () => releasePort(ctx, server));
+    ctx.scheduler.at(goneAt, () => {
+      if (ctx.store.servers.get(server.id) === server) ctx.store.servers.delete(server.id);
     });
   }
   return job;

@@ -8,9 +8,11 @@ import { readBody } from './http-body.js';
 import { codes, SimHttpError } from './sim-errors.js';
 import type { SimServer } from './store.js';
 
+/** A server that can be acted on; a DELETED one (still answering GET for a while) cannot. */
 export function serverOr404(ctx: SimContext, id: string): SimServer {
   const s = ctx.store.servers.get(id);
-  if (!s) throw new SimHttpError(404, codes.ecsNotFound, `Instance[${id}] could not be found.`);
+  if (!s || s.status === 'DELETED')
+    throw new SimHttpError(404, codes.ecsNotFound, `Instance[${id}] could not be found.`);
   return s;
 }
 
@@ -68,7 +70,10 @@ export function registerEcsServerRoutes(app: Hono<SimEnv>, ctx: SimContext): voi
     return c.json({ job_id: job.id });
   });
 
-  app.get('/v1/:pid/cloudservers/:id', guard(ctx, 'ecs.showServer'), (c) =>
-    c.json({ server: renderServer(ctx, serverOr404(ctx, c.req.param('id'))) }),
-  );
+  app.get('/v1/:pid/cloudservers/:id', guard(ctx, 'ecs.showServer'), (c) => {
+    const id = c.req.param('id');
+    const s = ctx.store.servers.get(id);
+    if (!s) throw new SimHttpError(404, codes.ecsNotFound, `Instance[${id}] could not be found.`);
+    return c.json({ server: renderServer(ctx, s) });
+  });
 }

@@ -136,9 +136,9 @@ describe('create', () => {
       'Ecs.0001',
     );
     sim.faults.setQuotas({ instances: 50 });
-    // A /28 holds 16 addresses: network, gateway and the last are not handed out.
-    const many = await api.post('/v1/{pid}/cloudservers', server({ count: 13 }));
-    expect(many.body.serverIds).toHaveLength(13);
+    // A /28 holds 16 addresses: the network, the gateway and the last three are reserved.
+    const many = await api.post('/v1/{pid}/cloudservers', server({ count: 11 }));
+    expect(many.body.serverIds).toHaveLength(11);
     expect((await api.post('/v1/{pid}/cloudservers', server())).body.error.code).toBe('Ecs.0012');
   });
 
@@ -192,10 +192,16 @@ describe('after create', () => {
       (await api.get(`/v1/{pid}/cloudservers/${id}`)).body.server['OS-EXT-STS:task_state'],
     ).toBe('deleting');
     clock.advance(25_000);
+    // The job is done and the server DELETED, not gone: its port is released later (§5.4).
+    expect((await api.get(`/v1/{pid}/jobs/${del.body.job_id}`)).body.status).toBe('SUCCESS');
+    const deleted = await api.get(`/v1/{pid}/cloudservers/${id}`);
+    expect([deleted.status, deleted.body.server.status]).toEqual([200, 'DELETED']);
+    expect(sim.inspect().eips).toEqual([]);
+    const listed = await api.get('/v1/{pid}/cloudservers/detail');
+    expect(listed.body.servers.map((s: { status: string }) => s.status)).toEqual(['DELETED']);
+    clock.advance(40_000 + 30_000);
     const gone = await api.get(`/v1/{pid}/cloudservers/${id}`);
     expect([gone.status, gone.body.error.code]).toEqual([404, 'Ecs.0114']);
-    expect((await api.get(`/v1/{pid}/jobs/${del.body.job_id}`)).body.status).toBe('SUCCESS');
-    expect(sim.inspect().eips).toEqual([]);
     const again = await api.post('/v1/{pid}/cloudservers/delete', { servers: [{ id }] });
     expect(again.status).toBe(404);
     // Finished jobs are forgotten after about a day.

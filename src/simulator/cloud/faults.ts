@@ -20,10 +20,12 @@ export type RequestFault =
   /** 403 account frozen / in arrears (Ecs.0003, VPC.2701). */
   | { kind: 'frozen' }
   /**
-   * The resource is busy: 501 Ecs.0603 "Other commands are being executed. Try again 1 minute
-   * later." on ECS, 409 VPC.0512 on VPC (huawei-cloud.md §5.7).
+   * The resource is busy (huawei-cloud.md §5.4, §5.7). Without `answer`: 501 Ecs.0603 "Other
+   * commands are being executed. Try again 1 minute later." on ECS, 409 VPC.0512 on VPC. With it:
+   * 400 Ecs.0501 (system disk still downloading), 501 Ecs.0603, or `stream-control`, a 500 as the
+   * VPC API answers under load.
    */
-  | { kind: 'busy' };
+  | { kind: 'busy'; answer?: 'Ecs.0501' | 'Ecs.0603' | 'stream-control' };
 
 export interface FaultRule {
   api: string;

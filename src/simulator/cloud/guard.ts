@@ -80,16 +80,27 @@ async function applyFault(
             'You do not have permission to perform this operation. The account is frozen or in arrears.',
           )
         : sendError(c, style, 403, codes.vpcFrozen, 'Token not allowed to do this action.');
-    case 'busy':
-      return style === 'ecs'
+    case 'busy': {
+      if (fault.answer === 'Ecs.0501')
+        return sendError(
+          c,
+          style,
+          400,
+          codes.ecsDiskDownloading,
+          'The system disk is being downloaded. Try again later.',
+        );
+      if (fault.answer === 'stream-control')
+        return sendError(c, style, 500, codes.injected, 'stream control: try again later');
+      return style === 'ecs' || fault.answer === 'Ecs.0603'
         ? sendError(
             c,
-            'ecs',
+            style,
             501,
             codes.ecsBusy,
             'Other commands are being executed. Try again 1 minute later.',
           )
         : sendError(c, style, 409, codes.vpcBusy, 'The resource is busy. Try again later.');
+    }
     case 'slow':
       await delay(fault.delayMs);
       return next();

@@ -85,23 +85,26 @@ export function inventory(ctx: SimContext, liveInstanceIds?: Iterable<string>): 
       return undefined;
     }
   };
-  const servers = [...store.servers.values()].map((s) => {
-    judge('server', s);
-    return {
-      id: s.id,
-      name: s.name,
-      status: s.status,
-      taskState: s.taskState,
-      flavor: s.flavor,
-      az: s.az,
-      imageId: s.imageId,
-      fixedIp: s.fixedIp,
-      eip: s.eipId ? store.eips.get(s.eipId)?.address : undefined,
-      securityGroupIds: [...s.securityGroupIds],
-      tags: { ...s.tags },
-      host: s.hostStarted ? describeHost(s.id) : undefined,
-    };
-  });
+  // A DELETED server only answers GET until it is gone: nothing is held or billed.
+  const servers = [...store.servers.values()]
+    .filter((s) => s.status !== 'DELETED')
+    .map((s) => {
+      judge('server', s);
+      return {
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        taskState: s.taskState,
+        flavor: s.flavor,
+        az: s.az,
+        imageId: s.imageId,
+        fixedIp: s.fixedIp,
+        eip: s.eipId ? store.eips.get(s.eipId)?.address : undefined,
+        securityGroupIds: [...s.securityGroupIds],
+        tags: { ...s.tags },
+        host: s.hostStarted ? describeHost(s.id) : undefined,
+      };
+    });
   const vpcs = [...store.vpcs.values()].map((v) => {
     judge('vpc', v);
     return { id: v.id, name: v.name, cidr: v.cidr, status: v.status, tags: { ...v.tags } };

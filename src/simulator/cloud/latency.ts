@@ -22,6 +22,14 @@ export interface LatencyProfile {
   failMs: [number, number];
   vpcCreateMs: [number, number];
   subnetCreateMs: [number, number];
+  /** After a server's delete job ends, until its port leaves the subnet and security group. */
+  portReleaseMs: [number, number];
+  /** After the port is released, until GET answers 404 (status DELETED until then). */
+  deletedLingerMs: [number, number];
+  /** After a 204 on DELETE, until GET answers 404. */
+  subnetDeleteMs: [number, number];
+  vpcDeleteMs: [number, number];
+  securityGroupDeleteMs: [number, number];
 }
 
 export const realisticLatency: LatencyProfile = {
@@ -37,6 +45,12 @@ export const realisticLatency: LatencyProfile = {
   failMs: [5_000, 15_000],
   vpcCreateMs: [1500, 3000],
   subnetCreateMs: [2000, 5000],
+  // Ports are released "seconds to minutes" after the delete job (huawei-cloud.md §5.4).
+  portReleaseMs: [5_000, 40_000],
+  deletedLingerMs: [10_000, 30_000],
+  subnetDeleteMs: [2_000, 8_000],
+  vpcDeleteMs: [1_000, 5_000],
+  securityGroupDeleteMs: [500, 3_000],
 };
 
 export interface Latency {

@@ -5,7 +5,7 @@ import { guard } from './guard.js';
 import { readBody } from './http-body.js';
 import { codes, SimHttpError } from './sim-errors.js';
 import type { Tags } from './store.js';
-import { tagList } from './vpc-tags.js';
+import { checkTagCount, checkVpcTag, tagList } from './vpc-tags.js';
 
 type Kind = 'vpcs' | 'subnets' | 'security-groups';
 const kinds: Kind[] = ['vpcs', 'subnets', 'security-groups'];
@@ -25,20 +25,10 @@ const filterSchema = z.object({
   offset: z.number().int().min(0).optional(),
 });
 
+// Characters and counts are checked against the VPC tag rules (VPC.1801), as the real API does.
 const tagActionSchema = z.object({
   action: z.enum(['create', 'delete']),
-  tags: z
-    .array(
-      z.object({
-        key: z.string().regex(/^[A-Za-z0-9_.-]{1,36}$/, 'keys are 1-36 letters, digits, _ . -'),
-        value: z
-          .string()
-          .regex(/^[A-Za-z0-9_.:/@-]{0,43}$/, 'values are up to 43 letters, digits, _ . : / @ -')
-          .optional(),
-      }),
-    )
-    .min(1)
-    .max(10),
+  tags: z.array(z.object({ key: z.string(), value: z.string().optional() })).min(1),
 });
 
 /**
@@ -96,11 +86,12 @@ export function registerResourceTagRoutes(app: Hono<SimEnv>, ctx: SimContext): v
           );
         const next = { ...r.tags };
         for (const t of body.tags) {
-          if (body.action === 'create') next[t.key] = t.value ?? '';
-          else delete next[t.key];
+          if (body.action === 'create') {
+            checkVpcTag(t.key, t.value ?? '');
+            next[t.key] = t.value ?? '';
+          } else delete next[t.key];
         }
-        if (Object.keys(next).length > 10)
-          throw new SimHttpError(400, codes.vpcBadParam, 'a resource carries at most 10 tags');
+        checkTagCount(next);
         r.tags = next;
         return c.body(null, 204);
       },

@@ -74,7 +74,7 @@ export function registerSecurityGroupV2Routes(app: Hono<SimEnv>, ctx: SimContext
   );
 
   app.delete('/v1/:pid/security-groups/:id', guard(ctx, 'vpc.deleteSecurityGroup'), (c) => {
-    deleteGroup(ctx, c.req.param('id'));
+    deleteGroup(ctx, c.req.param('id'), 'v2');
     return c.body(null, 204);
   });
 

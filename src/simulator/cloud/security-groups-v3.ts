@@ -18,17 +18,15 @@ import { codes, SimHttpError } from './sim-errors.js';
 import type { SimSecurityGroup } from './store.js';
 import { tagList } from './vpc-tags.js';
 
-const tag = z.object({
-  key: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
-  value: z.string().max(255),
-});
+// Characters are checked by the model (VPC.1801), as the real API does.
+const tag = z.object({ key: z.string(), value: z.string() });
 
 const groupSchema = z.object({
   security_group: z.object({
     name: z.string().regex(/^[\w.\-\u4e00-\u9fa5]{1,64}$/, '1-64 letters, digits, _ . -'),
     description: z.string().max(255).optional(),
     enterprise_project_id: z.string().optional(),
-    tags: z.array(tag).max(20).optional(),
+    tags: z.array(tag).optional(),
   }),
   dry_run: z.boolean().optional(),
 });
@@ -110,7 +108,7 @@ export function registerSecurityGroupV3Routes(app: Hono<SimEnv>, ctx: SimContext
   );
 
   app.delete('/v3/:pid/vpc/security-groups/:id', guard(ctx, 'vpc3.deleteSecurityGroup'), (c) => {
-    deleteGroup(ctx, c.req.param('id'));
+    deleteGroup(ctx, c.req.param('id'), 'v3');
     return c.body(null, 204);
   });
 

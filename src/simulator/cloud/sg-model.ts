@@ -2,6 +2,7 @@ import { formatPorts } from '../../cloud/port-ranges.js';
 import { nowIso, type SimContext } from './context.js';
 import { codes, SimHttpError } from './sim-errors.js';
 import { computeUsage, type SimRule, type SimSecurityGroup, type Tags } from './store.js';
+import { checkTagCount, checkVpcTag } from './vpc-tags.js';
 
 /**
  * Security groups shared by the v2 and v3 routes: one model, two renderings. A new group has
@@ -19,6 +20,8 @@ export function createGroup(
   },
 ): SimSecurityGroup {
   const { store } = ctx;
+  for (const [k, v] of Object.entries(input.tags)) checkVpcTag(k, v);
+  checkTagCount(input.tags);
   const used = computeUsage(store);
   if (
     used.securityGroups >= store.quotas.securityGroups ||
@@ -37,6 +40,7 @@ export function createGroup(
     tags: { ...input.tags },
     enterpriseProjectId: input.enterpriseProjectId ?? '0',
     createdVia: input.via,
+    deleting: false,
     rules: [],
     createdAt: nowIso(ctx),
   };
@@ -136,26 +140,29 @@ export function deleteRule(ctx: SimContext, ruleId: string): void {
   ctx.hosts.refreshIngress([group.id]);
 }
 
-export function deleteGroup(ctx: SimContext, id: string): void {
+/**
+ * A group used by a server (a deleted one too, until its port is released) is refused: v3 409
+ * VPC.9902 "Security group xxx is in use", v1 409. Otherwise the 204 starts the delete and GET
+ * shows the group until it is gone.
+ */
+export function deleteGroup(ctx: SimContext, id: string, via: 'v2' | 'v3'): void {
   const g = groupOr404(ctx, id);
+  const inUse = (detail: string) =>
+    via === 'v3'
+      ? new SimHttpError(409, codes.sgInUseV3, `Security group ${id} is in use. ${detail}`)
+      : new SimHttpError(409, codes.vpcInUse, `Security group ${id} is in use. ${detail}`);
   const users = [...ctx.store.servers.values()].filter((s) => s.securityGroupIds.includes(id));
-  if (users.length > 0) {
-    throw new SimHttpError(
-      409,
-      codes.vpcInUse,
-      `Security group ${id} is still used by ${users.length} server(s).`,
-    );
-  }
+  if (users.length > 0) throw inUse(`${users.length} server port(s) still use it.`);
   for (const other of ctx.store.securityGroups.values()) {
     if (other.id !== id && other.rules.some((r) => r.remoteGroupId === id)) {
-      throw new SimHttpError(
-        409,
-        codes.vpcInUse,
-        `Security group ${id} is referenced by rules of group ${other.id}.`,
-      );
+      throw inUse(`Rules of group ${other.id} refer to it.`);
     }
   }
-  ctx.store.securityGroups.delete(g.id);
+  if (g.deleting) return;
+  g.deleting = true;
+  ctx.scheduler.at(ctx.clock.now().getTime() + ctx.latency.draw('securityGroupDeleteMs'), () => {
+    ctx.store.securityGroups.delete(g.id);
+  });
 }
 
 export function renderRuleV2(r: SimRule) {

@@ -45,8 +45,43 @@ export const codes = {
   vpcBusy: 'VPC.0512',
   /** sim: subnet / security group / rule not found. */
   vpcResourceNotFound: 'VPC.0202',
-  /** sim: still in use. */
-  vpcInUse: 'VPC.0203',
+  /** sim: a v1 security group still used (the reference gives 409 without a code). */
+  vpcInUse: 'VPC.0616',
+  /** VPC has subnets (409, vpc_api_0003). */
+  vpcHasSubnets: 'VPC.0104',
+  /** VPC name already used in the account and region (400 "The router name exists."). */
+  vpcNameExists: 'VPC.0115',
+  /** Subnet CIDR not inside its VPC. */
+  subnetNotInVpc: 'VPC.0203',
+  /** Subnet CIDR overlaps another subnet. */
+  subnetOverlaps: 'VPC.0204',
+  /** Subnet still used by an ECS or a load balancer (answered as 500). */
+  subnetInUse: 'VPC.0209',
+  /** Invalid subnet CIDR (malformed, or smaller than /28). */
+  subnetBadCidr: 'VPC.0212',
+  /**
+   * sim: a repeated DELETE of a subnet already being deleted. The real API answers 400 (the
+   * Terraform provider takes it as "gone"); its code is not in the reference.
+   */
+  subnetDeleting: 'VPC.0202',
+  /** Bad tag on a VPC, subnet or security group. */
+  vpcBadTag: 'VPC.1801',
+  /** v3 security group in use (409). */
+  sgInUseV3: 'VPC.9902',
+  /** Description longer than 85 characters or with < >. */
+  ecsBadDescription: 'Ecs.0041',
+  /** Delete refused while the system disk is still downloading (400, retry later). */
+  ecsDiskDownloading: 'Ecs.0501',
+  /** ECS tags: more than 10, a bad key, bad characters, a duplicate key. */
+  ecsTooManyTags: 'Ecs.0905',
+  ecsBadTagKey: 'Ecs.0906',
+  ecsBadTagChars: 'Ecs.0907',
+  ecsDuplicateTag: 'Ecs.0908',
+  /**
+   * The EIP pool of that iptype is not sold in the region (seen only in public scripts,
+   * huawei-cloud.md §5.1: unverified).
+   */
+  eipTypeUnavailable: 'EIP.7904',
   /** sim: duplicate security-group rule. */
   vpcDuplicateRule: 'VPC.0204',
   gatewayAuth: 'APIGW.0301',

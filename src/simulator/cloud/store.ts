@@ -65,6 +65,8 @@ export interface SimVpc {
   status: 'CREATING' | 'OK';
   tags: Tags;
   enterpriseProjectId: string;
+  /** A DELETE was accepted; the VPC goes when the scheduler says. */
+  deleting: boolean;
   createdAt: string;
 }
 
@@ -77,6 +79,10 @@ export interface SimSubnet {
   az: string;
   status: 'UNKNOWN' | 'ACTIVE';
   tags: Tags;
+  /** DNS servers as created (none unless asked: huawei-cloud.md §5.2). */
+  dns: string[];
+  /** A DELETE was accepted; the subnet goes when the scheduler says. */
+  deleting: boolean;
   /** Fixed IPs in use (servers' ports). */
   usedIps: Set<string>;
   createdAt: string;
@@ -106,6 +112,8 @@ export interface SimSecurityGroup {
   tags: Tags;
   enterpriseProjectId: string;
   createdVia: 'v2' | 'v3';
+  /** A DELETE was accepted; the group goes when the scheduler says. */
+  deleting: boolean;
   rules: SimRule[];
   createdAt: string;
 }
@@ -183,7 +191,11 @@ export function resetStore(store: CloudStore, quotas: Partial<Quotas> = {}): voi
 export function computeUsage(store: CloudStore) {
   let cores = 0;
   let ramMb = 0;
+  let instances = 0;
   for (const s of store.servers.values()) {
+    // A DELETED server still answers GET for a while; it no longer counts.
+    if (s.status === 'DELETED') continue;
+    instances++;
     const f = store.catalog.flavors.get(s.flavor);
     cores += f?.vcpus ?? 0;
     ramMb += f?.ramMb ?? 0;
@@ -191,7 +203,7 @@ export function computeUsage(store: CloudStore) {
   let rules = 0;
   for (const g of store.securityGroups.values()) rules += g.rules.length;
   return {
-    instances: store.servers.size,
+    instances,
     cores,
     ramMb,
     vpcs: store.vpcs.size,

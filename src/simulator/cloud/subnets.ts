@@ -7,7 +7,7 @@ import { cidrContains, cidrInside, cidrOverlaps, ipToInt, parseCidr } from './ip
 import { codes, SimHttpError } from './sim-errors.js';
 import { computeUsage, type SimSubnet } from './store.js';
 import { vpcOr404 } from './vpc.js';
-import { parseStarTags } from './vpc-tags.js';
+import { checkStarTags } from './vpc-tags.js';
 
 const createSchema = z.object({
   subnet: z.object({
@@ -20,7 +20,8 @@ const createSchema = z.object({
     dhcp_enable: z.boolean().optional(),
     primary_dns: z.string().optional(),
     secondary_dns: z.string().optional(),
-    tags: z.array(z.string()).max(10).optional(),
+    dnsList: z.array(z.string()).max(2).optional(),
+    tags: z.array(z.string()).optional(),
   }),
 });
 
@@ -34,15 +35,32 @@ const renderSubnet = (s: SimSubnet) => ({
   availability_zone: s.az,
   status: s.status,
   dhcp_enable: true,
-  primary_dns: '100.125.1.250',
+  // Only what was asked for: a subnet created without DNS has none (huawei-cloud.md §5.2).
+  primary_dns: s.dns[0] ?? '',
+  secondary_dns: s.dns[1] ?? '',
+  dnsList: [...s.dns],
   neutron_network_id: s.id,
   neutron_subnet_id: s.id,
   created_at: s.createdAt,
 });
 
-const bad = (m: string) => new SimHttpError(400, codes.vpcBadParam, `Param is invalid: ${m}`);
+const bad = (m: string, code: string = codes.vpcBadParam) =>
+  new SimHttpError(400, code, `Param is invalid: ${m}`);
 
-/** VPC v1 subnets: UNKNOWN → ACTIVE; 409 on delete while servers' ports still use them. */
+/** The DNS servers asked for: `dnsList`, else primary then secondary; each an IPv4 address. */
+function dnsOf(body: { primary_dns?: string; secondary_dns?: string; dnsList?: string[] }) {
+  const list = body.dnsList ?? [body.primary_dns, body.secondary_dns].filter((x) => !!x);
+  if (body.secondary_dns && !body.primary_dns) throw bad('secondary_dns needs primary_dns');
+  for (const ip of list as string[])
+    if (ipToInt(ip) === undefined) throw bad(`dns ${ip} is not an IPv4 address`);
+  return list as string[];
+}
+
+/**
+ * VPC v1 subnets: UNKNOWN → ACTIVE; DNS only as asked; delete refused (500 VPC.0209) while ports
+ * use them, and asynchronous: after the 204 the subnet lingers for a few seconds, a repeated
+ * DELETE answering 400, then GET answers 404.
+ */
 export function registerSubnetRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
   const { store } = ctx;
   const subnetOr404 = (id: string) => {
@@ -57,19 +75,30 @@ export function registerSubnetRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     if (vpc.status !== 'OK')
       throw new SimHttpError(400, codes.vpcNotActive, 'VPC is not active, please try later.');
     const cidr = parseCidr(subnet.cidr);
-    if (!cidr || cidr.prefix > 29)
-      throw bad(`cidr ${subnet.cidr} is not an IPv4 CIDR of at most /29`);
+    if (!cidr || cidr.prefix > 28)
+      throw bad(`cidr ${subnet.cidr} is not an IPv4 CIDR of at most /28`, codes.subnetBadCidr);
     if (!cidrInside(cidr, parseCidr(vpc.cidr)!))
-      throw bad(`cidr ${subnet.cidr} is not inside the VPC's ${vpc.cidr}`);
+      throw bad(`cidr ${subnet.cidr} is not inside the VPC's ${vpc.cidr}`, codes.subnetNotInVpc);
     const gw = ipToInt(subnet.gateway_ip);
-    if (gw === undefined || !cidrContains(cidr, gw) || gw === cidr.base)
-      throw bad(`gateway_ip ${subnet.gateway_ip} is not a host address of ${subnet.cidr}`);
+    // The network address and the last three (system, DHCP, broadcast) are reserved.
+    if (
+      gw === undefined ||
+      !cidrContains(cidr, gw) ||
+      gw === cidr.base ||
+      gw >= cidr.base + cidr.size - 3
+    )
+      throw bad(`gateway_ip ${subnet.gateway_ip} is not a usable host address of ${subnet.cidr}`);
+    const tags = checkStarTags(subnet.tags);
+    const dns = dnsOf(subnet);
     if (subnet.availability_zone && !store.catalog.azs.includes(subnet.availability_zone)) {
       throw bad(`availability_zone ${subnet.availability_zone} does not exist`);
     }
     for (const other of store.subnets.values()) {
       if (other.vpcId === vpc.id && cidrOverlaps(parseCidr(other.cidr)!, cidr)) {
-        throw bad(`cidr ${subnet.cidr} overlaps subnet ${other.id} (${other.cidr})`);
+        throw bad(
+          `cidr ${subnet.cidr} overlaps subnet ${other.id} (${other.cidr})`,
+          codes.subnetOverlaps,
+        );
       }
     }
     if (computeUsage(store).subnets >= store.quotas.subnets) {
@@ -83,7 +112,9 @@ export function registerSubnetRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
       vpcId: vpc.id,
       az: subnet.availability_zone ?? '',
       status: 'UNKNOWN',
-      tags: parseStarTags(subnet.tags),
+      tags,
+      dns,
+      deleting: false,
       usedIps: new Set(),
       createdAt: nowIso(ctx),
     };
@@ -113,14 +144,22 @@ export function registerSubnetRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     const s = subnetOr404(c.req.param('id'));
     if (s.vpcId !== c.req.param('vpcId'))
       throw new SimHttpError(404, codes.vpcResourceNotFound, 'Subnet does not exist in this VPC.');
+    // A delete already under way: 400, which the Terraform provider takes as "gone" (§5.4).
+    if (s.deleting)
+      throw new SimHttpError(400, codes.subnetDeleting, `Subnet ${s.id} is being deleted.`);
     if (s.usedIps.size > 0) {
+      // As the real API: 500 while ports (servers, even deleted ones not yet released) use it.
       throw new SimHttpError(
-        409,
-        codes.vpcInUse,
-        `Subnet ${s.id} still has ${s.usedIps.size} port(s) in use: delete the servers first.`,
+        500,
+        codes.subnetInUse,
+        `The subnet ${s.id} is used by an ECS or a load balancer (${s.usedIps.size} port(s) in use).`,
       );
     }
-    store.subnets.delete(s.id);
+    // 204 starts the delete; GET shows the subnet until it is gone.
+    s.deleting = true;
+    ctx.scheduler.at(ctx.clock.now().getTime() + ctx.latency.draw('subnetDeleteMs'), () => {
+      store.subnets.delete(s.id);
+    });
     return c.body(null, 204);
   });
 }

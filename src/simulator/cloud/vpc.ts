@@ -6,13 +6,7 @@ import { readBody } from './http-body.js';
 import { parseCidr } from './ipv4.js';
 import { codes, SimHttpError } from './sim-errors.js';
 import { computeUsage, type SimVpc } from './store.js';
-import { parseStarTags } from './vpc-tags.js';
-
-const starTags = z
-  .array(
-    z.string().regex(/^[A-Za-z0-9_.-]{1,36}\*[A-Za-z0-9_.:/@-]{0,43}$/, 'tags are "key*value"'),
-  )
-  .max(10);
+import { checkStarTags } from './vpc-tags.js';
 
 const createSchema = z.object({
   vpc: z.object({
@@ -23,7 +17,7 @@ const createSchema = z.object({
     cidr: z.string().optional(),
     description: z.string().max(255).optional(),
     enterprise_project_id: z.string().optional(),
-    tags: starTags.optional(),
+    tags: z.array(z.string()).optional(),
   }),
 });
 
@@ -55,26 +49,32 @@ export function registerVpcRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
     const allowed = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((x) => parseCidr(x)!);
     if (
       !parsed ||
-      parsed.prefix > 28 ||
+      parsed.prefix > 24 ||
       !allowed.some((a) => parsed.base >= a.base && parsed.base + parsed.size <= a.base + a.size)
     ) {
       throw new SimHttpError(
         400,
         codes.vpcBadParam,
-        `Param is invalid: cidr ${cidr} must lie in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a prefix of at most /28`,
+        `Param is invalid: cidr ${cidr} must lie in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a mask of at most /24`,
       );
     }
+    const tags = checkStarTags(vpc.tags);
+    // Names are unique per account and region (huawei-cloud.md §5.2), deleting ones included.
+    const name = vpc.name ?? '';
+    if (name && [...store.vpcs.values()].some((v) => v.name === name))
+      throw new SimHttpError(400, codes.vpcNameExists, 'The router name exists.');
     if (computeUsage(store).vpcs >= store.quotas.vpcs) {
       throw new SimHttpError(409, codes.vpcQuota, "Quota exceeded for resources: ['router'].");
     }
     const v: SimVpc = {
       id: ctx.uuid(),
-      name: vpc.name ?? '',
+      name,
       cidr,
       description: vpc.description ?? '',
       status: 'CREATING',
-      tags: parseStarTags(vpc.tags),
+      tags,
       enterpriseProjectId: vpc.enterprise_project_id ?? '0',
+      deleting: false,
       createdAt: nowIso(ctx),
     };
     store.vpcs.set(v.id, v);
@@ -100,14 +100,21 @@ export function registerVpcRoutes(app: Hono<SimEnv>, ctx: SimContext): void {
 
   app.delete('/v1/:pid/vpcs/:id', guard(ctx, 'vpc.deleteVpc'), (c) => {
     const v = vpcOr404(ctx, c.req.param('id'));
+    // Subnets still being deleted count: the VPC waits for them (409 VPC.0104).
     if ([...store.subnets.values()].some((s) => s.vpcId === v.id)) {
       throw new SimHttpError(
         409,
-        codes.vpcInUse,
+        codes.vpcHasSubnets,
         `VPC ${v.id} still has subnets: delete them first.`,
       );
     }
-    store.vpcs.delete(v.id);
+    // 204 starts the delete; GET shows the VPC until it is gone (a repeated DELETE is accepted).
+    if (!v.deleting) {
+      v.deleting = true;
+      ctx.scheduler.at(ctx.clock.now().getTime() + ctx.latency.draw('vpcDeleteMs'), () => {
+        store.vpcs.delete(v.id);
+      });
+    }
     return c.body(null, 204);
   });
 

@@ -70,7 +70,7 @@ export function capacityError(operation: string, az: string, flavor: string, cod
 
 export function inUseError(operation: string, what: string) {
   return new CloudConflict(`${operation}: ${what} is still in use; it will be retried`, {
-    code: 'VPC.0203',
+    code: 'VPC.0104',
     operation,
     httpStatus: 409,
     retryAfterMs: 3000,
