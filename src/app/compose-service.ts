@@ -139,6 +139,7 @@ export async function composeService(
       concurrency: config.engineConcurrency,
       sweepIntervalMs: options.engine?.sweepIntervalMs ?? 5000,
       queuePollMs: options.engine?.queuePollMs ?? 100,
+      stopGraceMs: config.shutdownGraceMs,
     },
   );
   const appVersion = options.appVersion;

@@ -3,6 +3,7 @@ import type { OperationKind } from '../../platform/db/schema.js';
 import { Cancelled, Retryable } from '../../platform/errors.js';
 import { type PollDelay, pollUntil } from '../../platform/poll.js';
 import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
+import type { Halt } from './halt.js';
 import { cancelCheckIntervalMs, type PolicyName, retryDelayMs, stepPolicies } from './policies.js';
 import { decodeError, encodeError, type StepOutcome } from './step-errors.js';
 
@@ -63,6 +64,8 @@ export interface StepRunnerDeps {
   pollDelay?: PollDelay | undefined;
   /** Observes each attempt of each step (metrics). */
   observe?: ((event: StepEvent) => void) | undefined;
+  /** The process is stopping: steps abort and are parked unrecorded (engine/halt.ts). */
+  halt?: Halt | undefined;
 }
 
 export interface StepOwner {
@@ -105,9 +108,12 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     const controller = new AbortController();
     const done = new AbortController();
     const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
+    const onHalt = () => controller.abort(deps.halt?.signal.reason);
+    deps.halt?.signal.addEventListener('abort', onHalt, { once: true });
     try {
       await deps.clock.sleep(ms, controller.signal);
     } finally {
+      deps.halt?.signal.removeEventListener('abort', onHalt);
       done.abort();
       await watcher;
     }
@@ -123,6 +129,8 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     const controller = new AbortController();
     const done = new AbortController();
     const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
+    const onHalt = () => controller.abort(deps.halt?.signal.reason);
+    deps.halt?.signal.addEventListener('abort', onHalt, { once: true });
     const signal = controller.signal;
     const scope: StepScope = {
       name,
@@ -139,6 +147,7 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
       ok = true;
       return value;
     } finally {
+      deps.halt?.signal.removeEventListener('abort', onHalt);
       done.abort();
       await watcher;
       deps.observe?.({
@@ -186,7 +195,11 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
       current = name;
       // The flow went on past any earlier failure (a best-effort hook): that is not where it failed.
       failed = undefined;
-      const outcome = await checkpoint(name, () => withRetries(name, policy, fn));
+      const outcome = await checkpoint(name, () =>
+        deps.halt
+          ? deps.halt.guard(() => withRetries(name, policy, fn))
+          : withRetries(name, policy, fn),
+      );
       if (outcome.ok) return outcome.value;
       failed ??= name;
       throw decodeError(outcome.error);
