@@ -255,6 +255,8 @@ const kgd = start(
     KGD_LOG_LEVEL: values['log-level']!,
     KGD_DB_POOL_SIZE: process.env.KGD_DB_POOL_SIZE ?? '16',
     KGD_ENGINE_CONCURRENCY: values['engine-concurrency']!,
+    // One load generator stands in for the whole marketplace: no per-address connection cap.
+    KGD_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
     KGD_CLOUD_AK: 'KGDSIMULATORAKEY0001',
     KGD_CLOUD_SK: 'kgd-simulator-secret-key-not-for-real-use',
     KGD_CLOUD_PROJECT_ID: '6b67642d73696d756c61746f72000001',

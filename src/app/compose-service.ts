@@ -17,10 +17,12 @@ import { createLicenseIssuer } from '../licenses/license-store.js';
 import { loadOrCreateSigningKey } from '../licenses/signing-key.js';
 import { purgeReplayGuard } from '../marketplace/gateway/inbox.js';
 import type { GatewayDeps } from '../marketplace/handlers/context.js';
+import { purgeSessions } from '../operators/auth/sessions.js';
 import { createChangeFeed } from '../operators/dashboard/change-feed.js';
 import { meterCloud } from '../operators/metrics/metered-cloud.js';
 import { meterRemote } from '../operators/metrics/metered-remote.js';
 import { createMetrics } from '../operators/metrics/metrics.js';
+import type { OperatorSurfacesDeps } from '../operators/register.js';
 import type { Clock } from '../platform/clock.js';
 import { launchDurableEngine } from '../platform/durable.js';
 import { createIds } from '../platform/ids.js';
@@ -30,7 +32,7 @@ import { createTokenBucket } from '../platform/rate-limiter.js';
 import { type ProductCatalog, sellerVpcCidrs } from '../products/catalog.js';
 import { skuChangeRefusal } from '../products/sku-changes.js';
 import type { Adapters } from './adapters.js';
-import { createApp } from './http.js';
+import { createAdminApp, createApp, createPublicApp } from './http.js';
 import type { Runtime } from './runtime.js';
 
 export interface ServiceOptions {
@@ -48,7 +50,10 @@ export interface ServiceOptions {
 
 /** The service, wired: its HTTP app, and the engine behind it once started. */
 export interface Service {
+  /** Everything, or with KGD_ADMIN_PORT only what the internet reaches. */
   app: Hono;
+  /** The operator surfaces on their own listener (KGD_ADMIN_PORT), else undefined. */
+  adminApp: Hono | undefined;
   engine: Engine;
   runtime: Runtime;
   adapters: Adapters;
@@ -136,6 +141,7 @@ export async function composeService(
       concurrency: config.engineConcurrency,
       sweepIntervalMs: options.engine?.sweepIntervalMs ?? 5000,
       queuePollMs: options.engine?.queuePollMs ?? 100,
+      stopGraceMs: config.shutdownGraceMs,
     },
   );
   const appVersion = options.appVersion;
@@ -167,36 +173,45 @@ export async function composeService(
     onAnswered: metrics.onAnswered,
   });
 
-  const app = createApp({
-    gateway,
-    engineReady: () => running,
-    ...(options.operators === false
-      ? {}
+  const operators: OperatorSurfacesDeps | undefined =
+    options.operators === false
+      ? undefined
       : {
-          operators: {
-            db,
-            clock,
-            ids,
-            secrets,
-            logger: logger.child({ component: 'operators' }),
-            workflows,
-            cloud,
-            replay: {
-              secretBox: runtime.secretBox,
-              keys: runtime.marketplaceKeys,
-              producePath: config.producePath,
-            },
-            wake: (instanceId) => engine.dispatcher.wake(instanceId),
-            feed,
-            metrics: metrics.registry,
+          db,
+          clock,
+          ids,
+          secrets,
+          logger: logger.child({ component: 'operators' }),
+          workflows,
+          cloud,
+          replay: {
+            secretBox: runtime.secretBox,
+            keys: runtime.marketplaceKeys,
+            producePath: config.producePath,
+            // On a separate admin listener, replays still go through the public app's route.
+            send: config.admin ? async (request) => app.fetch(request) : undefined,
           },
-        }),
-  });
+          wake: (instanceId) => engine.dispatcher.wake(instanceId),
+          feed,
+          metrics: metrics.registry,
+          metricsPublic: config.surfaces.metricsPublic,
+          sessions: {
+            ...config.surfaces.sessions,
+            secureCookies: config.publicUrl.startsWith('https:'),
+          },
+        };
+  const appDeps = { gateway, engineReady: () => running, limits: config.surfaces };
+  const app: Hono = config.admin
+    ? createPublicApp(appDeps)
+    : createApp({ ...appDeps, ...(operators ? { operators } : {}) });
+  const adminApp =
+    config.admin && operators ? createAdminApp({ ...appDeps, operators }) : undefined;
 
   const stopMaintenance = new AbortController();
   const maintenance = () =>
     Promise.all([
       purgeReplayGuard(db, clock.now()),
+      purgeSessions(db, clock.now()),
       raiseDeadlineAlerts({
         db,
         clock,
@@ -214,6 +229,7 @@ export async function composeService(
   };
   return {
     app,
+    adminApp,
     engine,
     runtime,
     adapters,

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
 import type { CliIo } from '../platform/cli-io.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -8,12 +7,15 @@ import { readOrCreateSecretFile } from '../platform/data-dir.js';
 import { loadProductCatalog } from '../products/catalog.js';
 import { type Adapters, realAdapters } from './adapters.js';
 import { composeService, type Service } from './compose-service.js';
+import { type Listener, listen } from './listener.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { simulatedAdapters } from './simulated.js';
 
 /** `kgd serve` running: its address, and how to stop it gracefully. */
 export interface RunningService {
   url: string;
+  /** The operators' listener (KGD_ADMIN_PORT), when they have their own. */
+  adminUrl: string | undefined;
   runtime: Runtime;
   service: Service;
   /** The embedded simulator's endpoint, when no cloud credentials are configured. */
@@ -39,7 +41,7 @@ const appVersion = (config: Config) =>
 
 /**
  * `kgd serve`: the marketplace gateway, the deployment engine and the operator surfaces on one
- * port. Without cloud credentials it embeds the cloud and marketplace simulator (its state lives
+ * port, or the operator surfaces on a second one (KGD_ADMIN_HOST/PORT). Without cloud credentials it embeds the cloud and marketplace simulator (its state lives
  * in memory: run `kgd simulator` separately for one that outlives restarts).
  */
 export async function startService(
@@ -57,6 +59,7 @@ export async function startService(
   const clock = systemClock;
   let adapters: Adapters | undefined;
   let service: Service | undefined;
+  const listeners: Listener[] = [];
   try {
     const catalog = loadProductCatalog(config.templatesDir);
     logger.info(
@@ -79,26 +82,34 @@ export async function startService(
       appVersion: appVersion(config),
     });
     await service.start();
-    const server = serve({
+    const main = await listen({
       fetch: service.app.fetch,
+      host: config.host,
       port: config.port,
-      hostname: config.host,
+      http: config.http,
       // A V1 call carries everything in its query: Node's default 16 KB header limit would answer
       // a long one 431 before the gateway could answer 000002 (its limit is KGD_MAX_BODY_BYTES).
-      serverOptions: { maxHeaderSize: config.maxBodyBytes + 16 * 1024 },
+      maxHeaderSize: config.maxBodyBytes + 16 * 1024,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    listeners.push(main);
+    if (service.adminApp && config.admin) {
+      listeners.push(
+        await listen({
+          fetch: service.adminApp.fetch,
+          host: config.admin.host,
+          port: config.admin.port,
+          http: config.http,
+        }),
+      );
+    }
+    const url = main.url;
+    const adminUrl = listeners[1]?.url;
     const sim = adapters.simulator;
     sim?.handle.marketplace?.configure({ productionUrl: `${url}${config.producePath}` });
     logger.info(
       {
         url,
+        ...(adminUrl ? { adminUrl } : {}),
         producePath: config.producePath,
         publicUrl: config.publicUrl,
         simulator: sim?.endpoint,
@@ -110,6 +121,7 @@ export async function startService(
     let stopping: Promise<void> | undefined;
     return {
       url,
+      adminUrl,
       runtime,
       service: running,
       simulatorUrl: sim?.endpoint,
@@ -117,17 +129,7 @@ export async function startService(
         stopping ??= (async () => {
           logger.info('shutting down: finishing in-flight answers');
           running.drain();
-          await new Promise<void>((resolve) => {
-            const force = setTimeout(() => {
-              (server as import('node:http').Server).closeAllConnections();
-              resolve();
-            }, config.shutdownGraceMs);
-            server.close(() => {
-              clearTimeout(force);
-              resolve();
-            });
-            (server as import('node:http').Server).closeIdleConnections();
-          });
+          await Promise.all(listeners.map((l) => l.close(config.shutdownGraceMs)));
           await running.stop();
           await opened.close();
           await runtime.close();
@@ -137,6 +139,7 @@ export async function startService(
       },
     };
   } catch (err) {
+    await Promise.all(listeners.map((l) => l.close(0)));
     await service?.stop().catch(() => {});
     await adapters?.close().catch(() => {});
     await runtime.close();

@@ -12,6 +12,7 @@ import { createOperatorService } from './actions/operator-service.js';
 import { createAdminApi } from './api/admin-api.js';
 import type { ChangeFeed } from './dashboard/change-feed.js';
 import { registerDashboard } from './dashboard/dashboard.js';
+import type { SessionSettings } from './dashboard/session.js';
 import { registerMetricsRoute } from './metrics/metrics-route.js';
 
 /** What the operator surfaces need from the composition root. */
@@ -25,14 +26,28 @@ export interface OperatorSurfacesDeps {
   workflows: Pick<WorkflowControl, 'listSteps' | 'rewind'>;
   /** The cloud the engine deploys to, for the sweep. */
   cloud?: CloudApi | undefined;
-  /** Replays of inbox entries go through this app's own production route. */
-  replay?: { secretBox: SecretBox; keys: string[]; producePath: string } | undefined;
+  /**
+   * Replays of inbox entries go through the production route in-process: `send` is the public
+   * app's fetch when operators have their own listener, else this app's.
+   */
+  replay?:
+    | {
+        secretBox: SecretBox;
+        keys: string[];
+        producePath: string;
+        send?: ((request: Request) => Promise<Response>) | undefined;
+      }
+    | undefined;
   /** Wakes the engine for an instance that got a new operation (manual release). */
   wake?: ((instanceId: string | null) => void) | undefined;
   /** Live-update feed of the dashboard; closed by the service on shutdown. */
   feed: ChangeFeed;
   /** Served at /metrics when given. */
   metrics?: Registry | undefined;
+  /** /metrics without a token (KGD_METRICS_PUBLIC=1). */
+  metricsPublic?: boolean | undefined;
+  /** Dashboard session lifetimes and cookie security. */
+  sessions: SessionSettings;
 }
 
 /**
@@ -54,7 +69,7 @@ export function registerOperatorSurfaces(app: Hono, deps: OperatorSurfacesDeps):
       keys: deps.replay.keys,
       produceUrl: `http://kgd.internal${deps.replay.producePath}`,
       // In-process: the replay takes the same path a marketplace call takes, minus the network.
-      send: async (request) => app.fetch(request),
+      send: deps.replay.send ?? (async (request) => app.fetch(request)),
     },
   });
   app.route(
@@ -74,7 +89,13 @@ export function registerOperatorSurfaces(app: Hono, deps: OperatorSurfacesDeps):
     service,
     steps: (id: string) => deps.workflows.listSteps(id),
     feed: deps.feed,
+    sessions: deps.sessions,
   });
-  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
+  if (deps.metrics)
+    registerMetricsRoute(app, deps.metrics, {
+      public: deps.metricsPublic === true,
+      db: deps.db,
+      clock: deps.clock,
+    });
   app.get('/', (c) => c.redirect('/dashboard', 302));
 }

@@ -96,6 +96,24 @@ const schema = z
       .default(4000),
     KGD_MAX_BODY_BYTES: positiveInt('a size in bytes').default(65536),
     KGD_SHUTDOWN_GRACE_MS: positiveInt('milliseconds').default(10000),
+    KGD_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+    KGD_ADMIN_PORT: port.optional(),
+    KGD_ADMIN_MAX_BODY_BYTES: positiveInt('a size in bytes').default(1024 * 1024),
+    KGD_METRICS_PUBLIC: bool.default(false),
+    KGD_RATE_LOGIN_PER_MINUTE: positiveInt('requests per minute').default(10),
+    KGD_RATE_STATUS_PER_MINUTE: positiveInt('requests per minute').default(120),
+    KGD_RATE_METRICS_PER_MINUTE: positiveInt('requests per minute').default(60),
+    KGD_HTTP_HEADERS_TIMEOUT_MS: positiveInt('milliseconds').min(500).default(10000),
+    KGD_HTTP_REQUEST_TIMEOUT_MS: positiveInt('milliseconds').min(500).default(30000),
+    KGD_HTTP_KEEPALIVE_TIMEOUT_MS: positiveInt('milliseconds').default(5000),
+    KGD_HTTP_MAX_CONNECTIONS: positiveInt('a number of connections').optional(),
+    KGD_HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce
+      .number({ error: 'expected a number of connections (0: no limit)' })
+      .int('expected a whole number')
+      .min(0, 'expected a number of connections (0: no limit)')
+      .default(64),
+    KGD_SESSION_IDLE_MINUTES: positiveInt('minutes').default(30),
+    KGD_SESSION_MAX_HOURS: positiveInt('hours').default(12),
     KGD_MARKETPLACE_API_SITE: z
       .enum(['cn', 'intl', 'eu'], { error: 'expected cn, intl or eu' })
       .default('cn'),
@@ -168,6 +186,13 @@ const schema = z
         message: 'set both KGD_CLOUD_SHARED_VPC_ID and KGD_CLOUD_SHARED_SUBNET_ID, or neither',
       });
     }
+    if (c.KGD_HTTP_REQUEST_TIMEOUT_MS < c.KGD_HTTP_HEADERS_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KGD_HTTP_REQUEST_TIMEOUT_MS'],
+        message: 'expected at least KGD_HTTP_HEADERS_TIMEOUT_MS (a request includes its headers)',
+      });
+    }
     if (c.DATABASE_URL && !c.KGD_MASTER_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -204,6 +229,29 @@ const configSchema = schema.transform((c) => ({
   answerDeadlineMs: c.KGD_ANSWER_DEADLINE_MS,
   maxBodyBytes: c.KGD_MAX_BODY_BYTES,
   shutdownGraceMs: c.KGD_SHUTDOWN_GRACE_MS,
+  /** A second listener for the admin API, dashboard and /metrics; unset, they share the main one. */
+  admin:
+    c.KGD_ADMIN_PORT === undefined ? undefined : { host: c.KGD_ADMIN_HOST, port: c.KGD_ADMIN_PORT },
+  surfaces: {
+    operatorBodyBytes: c.KGD_ADMIN_MAX_BODY_BYTES,
+    metricsPublic: c.KGD_METRICS_PUBLIC,
+    perMinute: {
+      login: c.KGD_RATE_LOGIN_PER_MINUTE,
+      status: c.KGD_RATE_STATUS_PER_MINUTE,
+      metrics: c.KGD_RATE_METRICS_PER_MINUTE,
+    },
+    sessions: {
+      idleMs: c.KGD_SESSION_IDLE_MINUTES * 60_000,
+      maxMs: c.KGD_SESSION_MAX_HOURS * 3_600_000,
+    },
+  },
+  http: {
+    headersTimeoutMs: c.KGD_HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: c.KGD_HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: c.KGD_HTTP_KEEPALIVE_TIMEOUT_MS,
+    maxConnections: c.KGD_HTTP_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: c.KGD_HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+  },
   marketplaceApiUrl: c.KGD_MARKETPLACE_API_URL ?? marketplaceSites[c.KGD_MARKETPLACE_API_SITE],
   orderApiTimeoutMs: c.KGD_ORDER_API_TIMEOUT_MS,
   cloud: {

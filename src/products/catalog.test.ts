@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -204,6 +212,27 @@ describe('broken templates: every problem names the file, the field and what is 
       setup: (w) =>
         w('bad', { ...validProduct('bad'), package: { source: 'pkg', installDir: '/opt/x' } }),
       expected: (f) => `${f}: package.source: pkg does not exist`,
+    },
+    {
+      what: 'a package source outside the template folder',
+      setup: (w) => {
+        w('other', validProduct('other'));
+        w('bad', {
+          ...validProduct('bad'),
+          package: { source: '../other/package', installDir: '/opt/x' },
+        });
+      },
+      expected: (f) =>
+        `${f}: package.source: ${path.join(path.dirname(f), '../other/package')} is outside the template folder`,
+    },
+    {
+      what: 'a package with a link to a file outside the template folder',
+      setup: (w) => {
+        const file = w('bad', validProduct('bad'));
+        symlinkSync('/etc/hostname', path.join(path.dirname(file), 'package/bin/hostname'));
+      },
+      expected: (f) =>
+        `${f}: package.source: ${path.join(path.dirname(f), 'package/bin/hostname')} is outside the template folder`,
     },
     {
       what: 'a package archive with a top-level folder',

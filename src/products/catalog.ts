@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { badCidr, coversMetadata, metadataAddress } from '../platform/address-guard.js';
@@ -55,6 +55,33 @@ function hashTree(root: string, hash: ReturnType<typeof createHash>): void {
   }
 }
 
+/** `inside` is `root` or below it. */
+const within = (root: string, inside: string) => {
+  const rel = path.relative(root, inside);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/**
+ * The first path of `source` (itself, or an entry of a directory package) that resolves
+ * outside the template folder, through `..`, an absolute path or a symbolic link; undefined if
+ * none does. Everything a package holds is uploaded to buyers' servers: a link to the host's
+ * own files must never ship.
+ */
+function escapesFolder(dir: string, source: string): string | undefined {
+  const root = realpathSync(dir);
+  const walk = (p: string): string | undefined => {
+    if (!within(root, realpathSync(p))) return p;
+    if (!lstatSync(p).isDirectory()) return undefined;
+    for (const entry of readdirSync(p)) {
+      const found = walk(path.join(p, entry));
+      if (found) return found;
+    }
+    return undefined;
+  };
+  if (!within(path.resolve(dir), source)) return source;
+  return walk(source);
+}
+
 function checkPackage(
   file: string,
   product: Product,
@@ -65,6 +92,13 @@ function checkPackage(
   const source = path.resolve(dir, product.package.source);
   if (!existsSync(source)) {
     problems.push(`${file}: package.source: ${product.package.source} does not exist`);
+    return undefined;
+  }
+  const outside = escapesFolder(dir, source);
+  if (outside) {
+    problems.push(
+      `${file}: package.source: ${outside} is outside the template folder ${dir} (a package uploads only files of its own folder)`,
+    );
     return undefined;
   }
   let entries: string[];

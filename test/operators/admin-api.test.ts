@@ -350,7 +350,10 @@ describe('acting', () => {
     const calls = (await json(await get('/admin/inbox?activity=newInstance', readToken))).items;
     expect(calls).toHaveLength(2);
     expect(calls[0].duplicate).toBe(true);
-    const metrics = await (await app.request('/metrics')).text();
+    // Behind a read token unless KGD_METRICS_PUBLIC=1; a revoked token is refused.
+    expect((await get('/metrics')).status).toBe(401);
+    expect((await get('/metrics', revokedToken)).status).toBe(401);
+    const metrics = await (await get('/metrics', readToken)).text();
     expect(metrics).toContain(
       'kgd_marketplace_calls_total{protocol="v1",activity="newInstance",result_code="000000"} 2',
     );

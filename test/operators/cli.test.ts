@@ -264,6 +264,43 @@ describe('kgd tokens', () => {
     expect(await verifyToken(database.db, systemClock, token)).toBeUndefined();
     expect((await run('tokens', 'revoke', 'nobody')).code).toBe(3);
   });
+
+  it('a token with --expires-in is refused once expired; a bad duration changes nothing', async () => {
+    const bad = await run(
+      'tokens',
+      'create',
+      '--name',
+      'tmp',
+      '--scope',
+      'read',
+      '--expires-in',
+      '3 weeks',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--expires-in: expected a duration such as 90d, 12h or 30m');
+    const created = await run(
+      'tokens',
+      'create',
+      '--name',
+      'ci-bot',
+      '--scope',
+      'read',
+      '--expires-in',
+      '90d',
+      '--json',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { token, expiresAt } = JSON.parse(created.stdout);
+    const days = (new Date(expiresAt).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+    const listed = JSON.parse((await run('tokens', 'list', '--json')).stdout);
+    expect(listed.find((t: { name: string }) => t.name === 'ci-bot').expiresAt).toBe(expiresAt);
+    expect(listed.some((t: { name: string }) => t.name === 'tmp')).toBe(false);
+    expect(await verifyToken(database.db, systemClock, token)).toMatchObject({ name: 'ci-bot' });
+    const later = { now: () => new Date(Date.now() + 91 * 86_400_000), sleep: systemClock.sleep };
+    expect(await verifyToken(database.db, later, token)).toBeUndefined();
+  });
 });
 
 describe('kgd config check', () => {

@@ -113,7 +113,9 @@ describe('kgd serve with the operator surfaces', () => {
       async () => (await json(await api(`/admin/deployments/${id}`))).deployment.status === 'ready',
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    // /metrics needs a token (KGD_METRICS_PUBLIC unset).
+    expect((await fetch(`${service.url}/metrics`)).status).toBe(401);
+    const metrics = await (await api('/metrics')).text();
     // A test call (testFlag=1) is counted apart from buyers' calls.
     expect(metrics).toContain(
       'kgd_marketplace_test_calls_total{protocol="v1",activity="newInstance",result_code="000000"} 1',
@@ -140,13 +142,21 @@ describe('kgd serve with the operator surfaces', () => {
   });
 
   it('stopping ends the live streams instead of waiting for the grace period', async () => {
+    const form = await fetch(`${service.url}/dashboard/login`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
     const login = await fetch(`${service.url}/dashboard/login`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: form.headers.get('set-cookie')!.split(';')[0]!,
+      },
+      body: new URLSearchParams({ token, csrf }).toString(),
     });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('kgd_session='))!
+      .split(';')[0]!;
     const events = await fetch(`${service.url}/dashboard/events`, { headers: { cookie } });
     expect(events.status).toBe(200);
     const reader = events.body!.getReader();

@@ -6,6 +6,7 @@ import { runEvery } from '../../platform/periodic.js';
 import type { OperationDispatcher } from '../dispatcher.js';
 import type { OperationOutcome } from '../ports.js';
 import { dbosCheckpoint } from './dbos-steps.js';
+import { createHalt } from './halt.js';
 import { OPERATIONS_QUEUE, partitionKeyOf } from './queue.js';
 import { type OperationDeps, runOperation } from './run-operation.js';
 
@@ -27,6 +28,8 @@ export interface EngineOptions {
   queuePollMs?: number;
   /** Operations handed to DBOS and not finished, at most (default twice the concurrency). */
   maxQueued?: number;
+  /** On stop, how long running steps get to stop at their signal (default 10 s). */
+  stopGraceMs?: number;
 }
 
 export interface Engine {
@@ -34,6 +37,7 @@ export interface Engine {
   dispatcher: OperationDispatcher;
   /** After DBOS is launched: registers the queue and starts dispatching. */
   start(): Promise<void>;
+  /** Stops dispatching and every running step (left pending, resumed later): see halt.ts. */
   stop(): Promise<void>;
   /** Hands pending operations to DBOS, oldest first, up to the queue bound. */
   sweep(): Promise<number>;
@@ -54,10 +58,11 @@ export interface Engine {
  *   await engine.start();
  */
 export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
+  const halt = createHalt();
   // A finished operation frees a place on the queue: look for the next ones at once.
   const workflow = DBOS.registerWorkflow(
     (opId: string) =>
-      runOperation(deps, opId, dbosCheckpoint).finally(() => {
+      runOperation({ ...deps, halt }, opId, dbosCheckpoint).finally(() => {
         if (running) void sweep();
       }),
     { name: 'kgd.operation' },
@@ -174,6 +179,12 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
       stopLoop?.abort();
       await loop;
       await sweeping;
+      const left = await halt.stop(options.stopGraceMs ?? 10_000);
+      if (left > 0)
+        deps.logger.warn(
+          { steps: left },
+          'steps still running after the grace period: abandoned unrecorded, they run again when their workflows resume',
+        );
     },
     sweep,
     async result(operationId) {

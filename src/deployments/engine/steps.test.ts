@@ -4,6 +4,7 @@ import { createManualClock } from '../../../test/support/fakes/manual-clock.js';
 import { memoryCheckpoint, type StepRecord } from '../../../test/support/fakes/memory-steps.js';
 import { createFakeStore } from '../../../test/support/fakes/store.js';
 import { Cancelled, CapacityExhausted, Permanent, Retryable } from '../../platform/errors.js';
+import { createHalt } from './halt.js';
 import { type PolicyName, retrySchedule, stepPolicies } from './policies.js';
 import { createSteps } from './steps.js';
 
@@ -297,3 +298,69 @@ async function until(condition: () => boolean) {
   for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((r) => setImmediate(r));
   expect(condition()).toBe(true);
 }
+
+describe('Steps: the service stopping', () => {
+  it('aborts the running step, records nothing, starts no other; a replay runs it again', async () => {
+    const r = runner();
+    const halt = createHalt();
+    const first = createSteps(
+      { clock: r.clock, journal: r.journal, store: createFakeStore({ clock: r.clock }), halt },
+      { operationId: 'op_1', instanceId: 'kgi-1', kind: 'release', cancellable: false },
+      memoryCheckpoint(r.record),
+    );
+    await first.run('plan', 'local', async () => 'planned');
+    let aborted: unknown;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const flow = (async () => {
+      await first.run('upload', 'ssh', async (s) => {
+        started();
+        await new Promise<void>((_resolve, reject) =>
+          s.signal.addEventListener('abort', () => {
+            aborted = s.signal.reason;
+            reject(s.signal.reason);
+          }),
+        );
+      });
+      await first.run('start', 'local', async () => 'never');
+      return 'finished';
+    })();
+    let settled = false;
+    void flow.finally(() => {
+      settled = true;
+    });
+    await running;
+    // A release is not cancellable, yet a stop reaches it: the step is abandoned, not failed.
+    expect(await halt.stop(5000)).toBe(0);
+    expect(aborted).toBeInstanceOf(Cancelled);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    expect(r.record.map((s) => s.name)).toEqual(['plan']);
+
+    // After a restart the workflow replays: plan from its record, upload run again.
+    const again = r.steps();
+    expect(await again.run('plan', 'local', async () => 'not run')).toBe('planned');
+    expect(await again.run('upload', 'ssh', async () => 'uploaded')).toBe('uploaded');
+    expect(r.record.map((s) => s.name)).toEqual(['plan', 'upload']);
+  });
+
+  it('tells how many steps ignored their signal past the grace', async () => {
+    const halt = createHalt();
+    let release!: () => void;
+    const stubborn = halt.guard(
+      () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve('late');
+        }),
+    );
+    expect(await halt.stop(50)).toBe(1);
+    release();
+    const outcome = await Promise.race([
+      stubborn,
+      new Promise((resolve) => setTimeout(() => resolve('parked'), 50)),
+    ]);
+    expect(outcome).toBe('parked');
+  });
+});

@@ -3,6 +3,7 @@ import type { OperationKind } from '../../platform/db/schema.js';
 import { Cancelled, Retryable } from '../../platform/errors.js';
 import { type PollDelay, pollUntil } from '../../platform/poll.js';
 import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
+import type { Halt } from './halt.js';
 import {
   cancelCheckIntervalMs,
   type PolicyName,
@@ -75,6 +76,8 @@ export interface StepRunnerDeps {
   random?: (() => number) | undefined;
   /** Observes each attempt of each step (metrics). */
   observe?: ((event: StepEvent) => void) | undefined;
+  /** The process is stopping: steps abort and are parked unrecorded (engine/halt.ts). */
+  halt?: Halt | undefined;
 }
 
 export interface StepOwner {
@@ -117,9 +120,12 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     const controller = new AbortController();
     const done = new AbortController();
     const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
+    const onHalt = () => controller.abort(deps.halt?.signal.reason);
+    deps.halt?.signal.addEventListener('abort', onHalt, { once: true });
     try {
       await deps.clock.sleep(ms, controller.signal);
     } finally {
+      deps.halt?.signal.removeEventListener('abort', onHalt);
       done.abort();
       await watcher;
     }
@@ -135,6 +141,8 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     const controller = new AbortController();
     const done = new AbortController();
     const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
+    const onHalt = () => controller.abort(deps.halt?.signal.reason);
+    deps.halt?.signal.addEventListener('abort', onHalt, { once: true });
     const signal = controller.signal;
     const scope: StepScope = {
       name,
@@ -151,6 +159,7 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
       ok = true;
       return value;
     } finally {
+      deps.halt?.signal.removeEventListener('abort', onHalt);
       done.abort();
       await watcher;
       deps.observe?.({
@@ -210,7 +219,11 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
       current = name;
       // The flow went on past any earlier failure (a best-effort hook): that is not where it failed.
       failed = undefined;
-      const outcome = await checkpoint(name, () => withRetries(name, policy, fn));
+      const outcome = await checkpoint(name, () =>
+        deps.halt
+          ? deps.halt.guard(() => withRetries(name, policy, fn))
+          : withRetries(name, policy, fn),
+      );
       if (outcome.ok) return outcome.value;
       failed ??= name;
       throw decodeError(outcome.error);

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { Transaction } from 'kysely';
+import { arrivalOf } from '../../platform/arrival.js';
 import type { Database } from '../../platform/db/schema.js';
 import type { GatewayDeps, Outcome } from '../handlers/context.js';
 import { outcome } from '../handlers/context.js';
@@ -115,7 +116,9 @@ function storedForm(command: Command | undefined): Record<string, unknown> | nul
 class ReplayRefused extends Error {}
 
 async function produce(c: Context, deps: GatewayDeps) {
-  const started = performance.now();
+  const incoming = (c.env as { incoming?: NodeBody } | undefined)?.incoming;
+  // The deadline runs from arrival, not from here: time queued behind other requests counts.
+  const started = arrivalOf(incoming) ?? performance.now();
   const now = deps.clock.now();
   // Known once the call parsed; a refused call is counted with real traffic.
   let test = false;
@@ -132,7 +135,6 @@ async function produce(c: Context, deps: GatewayDeps) {
   };
   const primaryKey = deps.keys[0]!;
 
-  const incoming = (c.env as { incoming?: NodeBody } | undefined)?.incoming;
   const read = await readCall(c.req.raw, deps.maxBodyBytes, incoming);
 
   if (!read.ok) {

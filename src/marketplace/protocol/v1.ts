@@ -62,7 +62,17 @@ function linear(p: { amount?: string; diskSize?: string; bandWidth?: string }) {
   return out;
 }
 
-const orderSchema = z.looseObject({ ...common, ...orderFields });
+/**
+ * A periodic purchase (chargingMode 1) carries its expiry (spec §5: `expireTime`, periodic
+ * only). Without one the license issued would never expire, so the call is malformed (000002)
+ * rather than bounded by a guess: the marketplace retries, and a real periodic order has it.
+ */
+const orderSchema = z
+  .looseObject({ ...common, ...orderFields })
+  .refine((p) => p.chargingMode !== '1' || p.expireTime !== undefined, {
+    path: ['expireTime'],
+    message: 'required for a periodic purchase (chargingMode 1)',
+  });
 const licenseSchema = z.looseObject({
   ...common,
   ...orderFields,

@@ -27,6 +27,7 @@ export interface TokenView extends TokenIdentity {
   createdBy: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  expiresAt: string | null;
 }
 
 const hashOf = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -39,12 +40,14 @@ export function satisfies(have: TokenScope, need: TokenScope): boolean {
 export async function createToken(
   db: Db,
   clock: Clock,
-  input: { name: string; scope: string; createdBy: string },
-): Promise<{ token: string } & TokenIdentity> {
+  input: { name: string; scope: string; createdBy: string; expiresAt?: Date | undefined },
+): Promise<{ token: string; expiresAt: string | null } & TokenIdentity> {
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(input.name))
     throw new ActionError('INVALID_REQUEST', 'name: expected 1-64 letters, digits, _ . @ -');
   if (!tokenScopes.includes(input.scope as TokenScope))
     throw new ActionError('INVALID_REQUEST', `scope: expected read or operate, got ${input.scope}`);
+  if (input.expiresAt && input.expiresAt.getTime() <= clock.now().getTime())
+    throw new ActionError('INVALID_REQUEST', 'expiry: expected a time in the future');
   const id = randomBytes(6).toString('hex');
   const token = `kgd_${id}_${randomBytes(32).toString('base64url')}`;
   const inserted = await db
@@ -56,6 +59,7 @@ export async function createToken(
       hash: hashOf(token),
       created_at: clock.now(),
       created_by: input.createdBy,
+      expires_at: input.expiresAt ?? null,
     })
     .onConflict((oc) => oc.column('name').doNothing())
     .returning('id')
@@ -65,10 +69,25 @@ export async function createToken(
       'INVALID_REQUEST',
       `name: a token named ${input.name} exists (revoke it or pick another)`,
     );
-  return { token, id, name: input.name, scope: input.scope as TokenScope };
+  return {
+    token,
+    id,
+    name: input.name,
+    scope: input.scope as TokenScope,
+    expiresAt: iso(input.expiresAt ?? null),
+  };
 }
 
-/** The identity behind a bearer token, or undefined (malformed, unknown, revoked, wrong secret). */
+/** A token row still in force at `now`: not revoked, not expired. */
+export const inForce = (
+  row: { revoked_at: unknown; expires_at: Date | string | null },
+  now: Date,
+) => !row.revoked_at && (!row.expires_at || new Date(row.expires_at).getTime() > now.getTime());
+
+/**
+ * The identity behind a bearer token, or undefined (malformed, unknown, revoked, expired, wrong
+ * secret).
+ */
 export async function verifyToken(
   db: Db,
   clock: Clock,
@@ -81,11 +100,11 @@ export async function verifyToken(
     .selectAll()
     .where('id', '=', m[1]!)
     .executeTakeFirst();
-  if (!row || row.revoked_at) return undefined;
+  const now = clock.now();
+  if (!row || !inForce(row, now)) return undefined;
   const a = Buffer.from(hashOf(token!), 'hex');
   const b = Buffer.from(row.hash, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
-  const now = clock.now();
   // One write a minute per token at most: last use is for spotting stale tokens, not auditing.
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
     await db
@@ -107,10 +126,11 @@ export async function listTokens(db: Db): Promise<TokenView[]> {
     createdBy: r.created_by,
     lastUsedAt: iso(r.last_used_at),
     revokedAt: iso(r.revoked_at),
+    expiresAt: iso(r.expires_at),
   }));
 }
 
-/** Revokes by name or id; revoking twice is fine. */
+/** Revokes by name or id, with every dashboard session signed in with it; twice is fine. */
 export async function revokeToken(db: Db, clock: Clock, nameOrId: string): Promise<TokenIdentity> {
   const row = await db
     .selectFrom('admin_tokens')
@@ -119,11 +139,19 @@ export async function revokeToken(db: Db, clock: Clock, nameOrId: string): Promi
     .executeTakeFirst();
   if (!row) throw new ActionError('NOT_FOUND', `no token named ${nameOrId}`);
   if (!row.revoked_at) {
-    await db
-      .updateTable('admin_tokens')
-      .set({ revoked_at: clock.now() })
-      .where('id', '=', row.id)
-      .execute();
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('admin_tokens')
+        .set({ revoked_at: clock.now() })
+        .where('id', '=', row.id)
+        .execute();
+      await tx
+        .updateTable('operator_sessions')
+        .set({ revoked_at: clock.now() })
+        .where('token_id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .execute();
+    });
   }
   return { id: row.id, name: row.name, scope: row.scope };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { OperatorService } from '../actions/operator-service.js';
 import type { StepReader } from '../queries/deployment-detail.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { SessionSettings } from './session.js';
 
 /** What the dashboard's pages and actions need. */
 export interface DashboardDeps {
@@ -13,4 +14,6 @@ export interface DashboardDeps {
   service: OperatorService;
   steps?: StepReader | undefined;
   feed: ChangeFeed;
+  /** Session lifetimes and whether cookies are Secure. */
+  sessions: SessionSettings;
 }

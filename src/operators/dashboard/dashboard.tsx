@@ -14,7 +14,14 @@ import { DeploymentsPage } from './pages/deployments-page.js';
 import { InboxPage } from './pages/inbox-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { SweepPage } from './pages/sweep-page.js';
-import { type DashboardEnv, endSession, requireSession, startSession } from './session.js';
+import {
+  checkLoginToken,
+  type DashboardEnv,
+  endSession,
+  issueLoginToken,
+  requireSession,
+  startSession,
+} from './session.js';
 
 export type { DashboardDeps } from './dashboard-deps.js';
 
@@ -37,7 +44,8 @@ const safeNext = (next: unknown) =>
  * The operators' dashboard at `/dashboard`: server-rendered pages (Hono JSX) for deployments
  * with filters and counts, a deployment's step timeline, log and errors with Rerun / Cancel /
  * Retry cleanup / Release behind a confirmation, the inbox, the sweep and the audit log; live
- * updates over SSE. Login with an API token (kept in an HttpOnly, SameSite=Strict cookie).
+ * updates over SSE. Login with an API token opens a server-side session (its random id in an
+ * HttpOnly, SameSite=Strict cookie).
  *
  * @example
  *   registerDashboard(app, { db, clock, logger, service, steps, feed });
@@ -50,28 +58,32 @@ export function registerDashboard(app: Hono, deps: DashboardDeps): void {
     render(
       c,
       { title: 'Login', section: 'login' },
-      <LoginPage next={safeNext(c.req.query('next'))} />,
+      <LoginPage next={safeNext(c.req.query('next'))} csrf={issueLoginToken(c, deps.sessions)} />,
     ),
   );
   d.post('/login', async (c) => {
     const form = await c.req.parseBody();
-    const token = typeof form.token === 'string' ? form.token.trim() : '';
-    const who = await verifyToken(deps.db, deps.clock, token);
-    if (!who)
-      return render(
+    const again = (error: string) =>
+      render(
         c,
         { title: 'Login', section: 'login' },
         <LoginPage
           next={safeNext(form.next)}
-          error="This token is not valid (unknown, revoked or mistyped)."
+          csrf={issueLoginToken(c, deps.sessions)}
+          error={error}
         />,
         403,
       );
-    startSession(c, token);
+    if (!checkLoginToken(c, form.csrf))
+      return again('This login form expired or did not come from this dashboard: try again.');
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    const who = await verifyToken(deps.db, deps.clock, token);
+    if (!who) return again('This token is not valid (unknown, revoked, expired or mistyped).');
+    await startSession(c, deps, who);
     return c.redirect(safeNext(form.next), 303);
   });
-  d.post('/logout', (c) => {
-    endSession(c);
+  d.post('/logout', async (c) => {
+    await endSession(c, deps);
     return c.redirect('/dashboard/login', 303);
   });
 

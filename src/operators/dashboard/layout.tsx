@@ -20,7 +20,7 @@ export interface PageOptions {
   kinds?: string | undefined;
 }
 
-function Layout(props: PageOptions & { children: Child }) {
+function Layout(props: PageOptions & { children: Child; nonce: string | undefined }) {
   return (
     <html lang="en">
       <head>
@@ -53,7 +53,9 @@ function Layout(props: PageOptions & { children: Child }) {
         <main data-watch={props.watch} data-kinds={props.kinds}>
           {props.children}
         </main>
-        {props.watch ? <script dangerouslySetInnerHTML={{ __html: liveScript }} /> : null}
+        {props.watch ? (
+          <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: liveScript }} />
+        ) : null}
       </body>
     </html>
   );
@@ -68,7 +70,14 @@ export function render(
 ) {
   // biome-ignore lint/complexity/noUselessFragments: c.html takes one element; content may be a list
   if (c.req.header('x-fragment') === '1') return c.html(<>{content}</>, status);
-  return c.html(<Layout {...options}>{content}</Layout>, status);
+  // The page's one script runs under the nonce of the Content-Security-Policy (secureHeaders).
+  const nonce = (c.var as { secureHeadersNonce?: string }).secureHeadersNonce;
+  return c.html(
+    <Layout {...options} nonce={nonce}>
+      {content}
+    </Layout>,
+    status,
+  );
 }
 
 export const Badge = (p: { status: string }) => (

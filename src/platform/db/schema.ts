@@ -194,6 +194,7 @@ export interface Database {
   executors: ExecutorsTable;
   cloud_rate_slots: CloudRateSlotsTable;
   admin_tokens: AdminTokensTable;
+  operator_sessions: OperatorSessionsTable;
   audit_log: AuditLogTable;
 }
 
@@ -217,6 +218,19 @@ interface AdminTokensTable {
   created_at: Timestamp;
   created_by: string;
   last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  /** After this the token is refused; null: until revoked. */
+  expires_at: Timestamp | null;
+}
+
+/** Dashboard sign-ins: only a SHA-256 of the random session id (the cookie) is kept. */
+interface OperatorSessionsTable {
+  hash: string;
+  token_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  /** The absolute end; the idle end is last_seen_at plus the idle limit. */
+  expires_at: Timestamp;
   revoked_at: Timestamp | null;
 }
 

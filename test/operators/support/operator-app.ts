@@ -52,6 +52,7 @@ export async function createOperatorApp(parts: OperatorAppParts): Promise<{
   const app = createApp({
     gateway,
     engineReady: () => true,
+    limits: runtime.config.surfaces,
     operators: {
       db,
       clock,
@@ -68,6 +69,11 @@ export async function createOperatorApp(parts: OperatorAppParts): Promise<{
       wake: (id) => dispatcher.wake(id),
       feed,
       metrics: metrics.registry,
+      metricsPublic: runtime.config.surfaces.metricsPublic,
+      sessions: {
+        ...runtime.config.surfaces.sessions,
+        secureCookies: runtime.config.publicUrl.startsWith('https:'),
+      },
     },
   });
   return { app, metrics, feed };

@@ -1,4 +1,8 @@
-export function LoginPage(props: { next?: string | undefined; error?: string | undefined }) {
+export function LoginPage(props: {
+  next?: string | undefined;
+  csrf: string;
+  error?: string | undefined;
+}) {
   return (
     <div class="card" style="max-width:520px;margin:40px auto">
       <h1>Operator login</h1>
@@ -9,6 +13,7 @@ export function LoginPage(props: { next?: string | undefined; error?: string | u
       {props.error && <p class="problem">{props.error}</p>}
       <form method="post" action="/dashboard/login">
         <input type="hidden" name="next" value={props.next ?? '/dashboard'} />
+        <input type="hidden" name="csrf" value={props.csrf} />
         <input
           type="password"
           name="token"
