@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
@@ -5,6 +6,14 @@ import type { CliIo } from '../platform/cli-io.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { readOrCreateSecretFile } from '../platform/data-dir.js';
+import type { Logger } from '../platform/logger.js';
+import { packageVersion } from '../platform/package-info.js';
+import {
+  leafCertificate,
+  readTlsOptions,
+  type TlsFiles,
+  type TlsOptions,
+} from '../platform/tls.js';
 import { loadProductCatalog } from '../products/catalog.js';
 import { type Adapters, realAdapters } from './adapters.js';
 import { composeService, type Service } from './compose-service.js';
@@ -18,7 +27,21 @@ export interface RunningService {
   service: Service;
   /** The embedded simulator's endpoint, when no cloud credentials are configured. */
   simulatorUrl: string | undefined;
+  /** SIGHUP: re-reads KGD_TLS_CERT/KGD_TLS_KEY; open connections keep their session. */
+  reloadTls(): void;
   stop(): Promise<void>;
+}
+
+/** Reads the pair and logs when its certificate expires; throws a SetupError when it is unusable. */
+function loadTls(files: TlsFiles, logger: Logger): TlsOptions {
+  const options = readTlsOptions(files);
+  const cert = leafCertificate(options.cert, files.certFile);
+  const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
+  logger[daysLeft < 21 ? 'warn' : 'info'](
+    { certFile: files.certFile, subject: cert.subject, expires: cert.validTo, daysLeft },
+    'TLS certificate loaded',
+  );
+  return options;
 }
 
 function executorId(config: Config): string {
@@ -34,8 +57,7 @@ function executorId(config: Config): string {
   );
 }
 
-const appVersion = (config: Config) =>
-  config.appVersion ?? process.env.npm_package_version ?? '0.1.0';
+const appVersion = (config: Config) => config.appVersion ?? packageVersion;
 
 /**
  * `kgd serve`: the marketplace gateway, the deployment engine and the operator surfaces on one
@@ -58,6 +80,7 @@ export async function startService(
   let adapters: Adapters | undefined;
   let service: Service | undefined;
   try {
+    const tls = config.tls && loadTls(config.tls, logger);
     const catalog = loadProductCatalog(config.templatesDir);
     logger.info(
       { products: catalog.products.map((p) => `${p.name}@${p.version}`) },
@@ -83,9 +106,11 @@ export async function startService(
       fetch: service.app.fetch,
       port: config.port,
       hostname: config.host,
+      // KGD_TLS_CERT/KEY: HTTPS on the same port, TLS 1.2 at least (no load balancer in front).
+      ...(tls && { createServer: createHttpsServer }),
       // A V1 call carries everything in its query: Node's default 16 KB header limit would answer
       // a long one 431 before the gateway could answer 000002 (its limit is KGD_MAX_BODY_BYTES).
-      serverOptions: { maxHeaderSize: config.maxBodyBytes + 16 * 1024 },
+      serverOptions: { maxHeaderSize: config.maxBodyBytes + 16 * 1024, ...tls },
     });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -93,7 +118,7 @@ export async function startService(
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     const sim = adapters.simulator;
     sim?.handle.marketplace?.configure({ productionUrl: `${url}${config.producePath}` });
     logger.info(
@@ -113,6 +138,22 @@ export async function startService(
       runtime,
       service: running,
       simulatorUrl: sim?.endpoint,
+      reloadTls() {
+        if (!config.tls) {
+          logger.info('SIGHUP: no KGD_TLS_CERT/KGD_TLS_KEY to reload');
+          return;
+        }
+        try {
+          // New handshakes use the new pair; established connections are not touched.
+          (server as HttpsServer).setSecureContext(loadTls(config.tls, logger));
+          logger.info('TLS certificate reloaded: new connections use it');
+        } catch (err) {
+          logger.error(
+            { err: (err as Error).message },
+            'TLS reload failed: still serving the previous certificate',
+          );
+        }
+      },
       stop() {
         stopping ??= (async () => {
           logger.info('shutting down: finishing in-flight answers');
@@ -148,13 +189,16 @@ export async function startService(
 export async function runServe(io: CliIo): Promise<void> {
   const running = await startService(io.env);
   await new Promise<void>((resolve) => {
+    const onHangup = () => running.reloadTls();
     const onSignal = (signal: NodeJS.Signals) => {
       running.runtime.logger.info({ signal }, 'signal received');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       running.stop().then(resolve, resolve);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
   });
 }
