@@ -9,6 +9,7 @@ import { readOrCreateSecretFile } from '../platform/data-dir.js';
 import type { Logger } from '../platform/logger.js';
 import { packageVersion } from '../platform/package-info.js';
 import {
+  certificateWarnDays,
   leafCertificate,
   readTlsOptions,
   type TlsFiles,
@@ -37,7 +38,7 @@ function loadTls(files: TlsFiles, logger: Logger): TlsOptions {
   const options = readTlsOptions(files);
   const cert = leafCertificate(options.cert, files.certFile);
   const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
-  logger[daysLeft < 21 ? 'warn' : 'info'](
+  logger[daysLeft < certificateWarnDays ? 'warn' : 'info'](
     { certFile: files.certFile, subject: cert.subject, expires: cert.validTo, daysLeft },
     'TLS certificate loaded',
   );

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { SetupError } from './errors.js';
 
+/** A certificate this close to its end is reported: a renewal has three weeks to happen. */
+export const certificateWarnDays = 21;
+
 /** The PEM files `kgd serve` answers HTTPS with (`KGD_TLS_CERT`, `KGD_TLS_KEY`). */
 export interface TlsFiles {
   certFile: string;
