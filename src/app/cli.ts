@@ -10,6 +10,7 @@ import { registerTokensCommand } from '../operators/cli/cmd-tokens.js';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
 import { ConfigError } from '../platform/config.js';
 import { SetupError } from '../platform/errors.js';
+import { packageVersion } from '../platform/package-info.js';
 import { loadProductCatalog, TemplateError } from '../products/catalog.js';
 import { registerTemplatesCommand } from '../products/cli.js';
 import { registerSimulatorCommand } from '../simulator/cli.js';
@@ -51,6 +52,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('kgd')
     .description('koogallery-deployer: KooGallery production endpoint and Huawei Cloud deployer')
+    .version(packageVersion, '-V, --version', 'print the version of kgd')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

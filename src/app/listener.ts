@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { markArrival } from '../platform/arrival.js';
 import type { Config } from '../platform/config.js';
+import type { TlsOptions } from '../platform/tls.js';
 
 /** One HTTP listener of the service: where it listens, and how to close it within a grace. */
 export interface Listener {
@@ -20,6 +22,8 @@ export interface ListenOptions {
   http: Config['http'];
   /** Node's header size limit (a V1 marketplace call carries everything in its query). */
   maxHeaderSize?: number;
+  /** HTTPS (TLS 1.2 at least) with this certificate and key; plain HTTP without. */
+  tls?: TlsOptions | undefined;
 }
 
 /**
@@ -53,7 +57,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     fetch: options.fetch,
     port: options.port,
     hostname: options.host,
+    ...(options.tls && { createServer: createHttpsServer }),
     serverOptions: {
+      ...options.tls,
       ...(options.maxHeaderSize ? { maxHeaderSize: options.maxHeaderSize } : {}),
       headersTimeout: http.headersTimeoutMs,
       requestTimeout: http.requestTimeoutMs,
@@ -73,7 +79,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
     close: (graceMs) =>
       new Promise<void>((resolve) => {

@@ -1,9 +1,19 @@
+import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { CliIo } from '../platform/cli-io.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { readOrCreateSecretFile } from '../platform/data-dir.js';
+import type { Logger } from '../platform/logger.js';
+import { packageVersion } from '../platform/package-info.js';
+import {
+  certificateWarnDays,
+  leafCertificate,
+  readTlsOptions,
+  type TlsFiles,
+  type TlsOptions,
+} from '../platform/tls.js';
 import { loadProductCatalog } from '../products/catalog.js';
 import { type Adapters, realAdapters } from './adapters.js';
 import { composeService, type Service } from './compose-service.js';
@@ -20,7 +30,21 @@ export interface RunningService {
   service: Service;
   /** The embedded simulator's endpoint, when no cloud credentials are configured. */
   simulatorUrl: string | undefined;
+  /** SIGHUP: re-reads KGD_TLS_CERT/KGD_TLS_KEY; open connections keep their session. */
+  reloadTls(): void;
   stop(): Promise<void>;
+}
+
+/** Reads the pair and logs when its certificate expires; throws a SetupError when it is unusable. */
+function loadTls(files: TlsFiles, logger: Logger): TlsOptions {
+  const options = readTlsOptions(files);
+  const cert = leafCertificate(options.cert, files.certFile);
+  const daysLeft = Math.floor((Date.parse(cert.validTo) - Date.now()) / 86_400_000);
+  logger[daysLeft < certificateWarnDays ? 'warn' : 'info'](
+    { certFile: files.certFile, subject: cert.subject, expires: cert.validTo, daysLeft },
+    'TLS certificate loaded',
+  );
+  return options;
 }
 
 function executorId(config: Config): string {
@@ -36,8 +60,7 @@ function executorId(config: Config): string {
   );
 }
 
-const appVersion = (config: Config) =>
-  config.appVersion ?? process.env.npm_package_version ?? '0.1.0';
+const appVersion = (config: Config) => config.appVersion ?? packageVersion;
 
 /**
  * `kgd serve`: the marketplace gateway, the deployment engine and the operator surfaces on one
@@ -61,6 +84,7 @@ export async function startService(
   let service: Service | undefined;
   const listeners: Listener[] = [];
   try {
+    const tls = config.tls && loadTls(config.tls, logger);
     const catalog = loadProductCatalog(config.templatesDir);
     logger.info(
       { products: catalog.products.map((p) => `${p.name}@${p.version}`) },
@@ -87,6 +111,8 @@ export async function startService(
       host: config.host,
       port: config.port,
       http: config.http,
+      // KGD_TLS_CERT/KEY: HTTPS on the same port, TLS 1.2 at least (no load balancer in front).
+      tls,
       // A V1 call carries everything in its query: Node's default 16 KB header limit would answer
       // a long one 431 before the gateway could answer 000002 (its limit is KGD_MAX_BODY_BYTES).
       maxHeaderSize: config.maxBodyBytes + 16 * 1024,
@@ -125,6 +151,22 @@ export async function startService(
       runtime,
       service: running,
       simulatorUrl: sim?.endpoint,
+      reloadTls() {
+        if (!config.tls) {
+          logger.info('SIGHUP: no KGD_TLS_CERT/KGD_TLS_KEY to reload');
+          return;
+        }
+        try {
+          // New handshakes use the new pair; established connections are not touched.
+          (main.server as HttpsServer).setSecureContext(loadTls(config.tls, logger));
+          logger.info('TLS certificate reloaded: new connections use it');
+        } catch (err) {
+          logger.error(
+            { err: (err as Error).message },
+            'TLS reload failed: still serving the previous certificate',
+          );
+        }
+      },
       stop() {
         stopping ??= (async () => {
           logger.info('shutting down: finishing in-flight answers');
@@ -151,13 +193,16 @@ export async function startService(
 export async function runServe(io: CliIo): Promise<void> {
   const running = await startService(io.env);
   await new Promise<void>((resolve) => {
+    const onHangup = () => running.reloadTls();
     const onSignal = (signal: NodeJS.Signals) => {
       running.runtime.logger.info({ signal }, 'signal received');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
       running.stop().then(resolve, resolve);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,30 @@ describe('configuration', () => {
     expect(p.join('\n')).toMatch(/KGD_MASTER_KEY: expected 32 random bytes/);
     expect(p.join('\n')).toMatch(/KGD_LOG_LEVEL/);
     expect(p.join('\n')).toMatch(/KGD_ANSWER_DEADLINE_MS: expected milliseconds below 5000/);
+  });
+
+  it('takes the TLS pair together, serving https on the default public URL', () => {
+    expect(problems({ KGD_TLS_CERT: 'cert.pem' }).join()).toMatch(/KGD_TLS_KEY: set both/);
+    expect(problems({ KGD_TLS_KEY: 'key.pem' }).join()).toMatch(/KGD_TLS_CERT: set both/);
+    const c = loadConfig({ KGD_TLS_CERT: 'cert.pem', KGD_TLS_KEY: 'key.pem', KGD_PORT: '8443' });
+    expect(c.tls).toEqual({ certFile: path.resolve('cert.pem'), keyFile: path.resolve('key.pem') });
+    expect(c.publicUrl).toBe('https://127.0.0.1:8443');
+    expect(loadConfig({}).tls).toBeUndefined();
+  });
+
+  it('takes templates from the setting, else ./templates, else the shipped samples', () => {
+    expect(loadConfig({ KGD_TEMPLATES_DIR: 'x/y' }).templatesDir).toBe(path.resolve('x/y'));
+    // The tests run in the repository: ./templates exists.
+    expect(loadConfig({}).templatesDir).toBe(path.resolve('templates'));
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'kgd-no-templates-'));
+    const cwd = process.cwd();
+    try {
+      process.chdir(elsewhere);
+      expect(loadConfig({}).templatesDir).toBe(path.resolve(cwd, 'templates'));
+    } finally {
+      process.chdir(cwd);
+      rmSync(elsewhere, { recursive: true });
+    }
   });
 
   it('requires shared keys when running on a shared database', () => {

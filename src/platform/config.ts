@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { badCidr } from './address-guard.js';
+import { bundledTemplatesDir } from './package-info.js';
 
 /**
  * Every setting of the service, read once at start from environment variables and, optionally,
@@ -60,6 +61,17 @@ const masterKey = z
   })
   .optional();
 
+/**
+ * The products folder: as set, else `./templates` where it exists (a clone, or a seller's own
+ * folder beside the service), else the samples shipped in the package, so `kgd demo` works from a
+ * global install. `kgd config check` says which one is in use.
+ */
+export function templatesDir(set: string | undefined): string {
+  if (set) return path.resolve(set);
+  const local = path.resolve('templates');
+  return existsSync(local) ? local : bundledTemplatesDir;
+}
+
 const marketplaceSites = {
   cn: 'https://mkt.myhuaweicloud.com',
   intl: 'https://mkt-intl.myhuaweicloud.com',
@@ -71,6 +83,8 @@ const schema = z
     KGD_PORT: port.default(8080),
     KGD_HOST: z.string().min(1).default('0.0.0.0'),
     KGD_PUBLIC_URL: httpUrl.optional(),
+    KGD_TLS_CERT: z.string().min(1).optional(),
+    KGD_TLS_KEY: z.string().min(1).optional(),
     KGD_DATA_DIR: z.string().min(1).default('./.kgd'),
     DATABASE_URL: z
       .string()
@@ -140,7 +154,7 @@ const schema = z
 
     KGD_POLL_INTERVAL_MS: positiveInt('milliseconds').optional(),
 
-    KGD_TEMPLATES_DIR: z.string().min(1).default('./templates'),
+    KGD_TEMPLATES_DIR: z.string().min(1).optional(),
     KGD_BUYER_TARGET_DENY: z
       .string()
       .refine(
@@ -174,6 +188,14 @@ const schema = z
         code: 'custom',
         path: [c.KGD_CLOUD_AK === undefined ? 'KGD_CLOUD_AK' : 'KGD_CLOUD_SK'],
         message: 'set both KGD_CLOUD_AK and KGD_CLOUD_SK, or neither (then the simulator is used)',
+      });
+    }
+    if ((c.KGD_TLS_CERT === undefined) !== (c.KGD_TLS_KEY === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.KGD_TLS_CERT === undefined ? 'KGD_TLS_CERT' : 'KGD_TLS_KEY'],
+        message:
+          'set both KGD_TLS_CERT and KGD_TLS_KEY (PEM files: the certificate chain and its private key), or neither',
       });
     }
     if (
@@ -215,7 +237,12 @@ const schema = z
 const configSchema = schema.transform((c) => ({
   port: c.KGD_PORT,
   host: c.KGD_HOST,
-  publicUrl: c.KGD_PUBLIC_URL ?? `http://127.0.0.1:${c.KGD_PORT}`,
+  publicUrl: c.KGD_PUBLIC_URL ?? `${c.KGD_TLS_CERT ? 'https' : 'http'}://127.0.0.1:${c.KGD_PORT}`,
+  /** Serve HTTPS directly (no load balancer in front): PEM files, re-read on SIGHUP. */
+  tls:
+    c.KGD_TLS_CERT && c.KGD_TLS_KEY
+      ? { certFile: path.resolve(c.KGD_TLS_CERT), keyFile: path.resolve(c.KGD_TLS_KEY) }
+      : undefined,
   dataDir: path.resolve(c.KGD_DATA_DIR),
   databaseUrl: c.DATABASE_URL,
   dbPoolSize: c.KGD_DB_POOL_SIZE,
@@ -277,7 +304,7 @@ const configSchema = schema.transform((c) => ({
     pollIntervalMs: c.KGD_POLL_INTERVAL_MS,
   },
 
-  templatesDir: path.resolve(c.KGD_TEMPLATES_DIR),
+  templatesDir: templatesDir(c.KGD_TEMPLATES_DIR),
   /** Refused for buyer-named servers besides every non-public address; unset: the templates' VPC CIDRs. */
   buyerTargetDeny: c.KGD_BUYER_TARGET_DENY?.split(',').map((cidr) => cidr.trim()),
   engineConcurrency: c.KGD_ENGINE_CONCURRENCY,

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
+import { templatesDir } from '../platform/config.js';
 import { type LoadedProduct, loadProductCatalog, TemplateError } from './catalog.js';
 
 /**
@@ -33,10 +34,13 @@ export function registerTemplatesCommand(
   templates
     .command('check')
     .description('validate every product definition and its package; exit 1 listing each problem')
-    .option('--dir <path>', 'the templates folder (default: $KGD_TEMPLATES_DIR or ./templates)')
+    .option(
+      '--dir <path>',
+      'the templates folder (default: $KGD_TEMPLATES_DIR, else ./templates, else the shipped samples)',
+    )
     .option('--json', 'print the result as JSON')
     .action((flags: { dir?: string; json?: boolean }) => {
-      const dir = flags.dir ?? io.env.KGD_TEMPLATES_DIR ?? 'templates';
+      const dir = flags.dir ?? templatesDir(io.env.KGD_TEMPLATES_DIR);
       const result = checkTemplates(dir, deps);
       if (flags.json) {
         io.stdout.write(`${JSON.stringify({ dir, ...result }, null, 2)}\n`);

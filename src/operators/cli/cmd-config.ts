@@ -1,23 +1,29 @@
 import type { Command } from 'commander';
 import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
-import { loadConfig, settingNames } from '../../platform/config.js';
+import { systemClock } from '../../platform/clock.js';
+import { type Config, loadConfig, settingNames } from '../../platform/config.js';
 import { openDatabase } from '../../platform/db/database.js';
 import { createSilentLogger } from '../../platform/logger.js';
 import { loadProductCatalog } from '../../products/catalog.js';
+import {
+  checkCertificateFiles,
+  probeChecks,
+  probeTls,
+  type UrlCheck,
+  urlProblems,
+} from '../production-url.js';
 import { printJson, table } from './output.js';
 
 const secret = /(_SK|_AK|_KEY|_KEYS|PASSWORD|DATABASE_URL)$/;
 
-interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-}
+type Check = UrlCheck;
 
 /**
  * `kgd config check`: parses every setting (a bad one exits 78 naming the variable), then checks
- * what the service will need: templates, database, cloud, marketplace keys, public URL. Secrets
- * are reported as set or unset, never printed.
+ * what the service will need: templates, database, cloud, marketplace keys, public URL, and
+ * KooGallery's rules for the production URL (production-url.ts): from the settings and the
+ * KGD_TLS_CERT file always, over the network with `--probe`. Secrets are reported as set or
+ * unset, never printed.
  */
 export function registerConfigCommand(program: Command, io: CliIo): void {
   program
@@ -26,7 +32,11 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
     .command('check')
     .description('validate the configuration and what it points at; exit 78 if something is wrong')
     .option('--json', 'print JSON')
-    .action(async (flags: { json?: boolean }) => {
+    .option(
+      '--probe',
+      'also connect to the production URL: TLS version and certificate as the marketplace sees them',
+    )
+    .action(async (flags: { json?: boolean; probe?: boolean }) => {
       const config = loadConfig(io.env);
       const checks: Check[] = [];
       try {
@@ -99,6 +109,7 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
                 detail: `${config.publicUrl}${config.cloud.ak ? ': buyers get this address; KGD_PUBLIC_URL should be https' : ''}`,
               },
       );
+      checks.push(...(await productionUrlChecks(config, flags.probe === true)));
       const settings = Object.fromEntries(
         settingNames.map((k) => {
           const v = io.env[k];
@@ -124,4 +135,40 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
       if (checks.some((c) => c.status === 'fail'))
         throw new CliError('configuration check failed', exitCodes.config);
     });
+}
+
+/** KooGallery's rules for the production URL (spec §1): warnings in production, notes otherwise. */
+async function productionUrlChecks(config: Config, probe: boolean): Promise<Check[]> {
+  const productionUrl = `${config.publicUrl}${config.producePath}`;
+  const now = systemClock.now();
+  const problems = urlProblems(productionUrl);
+  const checks: Check[] = [
+    problems.length === 0
+      ? {
+          name: 'production URL',
+          status: 'ok',
+          detail: `${productionUrl}: https, a domain, port 443`,
+        }
+      : {
+          // On the simulator the marketplace is ours: a local http URL is expected there.
+          name: 'production URL',
+          status: config.cloud.ak ? 'warn' : 'ok',
+          detail: `${productionUrl}: ${problems.join('; ')}${config.cloud.ak ? '' : ' (fine on the simulator; KooGallery refuses it)'}`,
+        },
+  ];
+  if (config.tls) checks.push(checkCertificateFiles(config.tls, config.publicUrl, now));
+  if (probe) {
+    checks.push(
+      ...(productionUrl.startsWith('https://')
+        ? probeChecks(await probeTls(productionUrl), now)
+        : [
+            {
+              name: 'production URL (probe)',
+              status: 'warn' as const,
+              detail: 'not probed: not https',
+            },
+          ]),
+    );
+  }
+  return checks;
 }
