@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAlertsCommand } from '../alerts/cli.js';
 import { registerLicenseCommand } from '../licenses/cli.js';
 import { registerAuditCommand } from '../operators/cli/cmd-audit.js';
 import { registerConfigCommand } from '../operators/cli/cmd-config.js';
@@ -13,6 +14,7 @@ import { loadProductCatalog, TemplateError } from '../products/catalog.js';
 import { registerTemplatesCommand } from '../products/cli.js';
 import { registerSimulatorCommand } from '../simulator/cli.js';
 import { registerMarketplaceCommand } from '../simulator/marketplace/cli.js';
+import { alertsHost } from './alerts-host.js';
 import { registerDemoCommand, registerServeCommand } from './commands.js';
 import { operatorHost } from './operator-host.js';
 import { productImages } from './product-images.js';
@@ -37,6 +39,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   (p, io) => registerTokensCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerAuditCommand(p, { ...io, host: operatorHost }),
   registerConfigCommand,
+  (p, io) => registerAlertsCommand(p, { ...io, openAlerts: alertsHost(io) }),
   (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),
   registerTemplatesCommand,
 ];

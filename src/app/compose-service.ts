@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
-import { raiseDeadlineAlerts } from '../deployments/alerts.js';
+import type { Alerting } from '../alerts/alerting.js';
 import { createEngine, type Engine } from '../deployments/engine/engine.js';
 import { createReaper } from '../deployments/engine/reaper.js';
 import {
@@ -30,6 +30,7 @@ import { createTokenBucket } from '../platform/rate-limiter.js';
 import type { ProductCatalog } from '../products/catalog.js';
 import { skuChangeRefusal } from '../products/sku-changes.js';
 import type { Adapters } from './adapters.js';
+import { composeAlerting } from './compose-alerts.js';
 import { createApp } from './http.js';
 import type { Runtime } from './runtime.js';
 
@@ -44,12 +45,15 @@ export interface ServiceOptions {
   engine?: { sweepIntervalMs?: number; queuePollMs?: number };
   /** Mount the admin API, dashboard and /metrics (default true). */
   operators?: boolean;
+  /** How often alert conditions are looked at and notices sent (tests: faster). */
+  alerts?: { tickMs?: number };
 }
 
 /** The service, wired: its HTTP app, and the engine behind it once started. */
 export interface Service {
   app: Hono;
   engine: Engine;
+  alerting: Alerting;
   runtime: Runtime;
   adapters: Adapters;
   /** Launches the durable engine, the queue, the reaper and the periodic maintenance. */
@@ -191,18 +195,17 @@ export async function composeService(
         }),
   });
 
+  const alerting = composeAlerting(runtime, {
+    clock,
+    ids,
+    catalog,
+    isLeader: () => reaper.isLeader(),
+    onOpened: (kind) => metrics.onAlert(kind),
+    tickMs: options.alerts?.tickMs,
+  });
+
   const stopMaintenance = new AbortController();
-  const maintenance = () =>
-    Promise.all([
-      purgeReplayGuard(db, clock.now()),
-      raiseDeadlineAlerts({
-        db,
-        clock,
-        logger,
-        alertAfterMs: config.deployAlertMs,
-        onAlert: () => metrics.onAlert(),
-      }),
-    ]);
+  const maintenance = () => purgeReplayGuard(db, clock.now());
   const closers: Array<() => Promise<void>> = [];
 
   const drain = () => {
@@ -213,6 +216,7 @@ export async function composeService(
   return {
     app,
     engine,
+    alerting,
     runtime,
     adapters,
     ready: () => running,
@@ -238,6 +242,8 @@ export async function composeService(
         stopMaintenance.abort();
         await loop;
       });
+      alerting.start();
+      closers.unshift(() => alerting.stop());
       running = true;
     },
     drain,

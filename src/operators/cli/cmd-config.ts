@@ -6,7 +6,8 @@ import { createSilentLogger } from '../../platform/logger.js';
 import { loadProductCatalog } from '../../products/catalog.js';
 import { printJson, table } from './output.js';
 
-const secret = /(_SK|_AK|_KEY|_KEYS|PASSWORD|DATABASE_URL)$/;
+// Alert channel URLs carry the robots' access tokens and the SMTP password.
+const secret = /(_SK|_AK|_KEY|_KEYS|PASSWORD|DATABASE_URL|_SECRET|^KGD_ALERT_\w+_URL)$/;
 
 interface Check {
   name: string;
@@ -98,6 +99,34 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
                 status: config.cloud.ak ? 'warn' : 'ok',
                 detail: `${config.publicUrl}${config.cloud.ak ? ': buyers get this address; KGD_PUBLIC_URL should be https' : ''}`,
               },
+      );
+      const a = config.alerts;
+      const shortcuts = [
+        a.webhook.url,
+        a.wecom.url,
+        a.dingtalk.url,
+        a.feishu.url,
+        a.email.smtp,
+        a.smn.topicUrn,
+      ];
+      const alertSources = [
+        ...(a.file ? [a.file] : []),
+        ...(shortcuts.some(Boolean)
+          ? [`${shortcuts.filter(Boolean).length} KGD_ALERT_* channel(s)`]
+          : []),
+      ];
+      checks.push(
+        alertSources.length
+          ? {
+              name: 'alerts',
+              status: 'ok',
+              detail: `${alertSources.join(' and ')} (kgd alerts test --channel X sends one)`,
+            }
+          : {
+              name: 'alerts',
+              status: 'warn',
+              detail: 'no alert channel: alerts are only logged and counted (docs/alerts.md)',
+            },
       );
       const settings = Object.fromEntries(
         settingNames.map((k) => {
