@@ -34,6 +34,8 @@ export function composeAlerting(
     isLeader: () => boolean;
     onOpened: (kind: AlertKind) => void;
     tickMs?: number | undefined;
+    /** Caps every condition's interval (tests). */
+    evaluateEveryMs?: number | undefined;
   },
 ) {
   const { config, logger } = runtime;
@@ -117,6 +119,7 @@ export function composeAlerting(
     logger.warn(
       'no alert channel configured: alerts are only logged and counted (KGD_ALERT_WEBHOOK_URL, KGD_ALERTS_FILE: docs/alerts.md)',
     );
+  const cap = parts.evaluateEveryMs;
   return createAlerting({
     ctx,
     deliverer: createAlertDeliverer({
@@ -125,7 +128,9 @@ export function composeAlerting(
       logger: logger.child({ component: 'alerts' }),
       channels,
     }),
-    conditions,
+    conditions: cap
+      ? conditions.map((c) => ({ ...c, everyMs: Math.min(c.everyMs, cap) }))
+      : conditions,
     logger: logger.child({ component: 'alerts' }),
     isLeader: parts.isLeader,
     onOpened: parts.onOpened,

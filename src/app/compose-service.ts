@@ -45,8 +45,8 @@ export interface ServiceOptions {
   engine?: { sweepIntervalMs?: number; queuePollMs?: number };
   /** Mount the admin API, dashboard and /metrics (default true). */
   operators?: boolean;
-  /** How often alert conditions are looked at and notices sent (tests: faster). */
-  alerts?: { tickMs?: number };
+  /** How often notices are sent and, at most, conditions looked at (tests: faster). */
+  alerts?: { tickMs?: number; evaluateEveryMs?: number };
 }
 
 /** The service, wired: its HTTP app, and the engine behind it once started. */
@@ -202,6 +202,7 @@ export async function composeService(
     isLeader: () => reaper.isLeader(),
     onOpened: (kind) => metrics.onAlert(kind),
     tickMs: options.alerts?.tickMs,
+    evaluateEveryMs: options.alerts?.evaluateEveryMs,
   });
 
   const stopMaintenance = new AbortController();
