@@ -7,7 +7,7 @@
  *
  * Every rule is a `forbidden` one with severity error, so a single violation fails the run.
  */
-const adapters = '^src/(cloud|remote|licenses|products)/';
+const adapters = '^src/(cloud|remote|licenses|products|alerts)/';
 /** What the simulator may see of the product: the protocol, cloud wire types and helpers. */
 const simulatorMayImport = [
   '^src/platform/',

@@ -4,7 +4,10 @@
  * throttling, sold-out create jobs, dropped SSH connections) and the service is SIGKILLed every
  * 5–15 s and restarted. Then the required outcome is checked (scripts/chaos/checks.ts).
  *
- * Usage: npx tsx scripts/chaos.ts [--purchases 100] [--replicas 1|2] [--seed 1] [--keep]
+ * Usage: npx tsx scripts/chaos.ts [--purchases 100] [--replicas 1|2] [--seed 1] [--keep] [--alerts]
+ *   --alerts: the replicas send their alerts to a local webhook receiver that prints each one as
+ *   the faults raise it (or to KGD_ALERT_WEBHOOK_URL when set, with KGD_ALERT_WEBHOOK_SECRET);
+ *   the run ends with the alerts raised, by kind.
  *   --replicas 2: two replicas on one shared PostgreSQL (127.0.0.1:5432, a fresh database), the
  *   marketplace alternating between them, one killed for good halfway.
  *   --keep: keep the logs and data (and the shared database), with secrets.env (0600) holding the
@@ -21,6 +24,7 @@ import pg from 'pg';
 import type { Inventory } from '../src/simulator/cloud/inspection.js';
 import type { LedgerEntry, Violation } from '../src/simulator/marketplace/ledger.js';
 import { build } from './build.js';
+import { alertTally, startAlertReceiver } from './chaos/alerts.js';
 import { type Purchase, runChecks } from './chaos/checks.js';
 import {
   freePort,
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     'kill-min': { type: 'string', default: '5' },
     'kill-max': { type: 'string', default: '15' },
     keep: { type: 'boolean', default: false },
+    alerts: { type: 'boolean', default: false },
   },
 });
 // The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
@@ -151,6 +156,21 @@ async function main() {
   // Every replica hands out status-page URLs under the one address the marketplace calls: a resend
   // answered by another replica must carry the same access information.
   const frontPort = await freePort();
+  const alertReceiver =
+    values.alerts && !process.env.KGD_ALERT_WEBHOOK_URL ? await startAlertReceiver(say) : undefined;
+  const alertUrl = alertReceiver?.url ?? process.env.KGD_ALERT_WEBHOOK_URL;
+  const alertEnv: Record<string, string> =
+    values.alerts && alertUrl
+      ? {
+          KGD_ALERT_WEBHOOK_URL: alertUrl,
+          KGD_ALERT_MIN_SEVERITY: 'info',
+          // Short, so the run shows resolves too.
+          KGD_ALERT_RESOLVE_AFTER_MINUTES: '1',
+          ...(process.env.KGD_ALERT_WEBHOOK_SECRET
+            ? { KGD_ALERT_WEBHOOK_SECRET: process.env.KGD_ALERT_WEBHOOK_SECRET }
+            : {}),
+        }
+      : {};
   const envOf = (r: Replica): Record<string, string> => ({
     KGD_PUBLIC_URL: `http://127.0.0.1:${frontPort}`,
     KGD_DATA_DIR: path.join(work, r.name),
@@ -164,6 +184,7 @@ async function main() {
     KGD_EXECUTOR_ID: r.name,
     KGD_REPLICA_TIMEOUT_SECONDS: '6',
     KGD_LOG_LEVEL: 'info',
+    ...alertEnv,
     ...(sharedUrl ? { DATABASE_URL: sharedUrl } : {}),
   });
   if (values.keep) {
@@ -364,6 +385,11 @@ async function main() {
     `\nchaos run: ${purchasesWanted} purchases, ${replicaCount} replica(s), ${kills} SIGKILLs, ${ledger.entries.length} marketplace calls, ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}`);
+  if (values.alerts) {
+    console.log(`  alerts (sent to ${alertUrl}):`);
+    for (const line of await alertTally(databaseUrl)) console.log(`    ${line}`);
+    await alertReceiver?.close();
+  }
   writeFileSync(
     path.join(work, 'report.json'),
     JSON.stringify(

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAlertsCommand } from '../alerts/cli.js';
 import { regionGaps } from '../cloud/regions.js';
 import { registerLicenseCommand } from '../licenses/cli.js';
 import { registerAuditCommand } from '../operators/cli/cmd-audit.js';
@@ -15,6 +16,7 @@ import { loadProductCatalog, TemplateError } from '../products/catalog.js';
 import { registerTemplatesCommand } from '../products/cli.js';
 import { registerSimulatorCommand } from '../simulator/cli.js';
 import { registerMarketplaceCommand } from '../simulator/marketplace/cli.js';
+import { alertsHost } from './alerts-host.js';
 import { registerDemoCommand, registerServeCommand } from './commands.js';
 import { operatorHost } from './operator-host.js';
 import { productImages } from './product-images.js';
@@ -39,6 +41,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   (p, io) => registerTokensCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerAuditCommand(p, { ...io, host: operatorHost }),
   registerConfigCommand,
+  (p, io) => registerAlertsCommand(p, { ...io, openAlerts: alertsHost(io) }),
   (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),
   (p, io) => registerTemplatesCommand(p, io, { regionGaps }),
 ];

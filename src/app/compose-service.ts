@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
-import { raiseDeadlineAlerts } from '../deployments/alerts.js';
+import type { Alerting } from '../alerts/alerting.js';
 import { createEngine, type Engine } from '../deployments/engine/engine.js';
 import { createReaper } from '../deployments/engine/reaper.js';
 import {
@@ -32,6 +32,7 @@ import { createTokenBucket } from '../platform/rate-limiter.js';
 import { type ProductCatalog, sellerVpcCidrs } from '../products/catalog.js';
 import { skuChangeRefusal } from '../products/sku-changes.js';
 import type { Adapters } from './adapters.js';
+import { composeAlerting } from './compose-alerts.js';
 import { createAdminApp, createApp, createPublicApp } from './http.js';
 import type { Runtime } from './runtime.js';
 
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   engine?: { sweepIntervalMs?: number; queuePollMs?: number };
   /** Mount the admin API, dashboard and /metrics (default true). */
   operators?: boolean;
+  /** How often notices are sent and, at most, conditions looked at (tests: faster). */
+  alerts?: { tickMs?: number; evaluateEveryMs?: number };
 }
 
 /** The service, wired: its HTTP app, and the engine behind it once started. */
@@ -55,6 +58,7 @@ export interface Service {
   /** The operator surfaces on their own listener (KGD_ADMIN_PORT), else undefined. */
   adminApp: Hono | undefined;
   engine: Engine;
+  alerting: Alerting;
   runtime: Runtime;
   adapters: Adapters;
   /** Launches the durable engine, the queue, the reaper and the periodic maintenance. */
@@ -207,19 +211,19 @@ export async function composeService(
   const adminApp =
     config.admin && operators ? createAdminApp({ ...appDeps, operators }) : undefined;
 
+  const alerting = composeAlerting(runtime, {
+    clock,
+    ids,
+    catalog,
+    isLeader: () => reaper.isLeader(),
+    onOpened: (kind) => metrics.onAlert(kind),
+    tickMs: options.alerts?.tickMs,
+    evaluateEveryMs: options.alerts?.evaluateEveryMs,
+  });
+
   const stopMaintenance = new AbortController();
   const maintenance = () =>
-    Promise.all([
-      purgeReplayGuard(db, clock.now()),
-      purgeSessions(db, clock.now()),
-      raiseDeadlineAlerts({
-        db,
-        clock,
-        logger,
-        alertAfterMs: config.deployAlertMs,
-        onAlert: () => metrics.onAlert(),
-      }),
-    ]);
+    Promise.all([purgeReplayGuard(db, clock.now()), purgeSessions(db, clock.now())]);
   const closers: Array<() => Promise<void>> = [];
 
   const drain = () => {
@@ -231,6 +235,7 @@ export async function composeService(
     app,
     adminApp,
     engine,
+    alerting,
     runtime,
     adapters,
     ready: () => running,
@@ -256,6 +261,8 @@ export async function composeService(
         stopMaintenance.abort();
         await loop;
       });
+      alerting.start();
+      closers.unshift(() => alerting.stop());
       running = true;
     },
     drain,

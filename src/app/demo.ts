@@ -124,6 +124,10 @@ export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: stri
       0,
     );
     if (left > 0) throw new CliError(`${left} cloud resource(s) left after the release`);
+    // With KGD_ALERT_WEBHOOK_URL (or KGD_ALERTS_FILE) set, each of these was also sent there.
+    const alerts = await db.selectFrom('alerts').select(['kind', 'state', 'summary']).execute();
+    say(io, `${t()}  alerts raised: ${alerts.length === 0 ? 'none' : alerts.length}`);
+    for (const a of alerts) say(io, `              ${a.kind} (${a.state}): ${a.summary}`);
     say(io, `${t()}  done: nothing left in the cloud`);
   } finally {
     await service.stop();

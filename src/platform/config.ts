@@ -166,6 +166,32 @@ const schema = z
     KGD_ENGINE_CONCURRENCY: positiveInt('a number of operations').default(20),
     KGD_DEPLOY_ALERT_MINUTES: positiveInt('minutes').default(60),
     KGD_DEPLOY_TEST_ORDERS: bool.default(false),
+    KGD_ALERTS_FILE: z.string().min(1).optional(),
+    KGD_ALERT_WEBHOOK_URL: z.string().min(1).optional(),
+    KGD_ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
+    KGD_ALERT_WECOM_URL: z.string().min(1).optional(),
+    KGD_ALERT_DINGTALK_URL: z.string().min(1).optional(),
+    KGD_ALERT_DINGTALK_SECRET: z.string().min(1).optional(),
+    KGD_ALERT_FEISHU_URL: z.string().min(1).optional(),
+    KGD_ALERT_FEISHU_SECRET: z.string().min(1).optional(),
+    KGD_ALERT_SMTP_URL: z.string().min(1).optional(),
+    KGD_ALERT_EMAIL_FROM: z.string().min(3).optional(),
+    KGD_ALERT_EMAIL_TO: csv.optional(),
+    KGD_ALERT_SMN_TOPIC_URN: z
+      .string()
+      .regex(
+        /^urn:smn:[a-z0-9-]+:[0-9a-f]+:[A-Za-z0-9_-]+$/,
+        'expected urn:smn:<region>:<project id>:<topic name>',
+      )
+      .optional(),
+    KGD_ALERT_MIN_SEVERITY: z
+      .enum(['critical', 'warning', 'info'], { error: 'expected critical, warning or info' })
+      .default('warning'),
+    KGD_ALERT_RESOLVE_AFTER_MINUTES: positiveInt('minutes').default(10),
+    KGD_ALERT_CERT_DAYS: positiveInt('days').default(21),
+    KGD_MARKETPLACE_KEY_ROTATE_BY: z.iso
+      .date({ error: 'expected a date such as 2027-03-31' })
+      .optional(),
     KGD_REPLICA_TIMEOUT_SECONDS: positiveInt('seconds')
       .min(3, 'expected at least 3 seconds')
       .default(30),
@@ -213,6 +239,14 @@ const schema = z
         code: 'custom',
         path: ['KGD_HTTP_REQUEST_TIMEOUT_MS'],
         message: 'expected at least KGD_HTTP_HEADERS_TIMEOUT_MS (a request includes its headers)',
+      });
+    }
+    if (c.KGD_ALERT_SMTP_URL && (!c.KGD_ALERT_EMAIL_FROM || !c.KGD_ALERT_EMAIL_TO?.length)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.KGD_ALERT_EMAIL_FROM ? 'KGD_ALERT_EMAIL_TO' : 'KGD_ALERT_EMAIL_FROM'],
+        message:
+          'e-mail alerts need KGD_ALERT_SMTP_URL, KGD_ALERT_EMAIL_FROM and KGD_ALERT_EMAIL_TO',
       });
     }
     if (c.DATABASE_URL && !c.KGD_MASTER_KEY) {
@@ -310,6 +344,19 @@ const configSchema = schema.transform((c) => ({
   engineConcurrency: c.KGD_ENGINE_CONCURRENCY,
   deployAlertMs: c.KGD_DEPLOY_ALERT_MINUTES * 60_000,
   deployTestOrders: c.KGD_DEPLOY_TEST_ORDERS,
+  alerts: {
+    file: c.KGD_ALERTS_FILE === undefined ? undefined : path.resolve(c.KGD_ALERTS_FILE),
+    webhook: { url: c.KGD_ALERT_WEBHOOK_URL, secret: c.KGD_ALERT_WEBHOOK_SECRET },
+    wecom: { url: c.KGD_ALERT_WECOM_URL },
+    dingtalk: { url: c.KGD_ALERT_DINGTALK_URL, secret: c.KGD_ALERT_DINGTALK_SECRET },
+    feishu: { url: c.KGD_ALERT_FEISHU_URL, secret: c.KGD_ALERT_FEISHU_SECRET },
+    email: { smtp: c.KGD_ALERT_SMTP_URL, from: c.KGD_ALERT_EMAIL_FROM, to: c.KGD_ALERT_EMAIL_TO },
+    smn: { topicUrn: c.KGD_ALERT_SMN_TOPIC_URN },
+    minSeverity: c.KGD_ALERT_MIN_SEVERITY,
+    resolveAfterMs: c.KGD_ALERT_RESOLVE_AFTER_MINUTES * 60_000,
+    certificateWarnMs: c.KGD_ALERT_CERT_DAYS * 86_400_000,
+    marketplaceKeyRotateBy: c.KGD_MARKETPLACE_KEY_ROTATE_BY,
+  },
   replicaTimeoutMs: c.KGD_REPLICA_TIMEOUT_SECONDS * 1000,
   simulator: {
     port: c.KGD_SIM_PORT,

@@ -176,7 +176,7 @@ describe('metrics', () => {
       test: true,
     });
     metrics.onStep({ kind: 'deploy', step: 'create-server', durationMs: 1200, ok: false });
-    metrics.onAlert();
+    metrics.onAlert('deployment-late');
     metrics.ssh('exec', true, 30);
     const text = await metrics.registry.metrics();
     expect(text).toContain(`kgd_cloud_calls_total{operation="ensureVpc",code="${err.code}"} 1`);
@@ -196,6 +196,7 @@ describe('metrics', () => {
       'kgd_step_duration_seconds_bucket{le="5",kind="deploy",step="create-server"} 1',
     );
     expect(text).toContain('kgd_deadline_alerts_total 1');
+    expect(text).toContain('kgd_alerts_total{kind="deployment-late"} 1');
     expect(text).toContain('kgd_ssh_seconds_count{action="exec",result="ok"} 1');
     expect(text).toContain('kgd_queue_depth{status="running"} 1');
     expect(text).toContain('kgd_queue_depth{status="pending"} 0');

@@ -52,6 +52,10 @@ export interface HarnessOptions {
   templatesDir?: string;
   simulator?: SimulatorOptions;
   concurrency?: number;
+  /** More settings (KGD_ALERT_WEBHOOK_URL...). */
+  env?: Record<string, string>;
+  /** Alert conditions looked at this often, notices sent as often (default: the service's). */
+  alertsEveryMs?: number;
 }
 
 /**
@@ -68,6 +72,7 @@ export async function createEngineHarness(options: HarnessOptions = {}): Promise
     env: {
       KGD_TEMPLATES_DIR: templatesDir,
       KGD_ENGINE_CONCURRENCY: String(options.concurrency ?? 20),
+      ...options.env,
     },
   });
   const catalog = loadProductCatalog(templatesDir);
@@ -110,6 +115,9 @@ export async function createEngineHarness(options: HarnessOptions = {}): Promise
     executorId: `test-${randomBytes(3).toString('hex')}`,
     appVersion: 'test',
     engine: { sweepIntervalMs: 500, queuePollMs: 50 },
+    ...(options.alertsEveryMs
+      ? { alerts: { tickMs: options.alertsEveryMs, evaluateEveryMs: options.alertsEveryMs } }
+      : {}),
   });
   await service.start();
   const app = service.app;

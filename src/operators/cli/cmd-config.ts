@@ -14,7 +14,8 @@ import {
 } from '../production-url.js';
 import { printJson, table } from './output.js';
 
-const secret = /(_SK|_AK|_KEY|_KEYS|PASSWORD|DATABASE_URL)$/;
+// Alert channel URLs carry the robots' access tokens and the SMTP password.
+const secret = /(_SK|_AK|_KEY|_KEYS|PASSWORD|DATABASE_URL|_SECRET|^KGD_ALERT_\w+_URL)$/;
 
 type Check = UrlCheck;
 
@@ -110,6 +111,34 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
               },
       );
       checks.push(...(await productionUrlChecks(config, flags.probe === true)));
+      const a = config.alerts;
+      const shortcuts = [
+        a.webhook.url,
+        a.wecom.url,
+        a.dingtalk.url,
+        a.feishu.url,
+        a.email.smtp,
+        a.smn.topicUrn,
+      ];
+      const alertSources = [
+        ...(a.file ? [a.file] : []),
+        ...(shortcuts.some(Boolean)
+          ? [`${shortcuts.filter(Boolean).length} KGD_ALERT_* channel(s)`]
+          : []),
+      ];
+      checks.push(
+        alertSources.length
+          ? {
+              name: 'alerts',
+              status: 'ok',
+              detail: `${alertSources.join(' and ')} (kgd alerts test --channel X sends one)`,
+            }
+          : {
+              name: 'alerts',
+              status: 'warn',
+              detail: 'no alert channel: alerts are only logged and counted (docs/alerts.md)',
+            },
+      );
       const settings = Object.fromEntries(
         settingNames.map((k) => {
           const v = io.env[k];

@@ -85,6 +85,48 @@ export function createMetrics(deps: { registry: Registry; db: Db }) {
     help: 'Deployments not ready in time (raised once each, well before the marketplace cancels the order)',
     registers,
   });
+  const alertsOpened = new Counter({
+    name: 'kgd_alerts_total',
+    help: 'Alerts opened, by kind (docs/alerts.md); a condition that stays or flaps opens one',
+    labelNames: ['kind'],
+    registers,
+  });
+  new Gauge({
+    name: 'kgd_alerts_open',
+    help: 'Alerts firing or clearing now, by kind and severity',
+    labelNames: ['kind', 'severity'],
+    registers,
+    async collect() {
+      const rows = await db
+        .selectFrom('alerts')
+        .select(['kind', 'severity', sql<string>`count(*)`.as('n')])
+        .where('state', '<>', 'resolved')
+        .groupBy(['kind', 'severity'])
+        .execute();
+      this.reset();
+      for (const r of rows) this.set({ kind: r.kind, severity: r.severity }, Number(r.n));
+    },
+  });
+  new Gauge({
+    name: 'kgd_alert_notices',
+    help: 'Alert notices not delivered: pending (being retried) or failed (given up), by channel',
+    labelNames: ['channel', 'state'],
+    registers,
+    async collect() {
+      const rows = await db
+        .selectFrom('alert_deliveries')
+        .select([
+          'channel',
+          sql<string>`CASE WHEN gave_up_at IS NULL THEN 'pending' ELSE 'failed' END`.as('state'),
+          sql<string>`count(*)`.as('n'),
+        ])
+        .where('delivered_at', 'is', null)
+        .groupBy(['channel', 'state'])
+        .execute();
+      this.reset();
+      for (const r of rows) this.set({ channel: r.channel, state: r.state }, Number(r.n));
+    },
+  });
 
   new Gauge({
     name: 'kgd_operations',
@@ -172,8 +214,9 @@ export function createMetrics(deps: { registry: Registry; db: Db }) {
       steps.inc({ kind: e.kind, step: e.step, result: e.ok ? 'ok' : 'error' });
       stepSeconds.observe({ kind: e.kind, step: e.step }, e.durationMs / 1000);
     },
-    onAlert() {
-      alerts.inc();
+    onAlert(kind: string) {
+      alertsOpened.inc({ kind });
+      if (kind === 'deployment-late') alerts.inc();
     },
     cloudCall(operation: string, code: string, durationMs: number) {
       cloudCalls.inc({ operation, code });

@@ -196,6 +196,8 @@ export interface Database {
   admin_tokens: AdminTokensTable;
   operator_sessions: OperatorSessionsTable;
   audit_log: AuditLogTable;
+  alerts: AlertsTable;
+  alert_deliveries: AlertDeliveriesTable;
 }
 
 export type Instance = Selectable<InstancesTable>;
@@ -250,3 +252,40 @@ interface AuditLogTable {
 }
 
 export type AuditEntry = Selectable<AuditLogTable>;
+
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+type AlertState = 'firing' | 'clearing' | 'resolved';
+
+/** One incident of a condition; at most one open (firing or clearing) per key. */
+interface AlertsTable {
+  id: string;
+  key: string;
+  kind: string;
+  severity: AlertSeverity;
+  summary: string;
+  details: Json<Record<string, string | number | boolean | null>>;
+  state: AlertState;
+  started_at: Timestamp;
+  last_seen_at: Timestamp;
+  /** When the condition stopped holding; resolved once it stays clear for the hold-down. */
+  cleared_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+}
+
+/** The outbox: one notice (firing or resolved) of one alert to one channel. */
+interface AlertDeliveriesTable {
+  id: string;
+  alert_id: string;
+  channel: string;
+  event: 'firing' | 'resolved';
+  payload: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  claimed_until: Timestamp | null;
+  delivered_at: Timestamp | null;
+  gave_up_at: Timestamp | null;
+  last_error: string | null;
+}
+
+export type AlertRow = Selectable<AlertsTable>;

@@ -10,6 +10,7 @@ import { registerResourceTagRoutes } from './resource-tags.js';
 import { registerSecurityGroupV2Routes } from './security-groups-v2.js';
 import { registerSecurityGroupV3Routes } from './security-groups-v3.js';
 import { codes, SimHttpError, sendError, styleOf } from './sim-errors.js';
+import { registerSmnRoutes } from './smn.js';
 import { registerSubnetRoutes } from './subnets.js';
 import { registerVpcRoutes } from './vpc.js';
 
@@ -36,7 +37,7 @@ export function createCloudSimulatorApp(
   registerInspectionRoutes(app, { ctx, ...inspection });
 
   const check = signatureCheck(ctx);
-  for (const prefix of ['/v1/*', '/v1.1/*', '/v2.0/*', '/v3/*']) app.use(prefix, check);
+  for (const prefix of ['/v1/*', '/v1.1/*', '/v2/*', '/v2.0/*', '/v3/*']) app.use(prefix, check);
 
   registerEcsCreateRoutes(app, ctx);
   registerEcsJobRoutes(app, ctx);
@@ -47,6 +48,7 @@ export function createCloudSimulatorApp(
   registerSecurityGroupV2Routes(app, ctx);
   registerSecurityGroupV3Routes(app, ctx);
   registerResourceTagRoutes(app, ctx);
+  registerSmnRoutes(app, ctx);
 
   app.notFound((c) =>
     sendError(

@@ -3,6 +3,7 @@ import * as m0001 from './0001-gateway.js';
 import * as m0002 from './0002-engine.js';
 import * as m0003 from './0003-operators.js';
 import * as m0004 from './0004-operator-sessions.js';
+import * as m0005 from './0005-alerts.js';
 
 /** Versioned migrations, applied in name order at start by Kysely's Migrator. Append only. */
 export const migrationProvider: MigrationProvider = {
@@ -12,6 +13,7 @@ export const migrationProvider: MigrationProvider = {
       '0002-engine': m0002,
       '0003-operators': m0003,
       '0004-operator-sessions': m0004,
+      '0005-alerts': m0005,
     };
   },
 };
