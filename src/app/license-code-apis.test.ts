@@ -1,11 +1,12 @@
+/** The seller-side license-code client against the simulated marketplace: where app wires the two. */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../test/support/fakes/manual-clock.js';
 import { createVirtualTimer } from '../../test/support/marketplace-sim/virtual-timer.js';
+import { createLicenseCodeClient } from '../marketplace/license-code-client.js';
 import { Permanent, Retryable } from '../platform/errors.js';
 import { registerLicenseCodeApi } from '../simulator/marketplace/license-code-api.js';
 import { createMarketplaceClient } from '../simulator/marketplace/marketplace-client.js';
-import { createLicenseCodeClient } from './license-code-client.js';
 
 const AK = 'SELLERAK0000000001';
 const SK = 'seller-secret-key-0001';
