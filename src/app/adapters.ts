@@ -108,7 +108,7 @@ export function realAdapters(config: Config, deps: { logger: Logger; clock: Cloc
 }
 
 /** The cn site is retried on its .cn twin when unavailable (spec §2.6); others have one host. */
-function marketplaceHosts(primary: string): string[] {
+export function marketplaceHosts(primary: string): string[] {
   const cn = 'https://mkt.myhuaweicloud.com';
   return primary.replace(/\/$/, '') === cn ? [cn, 'https://mkt.myhuaweicloud.cn'] : [primary];
 }

@@ -6,6 +6,7 @@ import { registerAuditCommand } from '../operators/cli/cmd-audit.js';
 import { registerConfigCommand } from '../operators/cli/cmd-config.js';
 import { registerDeploymentsCommand } from '../operators/cli/cmd-deployments.js';
 import { registerInboxCommand } from '../operators/cli/cmd-inbox.js';
+import { registerLicenseCodesCommand } from '../operators/cli/cmd-license-codes.js';
 import { registerSweepCommand } from '../operators/cli/cmd-sweep.js';
 import { registerTokensCommand } from '../operators/cli/cmd-tokens.js';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
@@ -43,6 +44,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   registerConfigCommand,
   (p, io) => registerAlertsCommand(p, { ...io, openAlerts: alertsHost(io) }),
   (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),
+  (p, io) => registerLicenseCodesCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerTemplatesCommand(p, io, { regionGaps }),
 ];
 

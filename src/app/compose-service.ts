@@ -304,5 +304,7 @@ export function composeGateway(
       catalog ? skuChangeRefusal(catalog, from, to) : 'no product catalog is loaded',
     bindsDevice: (productId, skuCode) =>
       catalog?.resolve(productId, skuCode)?.product.license.bindToDevice ?? false,
+    licenseCodeRules: (productId) =>
+      catalog?.resolve(productId, null)?.product.marketplace.licenseCodes,
   };
 }

@@ -21,4 +21,20 @@ export const operatorHost: OperatorHost = {
     const adapters = realAdapters(config, { logger: runtime.logger, clock: systemClock });
     return { cloud: adapters.cloud, close: () => adapters.close() };
   },
+  async openLicenseCodes(runtime) {
+    const { config } = runtime;
+    if (!config.cloud.ak || !config.cloud.sk) return undefined;
+    const [{ createLicenseCodeClient }, { marketplaceHosts }, { systemClock }] = await Promise.all([
+      import('../marketplace/license-code-client.js'),
+      import('./adapters.js'),
+      import('../platform/clock.js'),
+    ]);
+    return createLicenseCodeClient({
+      hosts: marketplaceHosts(config.marketplaceApiUrl),
+      ak: config.cloud.ak,
+      sk: config.cloud.sk,
+      clock: systemClock,
+      timeoutMs: config.orderApiTimeoutMs,
+    });
+  },
 };

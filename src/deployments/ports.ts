@@ -172,3 +172,44 @@ export interface UploadReceipt {
 export interface LicenseDelivery {
   upload(eventId: string, file: LicenseFile, signal?: AbortSignal): Promise<UploadReceipt>;
 }
+
+/** A license code 2.0 as the marketplace answers activate or query (spec §8). */
+export interface CodeState {
+  code: string;
+  /** ALIVE, EXPIRED, RELEASED (as the marketplace spells it). */
+  status: string | null;
+  expireTime: Date | null;
+  activateTime: Date | null;
+  productId: string | null;
+  orderId: string | null;
+  /** The answer's `data` (or `license_code_info`) as received: unknown fields kept. */
+  raw: Record<string, unknown>;
+}
+
+/** Activate's outcome: activated now, or the marketplace says it already was (92020003). */
+export type Activation = { kind: 'activated'; state: CodeState } | { kind: 'already-active' };
+
+/** One code's software usage for a day: client ids, or a count of active clients. */
+export interface CodeUsage {
+  code: string;
+  usage: Array<{ id: string } | { activeNum: number }>;
+}
+
+/**
+ * Seller → marketplace license-code APIs (联营License授权码 2.0, spec §8): activate (v1 one code,
+ * v2 up to 100), query (the former heartbeat) and the daily software usage, AK/SK-signed.
+ * marketplace/license-code-client.ts implements it. Refusals (92020002, 92020004, 92020005 unknown
+ * code, 92020011, 92020020, 95000001–4) are `Permanent` with the marketplace's code; 92020001,
+ * 5xx and no answer are `Retryable`, retried inside the client before it gives up.
+ *
+ * @example
+ *   const r = await codes.activate('LIC-0001');
+ *   if (r.kind === 'activated') console.log(r.state.expireTime);
+ */
+export interface LicenseCodeApi {
+  activate(code: string, realEffectTime?: Date): Promise<Activation>;
+  /** v2: several codes at once; the marketplace answers for the batch. */
+  activateMany(codes: string[], realEffectTime?: Date): Promise<Record<string, unknown>>;
+  query(code: string): Promise<CodeState>;
+  reportUsage(usage: CodeUsage[]): Promise<void>;
+}

@@ -69,6 +69,36 @@ const healthCheck = z.union(
   },
 );
 
+/**
+ * What the service does when the marketplace renews, freezes or releases one of the product's
+ * license codes 2.0 (spec §8). `record` keeps the new expiry / status in the service's book of
+ * codes (`kgd license codes`); `renew-deployment`, `freeze-deployment` and `release-deployment`
+ * also act on the deployment bound to the code (same order, or bound by an operator); `none`
+ * acknowledges only. The default records and leaves deployments alone: the marketplace's own
+ * query API stays the truth the software checks.
+ */
+export const licenseCodeRules = z
+  .strictObject({
+    renew: z
+      .enum(['record', 'renew-deployment', 'none'], {
+        error: 'expected record, renew-deployment or none',
+      })
+      .default('record'),
+    status: z
+      .enum(['record', 'freeze-deployment', 'none'], {
+        error: 'expected record, freeze-deployment or none',
+      })
+      .default('record'),
+    release: z
+      .enum(['record', 'release-deployment', 'none'], {
+        error: 'expected record, release-deployment or none',
+      })
+      .default('record'),
+  })
+  .default({ renew: 'record', status: 'record', release: 'record' });
+
+export type LicenseCodeRules = z.infer<typeof licenseCodeRules>;
+
 export const productSchema = z.strictObject({
   /** Unique name, usually the folder name. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'expected lower-case letters, digits and -'),
@@ -95,6 +125,8 @@ export const productSchema = z.strictObject({
        * of this product may change to any other of its skus.
        */
       skuChanges: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+      /** License codes 2.0: what refreshLicenseCode, updateLicenseCodeStatus, releaseLicenseCode do. */
+      licenseCodes: licenseCodeRules,
     })
     .superRefine((m, ctx) => {
       for (const [from, targets] of Object.entries(m.skuChanges ?? {})) {

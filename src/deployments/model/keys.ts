@@ -41,3 +41,13 @@ export const licenseUploadKey = (eventId: string) => `license-upload:${eventId}`
 
 export const orderChangeKey = (orderId: string, orderLineId: string | null) =>
   `notify:${orderId}:${orderLineId ?? '-'}`;
+
+/** V1 refreshLicense: one re-issued license per instance and renewal order. */
+export const licenseRenewalKey = (instanceId: string, orderId: string) =>
+  `license-renew:${instanceId}:${orderId}`;
+
+/** License codes 2.0 (spec §8): a renewal per code and order line, one release per code. */
+export const codeRenewalKey = (code: string, orderId: string, orderLineId: string, scene: string) =>
+  `code-renew:${code}:${orderId}:${orderLineId}:${scene}`;
+
+export const codeReleaseKey = (code: string) => `code-release:${code}`;

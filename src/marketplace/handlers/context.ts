@@ -10,6 +10,7 @@ import type { Database, Instance, InstanceStatus } from '../../platform/db/schem
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import type { LicenseCodeRules } from '../../products/product-schema.js';
 import type { Answer, AppInfo } from '../protocol/answers.js';
 import type { EncryptType } from '../protocol/field-crypto.js';
 
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   skuChange: SkuChangeRule;
   /** Whether the product's licenses are bound to the buyer's device (getLicenseAsync, 000903). */
   bindsDevice?: ((productId: string | null, skuCode: string | null) => boolean) | undefined;
+  /** What the product does with license-code events (spec §8); default: record only. */
+  licenseCodeRules?: ((productId: string | null) => LicenseCodeRules | undefined) | undefined;
   /** Observes every answered call (metrics). */
   onAnswered?:
     | ((event: {

@@ -1,8 +1,9 @@
 import type { Command } from '../protocol/commands.js';
 import { handleChangeCheck } from './change-check.js';
 import type { HandlerContext, Outcome } from './context.js';
-import { handleGetLicense } from './license.js';
+import { handleGetLicense, handleLicenseRenewal } from './license.js';
 import { handleGetLicenseAsync } from './license-async.js';
+import { handleLicenseCode } from './license-codes.js';
 import {
   handleExpire,
   handleRelease,
@@ -39,5 +40,11 @@ export function handleCommand(ctx: HandlerContext, cmd: Command): Promise<Outcom
       return handleChangeCheck(ctx, cmd);
     case 'license-async':
       return handleGetLicenseAsync(ctx, cmd);
+    case 'license-renew':
+      return handleLicenseRenewal(ctx, cmd);
+    case 'code-renew':
+    case 'code-status':
+    case 'code-release':
+      return handleLicenseCode(ctx, cmd);
   }
 }

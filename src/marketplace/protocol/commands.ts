@@ -1,4 +1,10 @@
 import type { ExtendParam, PurchaseOrder } from '../../deployments/commands/context.js';
+import type {
+  CodeRelease,
+  CodeRenewal,
+  CodeStatusChange,
+} from '../../deployments/commands/record-license-code-event.js';
+import type { LicenseRenewalInput } from '../../deployments/commands/record-license-renewal.js';
 import type { LicenseUploadInput } from '../../deployments/commands/record-license-upload.js';
 import type { RenewalInput } from '../../deployments/commands/record-renewal.js';
 import type { UpgradeInput } from '../../deployments/commands/record-upgrade.js';
@@ -34,4 +40,8 @@ export type Command = Base &
         linearValue: number | null;
       }
     | ({ kind: 'license-async' } & Omit<LicenseUploadInput, 'test'>)
+    | ({ kind: 'license-renew' } & Omit<LicenseRenewalInput, 'test'>)
+    | ({ kind: 'code-renew' } & Omit<CodeRenewal, 'activity'>)
+    | ({ kind: 'code-status' } & Omit<CodeStatusChange, 'activity'>)
+    | ({ kind: 'code-release' } & Omit<CodeRelease, 'activity'>)
   );

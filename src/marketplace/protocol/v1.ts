@@ -117,6 +117,39 @@ const activities = {
   getLicense: activity(licenseSchema, (p) =>
     ok({ kind: 'license', test: p.testFlag, order: order(p) }),
   ),
+  // The old-licence activities of the getLicense guide (spec §5): renewal re-issues the license
+  // with the new expiry, release revokes it (the one release of the instance).
+  refreshLicense: activity(
+    z.looseObject({
+      ...common,
+      instanceId,
+      orderId: text(64),
+      productId: optionalText(64),
+      expireTime: compactTime,
+      periodType: optionalText(16),
+      periodNumber: digits.optional(),
+    }),
+    (r) =>
+      ok({
+        kind: 'license-renew',
+        test: r.testFlag,
+        instanceId: r.instanceId,
+        orderId: r.orderId,
+        productId: r.productId ?? null,
+        expireTime: r.expireTime,
+        periodType: r.periodType ?? null,
+        periodNumber: r.periodNumber === undefined ? null : Number(r.periodNumber),
+      }),
+  ),
+  releaseLicense: activity(z.looseObject({ ...common, instanceId, orderId: text(64) }), (r) =>
+    ok({
+      kind: 'release',
+      test: r.testFlag,
+      instanceId: r.instanceId,
+      orderId: r.orderId,
+      orderLineId: null,
+    }),
+  ),
   refreshInstance: activity(
     z.looseObject({
       ...common,

@@ -121,6 +121,30 @@ const schemas = {
     ),
     testFlag,
   }),
+  // License codes 2.0 (spec §8). refreshLicenseCode's expireTime is documented as
+  // yyyyMMddHHmmss; the 17-digit form V2 refreshInstance's example uses is accepted too.
+  refreshLicenseCode: z.looseObject({
+    scene: z.enum(['RENEWAL', 'UNSUBSCRIBE_RENEWAL_PERIOD'], {
+      error: 'expected RENEWAL or UNSUBSCRIBE_RENEWAL_PERIOD',
+    }),
+    orderId: text(64),
+    orderLineId: text(64),
+    license: text(64),
+    productId: optionalText(64),
+    expireTime: compactTimeEitherPrecision,
+    testFlag,
+  }),
+  updateLicenseCodeStatus: z.looseObject({
+    license: text(64),
+    status: z.enum(['FREEZE', 'UNFREEZE'], { error: 'expected FREEZE or UNFREEZE' }),
+    testFlag,
+  }),
+  releaseLicenseCode: z.looseObject({
+    license: text(64),
+    orderId: optionalText(64),
+    orderLineId: optionalText(64),
+    testFlag,
+  }),
   getLicenseAsync: z.looseObject({
     instanceId,
     eventId: text(64),
@@ -300,6 +324,38 @@ function toCommand(
         effectiveTime: d.effectiveTime,
         expireTime: d.expireTime ?? null,
         deviceFingerprint: d.deviceFingerprint ?? null,
+      };
+    }
+    case 'refreshLicenseCode': {
+      const d = data as z.output<typeof schemas.refreshLicenseCode>;
+      return {
+        kind: 'code-renew',
+        test: d.testFlag,
+        code: d.license,
+        scene: d.scene,
+        orderId: d.orderId,
+        orderLineId: d.orderLineId,
+        productId: d.productId ?? null,
+        expireTime: d.expireTime,
+      };
+    }
+    case 'updateLicenseCodeStatus': {
+      const d = data as z.output<typeof schemas.updateLicenseCodeStatus>;
+      return {
+        kind: 'code-status',
+        test: d.testFlag,
+        code: d.license,
+        frozen: d.status === 'FREEZE',
+      };
+    }
+    case 'releaseLicenseCode': {
+      const d = data as z.output<typeof schemas.releaseLicenseCode>;
+      return {
+        kind: 'code-release',
+        test: d.testFlag,
+        code: d.license,
+        orderId: d.orderId ?? null,
+        orderLineId: d.orderLineId ?? null,
       };
     }
     case 'orderNotify': {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { CloudApi } from '../../cloud/cloud-api.js';
 import type { WorkflowControl } from '../../deployments/engine/workflow-control.js';
 import type { InstanceSecrets } from '../../deployments/model/instance-secrets.js';
+import type { LicenseCodeApi } from '../../deployments/ports.js';
 import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
 import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Config } from '../../platform/config.js';
@@ -42,6 +43,8 @@ export interface OperatorHost {
   openCloud(
     runtime: OperatorRuntime,
   ): Promise<{ cloud: CloudApi; close(): Promise<void> } | undefined>;
+  /** The marketplace's license-code APIs (spec §8) with the seller's AK/SK; undefined without. */
+  openLicenseCodes(runtime: OperatorRuntime): Promise<LicenseCodeApi | undefined>;
 }
 
 /** The CLI's io, plus the host operator commands open their resources through. */

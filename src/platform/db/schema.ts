@@ -183,6 +183,39 @@ interface LicensesTable {
   revoked_at: Timestamp | null;
 }
 
+/** A license code 2.0 (spec §8) as this service knows it. */
+interface LicenseCodesTable {
+  code: string;
+  product_id: string | null;
+  order_id: string | null;
+  order_line_id: string | null;
+  /** The deployment the code belongs to (same order, or bound by an operator). */
+  instance_id: string | null;
+  /** What the marketplace last answered: ALIVE, EXPIRED, RELEASED. */
+  marketplace_status: string | null;
+  frozen: ColumnType<boolean, boolean | undefined, boolean>;
+  released_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  activated_at: Timestamp | null;
+  /** The marketplace's last activate or query answer (`data`), unknown fields kept. */
+  answer: Json<Record<string, unknown>> | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** refreshLicenseCode / updateLicenseCodeStatus / releaseLicenseCode, each recorded once. */
+interface LicenseCodeEventsTable {
+  id: Generated<string>;
+  code: string;
+  activity: string;
+  idempotency_key: string;
+  params: Json<Record<string, unknown>>;
+  /** What the product's rules made of it: recorded, freeze, release, ignored, … */
+  effect: string;
+  operation_id: string | null;
+  at: Timestamp;
+}
+
 export interface Database {
   instances: InstancesTable;
   operations: OperationsTable;
@@ -190,6 +223,8 @@ export interface Database {
   replay_guard: ReplayGuardTable;
   secrets: SecretsTable;
   licenses: LicensesTable;
+  license_codes: LicenseCodesTable;
+  license_code_events: LicenseCodeEventsTable;
   operation_logs: OperationLogsTable;
   executors: ExecutorsTable;
   cloud_rate_slots: CloudRateSlotsTable;
@@ -289,3 +324,5 @@ interface AlertDeliveriesTable {
 }
 
 export type AlertRow = Selectable<AlertsTable>;
+
+export type LicenseCode = Selectable<LicenseCodesTable>;

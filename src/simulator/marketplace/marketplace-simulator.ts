@@ -5,6 +5,7 @@ import { registerControlApi } from './control-api.js';
 import { createDebugProbe, type DebugProbe } from './debug-probe.js';
 import { createInstanceRegistry } from './instances.js';
 import { createLedger } from './ledger.js';
+import { type LicenseCodeBook, registerLicenseCodeApi } from './license-code-api.js';
 import { type LicenseUpload, registerLicenseUploadApi } from './license-upload-api.js';
 import { listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
@@ -33,6 +34,8 @@ export interface MarketplaceSimulator {
   orderQueries(): OrderQueryRecord[];
   /** Licenses the service uploaded (spec §7.2), in order: one per getLicenseAsync event. */
   licenseUploads(): LicenseUpload[];
+  /** License codes 2.0 (spec §8): the book of codes, their APIs, the three activities. */
+  licenseCodes: LicenseCodeBook;
   /** Stops pending resends and polls. */
   close(): void;
 }
@@ -103,6 +106,9 @@ export function registerMarketplaceSimulator(
     configure,
     orderQueries: () => [...queries],
     licenseUploads: () => uploads.uploads(),
+    get licenseCodes() {
+      return licenseCodes;
+    },
     close: () => timer.close(),
   };
   registerOrderQueryApi(app, {
@@ -116,11 +122,22 @@ export function registerMarketplaceSimulator(
     sellerCredentials: () => config.sellerCredentials,
     knownEvent: (eventId) => scenario.licenseEvents.has(eventId),
   });
+  const licenseCodes = registerLicenseCodeApi(app, {
+    clock,
+    timer,
+    client,
+    sellerCredentials: () => config.sellerCredentials,
+    target: () =>
+      config.productionUrl && config.key
+        ? { url: config.productionUrl, key: config.key }
+        : undefined,
+  });
   registerControlApi(app, {
     ...simulator,
     reset() {
       scenario.ledger.clear();
       uploads.clear();
+      licenseCodes.clear();
       queries = [];
     },
     logger: deps.logger,

@@ -4,6 +4,7 @@ import * as m0002 from './0002-engine.js';
 import * as m0003 from './0003-operators.js';
 import * as m0004 from './0004-operator-sessions.js';
 import * as m0005 from './0005-alerts.js';
+import * as m0006 from './0006-license-codes.js';
 
 /** Versioned migrations, applied in name order at start by Kysely's Migrator. Append only. */
 export const migrationProvider: MigrationProvider = {
@@ -14,6 +15,7 @@ export const migrationProvider: MigrationProvider = {
       '0003-operators': m0003,
       '0004-operator-sessions': m0004,
       '0005-alerts': m0005,
+      '0006-license-codes': m0006,
     };
   },
 };
