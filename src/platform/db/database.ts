@@ -35,7 +35,13 @@ export async function openDatabase(options: {
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  pool.on('error', (err) => options.logger.warn({ err: err.message }, 'database connection lost'));
+  const lost = (err: Error) =>
+    options.logger.warn({ err: err.message }, 'database connection lost');
+  // pg-pool listens for errors on idle connections only; a connection checked out (a Kysely
+  // transaction between statements) whose server goes away emits 'error' with no listener, which
+  // ends the process. The work on it fails through its query; the process must live on.
+  pool.on('connect', (client) => client.on('error', lost));
+  pool.on('error', lost);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`SELECT 1`.execute(db);
