@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { raiseDeadlineAlerts } from '../deployments/alerts.js';
 import { createEngine, type Engine } from '../deployments/engine/engine.js';
+import { createLease, type LeaseRevoked } from '../deployments/engine/lease.js';
 import { createReaper } from '../deployments/engine/reaper.js';
 import {
   openWorkflowControl,
@@ -44,6 +45,11 @@ export interface ServiceOptions {
   engine?: { sweepIntervalMs?: number; queuePollMs?: number };
   /** Mount the admin API, dashboard and /metrics (default true). */
   operators?: boolean;
+  /**
+   * Another replica took this one's work over (its lease was revoked): `kgd serve` exits, for its
+   * supervisor to start it afresh. By default only logged; its steps never run again.
+   */
+  onLeaseRevoked?: (err: LeaseRevoked) => void;
 }
 
 /** The service, wired: its HTTP app, and the engine behind it once started. */
@@ -84,7 +90,17 @@ export async function composeService(
   const licenses = createLicenseIssuer({ db, key: signingKey, clock, ids });
   const metrics = createMetrics({ registry: new Registry(), db });
   const cloud = meterCloud(adapters.cloud, metrics);
-  const store = createDeploymentStore({ db, clock, ids, secrets });
+  // The lease is the replica timeout; a replica silent that long has its work taken over a margin
+  // later, by which time its own steps have stopped (engine/lease.ts).
+  const lease = createLease({
+    db,
+    executorId: options.executorId,
+    appVersion: options.appVersion,
+    logger: logger.child({ component: 'lease' }),
+    leaseMs: config.replicaTimeoutMs,
+    onRevoked: (err) => options.onLeaseRevoked?.(err),
+  });
+  const store = createDeploymentStore({ db, clock, ids, secrets, lease });
   const journal = createJournal({
     db,
     logger: logger.child({ component: 'deployments' }),
@@ -129,6 +145,7 @@ export async function composeService(
       steps,
       pollDelay,
       observe: metrics.onStep,
+      lease,
     },
     {
       concurrency: config.engineConcurrency,
@@ -140,12 +157,12 @@ export async function composeService(
   const reaper = createReaper({
     db,
     databaseUrl: database.url,
-    executorId: options.executorId,
-    appVersion,
+    lease,
     clock,
     logger: logger.child({ component: 'reaper' }),
     heartbeatMs: Math.max(500, config.replicaTimeoutMs / 6),
-    deadAfterMs: config.replicaTimeoutMs,
+    leaseMs: config.replicaTimeoutMs,
+    marginMs: Math.max(1000, config.replicaTimeoutMs / 3),
   });
   // The workflow store operators read and rewind, opened at start; used only after.
   let control: WorkflowControl | undefined;
@@ -217,6 +234,8 @@ export async function composeService(
     adapters,
     ready: () => running,
     async start() {
+      // Before DBOS: it resumes this replica's unfinished workflows at launch, under this lease.
+      await lease.acquire();
       const durable = await launchDurableEngine({
         databaseUrl: database.url,
         logger,

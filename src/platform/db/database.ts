@@ -68,3 +68,26 @@ async function migrate(db: Db, logger: Logger): Promise<void> {
   if (error)
     throw new Error(`database migration failed: ${(error as Error).message}`, { cause: error });
 }
+
+/** SQLSTATE classes and codes that mean "the database went away", not "the statement is wrong". */
+const connectionLossCodes = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET']);
+
+/**
+ * Whether `err` (or its cause) is the loss of the database connection: the server shut down or
+ * ended the session, refused or dropped the connection, or the pool could not connect in time.
+ * The work is sound and can run again once the database is back.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('08') || connectionLossCodes.has(code)))
+      return true;
+    if (
+      /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+        e.message,
+      )
+    )
+      return true;
+  }
+  return false;
+}
