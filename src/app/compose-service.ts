@@ -156,7 +156,6 @@ export async function composeService(
   const appVersion = options.appVersion;
   const reaper = createReaper({
     db,
-    databaseUrl: database.url,
     lease,
     clock,
     logger: logger.child({ component: 'reaper' }),

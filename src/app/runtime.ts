@@ -81,6 +81,9 @@ export async function openRuntime(
       poolSize: config.dbPoolSize,
       logger,
       applicationName: options.applicationName ?? 'kgd',
+      // Well inside the replica timeout: a replica paused mid-transaction lets go of its locks
+      // before another takes its work over (engine/lease.ts).
+      idleInTransactionTimeoutMs: Math.max(1000, Math.floor(config.replicaTimeoutMs / 3)),
     });
   } catch (err) {
     await pg?.stop();

@@ -56,7 +56,6 @@ function replica(id: string) {
 function reaperOf(lease: Lease, handedOver: string[][], pending: Record<string, string[]>) {
   return createReaper({
     db: handle.db,
-    databaseUrl: testDb.url,
     lease,
     clock: systemClock,
     logger: createSilentLogger(),
@@ -93,8 +92,9 @@ describe('fencing', () => {
 
     // A stops renewing (paused). Its lease lapses locally: steps see it and stop.
     const lapsed = a.lease.signal();
-    await waitFor('A to see its lease lapse', () => !a.lease.isHeld(), { timeoutMs: 5000 });
-    expect(lapsed.aborted).toBe(true);
+    await waitFor('A to see its lease lapse', () => !a.lease.isHeld() && lapsed.aborted, {
+      timeoutMs: 5000,
+    });
 
     // B renews and leads; it takes nothing over before A's heartbeat is lease + margin old.
     const reaped = await waitFor(

@@ -1,6 +1,5 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logger.js';
@@ -17,8 +16,6 @@ import { OPERATIONS_QUEUE } from './queue.js';
  */
 export interface ReaperOptions {
   db: Db;
-  /** A dedicated connection holds the leader lock; the pool's would be returned and lost. */
-  databaseUrl: string;
   lease: Lease;
   logger: Logger;
   clock: Clock;
@@ -59,105 +56,76 @@ export function createReaper(options: ReaperOptions): Reaper {
           loadOutput: false,
         })
       ).map((w) => w.workflowID));
-  let lockClient: pg.Client | undefined;
   let leader = false;
   let stopLoop: AbortController | undefined;
   let loop: Promise<void> | undefined;
-
-  const tryLead = async () => {
-    if (leader) return true;
-    if (!lockClient) {
-      lockClient = new pg.Client({
-        connectionString: options.databaseUrl,
-        application_name: 'kgd-reaper',
-      });
-      const client = lockClient;
-      client.on('error', () => {
-        leader = false;
-        if (lockClient === client) lockClient = undefined;
-      });
-      try {
-        await client.connect();
-      } catch (err) {
-        lockClient = undefined;
-        await client.end().catch(() => {});
-        throw err;
-      }
-    }
-    const { rows } = await lockClient.query('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
-    leader = rows[0].ok === true;
-    if (leader) logger.info({ executorId: lease.executorId }, 'reaper: this replica leads');
-    return leader;
-  };
+  const expiredBefore = sql<Date>`now() - make_interval(secs => ${(options.leaseMs + options.marginMs) / 1000})`;
 
   /**
-   * Revokes the epoch of an executor whose lease expired by the margin, in one transaction that
-   * locks its row: a fenced write of that epoch either committed before, or finds it revoked.
+   * One leader round, in one transaction: whoever takes the advisory lock (transaction-scoped, so
+   * a leader paused mid-round loses it when PostgreSQL ends its idle transaction) revokes the epoch
+   * of each executor whose lease expired by the margin — locking its row, so a fenced write of
+   * that epoch either committed before or finds it revoked — then hands over what revoked
+   * executors still hold. Every round, so a handover a crash cut short, or a workflow a revived
+   * replica claimed before it noticed its revocation, is not stranded.
    */
-  const revokeIfExpired = async (id: string) =>
+  const lead = () =>
     db.transaction().execute(async (tx) => {
-      const row = await tx
+      const { rows } = await sql<{
+        ok: boolean;
+      }>`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}) AS ok`.execute(tx);
+      const wasLeader = leader;
+      leader = rows[0]?.ok === true;
+      if (!leader) return [];
+      if (!wasLeader) logger.info({ executorId: lease.executorId }, 'reaper: this replica leads');
+      // A row locked by a replica paused inside its transaction: wait no longer than a round.
+      await sql`SET LOCAL lock_timeout = ${sql.lit(`${Math.max(100, options.heartbeatMs)}ms`)}`.execute(
+        tx,
+      );
+      const expired = await tx
         .selectFrom('executors')
-        .select(['epoch', 'heartbeat_at'])
-        .where('id', '=', id)
+        .select(['id', 'epoch', 'heartbeat_at'])
+        .where('id', '!=', lease.executorId)
         .where('reaped_at', 'is', null)
-        .where(
-          'heartbeat_at',
-          '<',
-          sql<Date>`now() - make_interval(secs => ${(options.leaseMs + options.marginMs) / 1000})`,
-        )
+        .where('heartbeat_at', '<', expiredBefore)
         .forUpdate()
-        .executeTakeFirst();
-      if (!row) return undefined;
-      await tx
-        .updateTable('executors')
-        .set({ reaped_at: sql<Date>`now()` })
-        .where('id', '=', id)
         .execute();
-      return row;
+      for (const row of expired) {
+        await tx
+          .updateTable('executors')
+          .set({ reaped_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .execute();
+        logger.warn(
+          { executorId: row.id, epoch: row.epoch, lastHeartbeat: row.heartbeat_at },
+          'reaper: replica lost its lease; its epoch is revoked and its unfinished operations handed over',
+        );
+      }
+      return expired.map((r) => r.id);
     });
 
-  const tick = async () => {
-    await lease.renew();
-    if (!(await tryLead())) return [];
-    // Just back from a lapse (a database outage seen by every replica): the others get the time
-    // to renew before anyone is judged dead.
-    if (lease.heldForMs() < options.leaseMs + options.marginMs) return [];
-    const candidates = await db
-      .selectFrom('executors')
-      .select('id')
-      .where('id', '!=', lease.executorId)
-      .where('reaped_at', 'is', null)
-      .where(
-        'heartbeat_at',
-        '<',
-        sql<Date>`now() - make_interval(secs => ${(options.leaseMs + options.marginMs) / 1000})`,
-      )
-      .execute();
-    const reaped: string[] = [];
-    for (const { id } of candidates) {
-      const row = await revokeIfExpired(id);
-      if (!row) continue;
-      logger.warn(
-        { executorId: id, epoch: row.epoch, lastHeartbeat: row.heartbeat_at },
-        'reaper: replica lost its lease; its epoch is revoked and its unfinished operations handed over',
-      );
-      reaped.push(id);
-    }
-    // Hand over what revoked executors still hold: every round, so a handover a crash cut short,
-    // or a workflow a revived replica claimed before it noticed its revocation, is not stranded.
-    const revokedExecutors = await db
+  const handOver = async () => {
+    const revoked = await db
       .selectFrom('executors')
       .select('id')
       .where('id', '!=', lease.executorId)
       .where('reaped_at', 'is not', null)
       .execute();
-    for (const { id } of revokedExecutors) {
+    for (const { id } of revoked) {
       const ids = await pendingOf(id);
       if (ids.length === 0) continue;
       await resume(ids);
       logger.warn({ executorId: id, workflows: ids.length }, 'reaper: operations handed over');
     }
+  };
+
+  const tick = async () => {
+    await lease.renew();
+    // Just back from a lapse (a database outage seen by every replica): the others get the time
+    // to renew before anyone is judged dead.
+    if (lease.heldForMs() < options.leaseMs + options.marginMs) return [];
+    const reaped = await lead();
+    if (leader) await handOver();
     return reaped;
   };
 
@@ -178,8 +146,6 @@ export function createReaper(options: ReaperOptions): Reaper {
       stopLoop?.abort();
       await loop;
       await lease.release().catch(() => {});
-      await lockClient?.end().catch(() => {});
-      lockClient = undefined;
       leader = false;
     },
   };

@@ -27,6 +27,11 @@ export async function openDatabase(options: {
   logger: Logger;
   applicationName?: string;
   migrate?: boolean;
+  /**
+   * PostgreSQL ends a session idle inside a transaction this long: a process paused mid-transaction
+   * (stopped, starved) must not hold its locks — the fence of a takeover among them — forever.
+   */
+  idleInTransactionTimeoutMs?: number;
 }): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -34,6 +39,9 @@ export async function openDatabase(options: {
     application_name: options.applicationName ?? 'kgd',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    ...(options.idleInTransactionTimeoutMs
+      ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+      : {}),
   });
   const lost = (err: Error) =>
     options.logger.warn({ err: err.message }, 'database connection lost');
