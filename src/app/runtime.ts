@@ -57,8 +57,10 @@ export async function openRuntime(
 
   const embedded = !config.databaseUrl;
   const masterKey = config.masterKey ?? embeddedMasterKey(config.dataDir);
-  scrubber.add(masterKey.toString('base64'));
-  scrubber.add(masterKey.toString('hex'));
+  for (const key of [masterKey, ...config.previousMasterKeys]) {
+    scrubber.add(key.toString('base64'));
+    scrubber.add(key.toString('hex'));
+  }
   const marketplaceKeys =
     config.marketplaceKeys.length > 0
       ? config.marketplaceKeys
@@ -89,7 +91,7 @@ export async function openRuntime(
     await pg?.stop();
     throw err;
   }
-  const secretBox = createSecretBox(masterKey);
+  const secretBox = createSecretBox(masterKey, config.previousMasterKeys);
   return {
     config,
     logger,
