@@ -154,12 +154,13 @@ export async function composeService(
     },
   );
   const appVersion = options.appVersion;
+  const heartbeatMs = Math.max(500, config.replicaTimeoutMs / 6);
   const reaper = createReaper({
     db,
     lease,
     clock,
     logger: logger.child({ component: 'reaper' }),
-    heartbeatMs: Math.max(500, config.replicaTimeoutMs / 6),
+    heartbeatMs,
     leaseMs: config.replicaTimeoutMs,
     marginMs: Math.max(1000, config.replicaTimeoutMs / 3),
   });
@@ -235,6 +236,16 @@ export async function composeService(
     async start() {
       // Before DBOS: it resumes this replica's unfinished workflows at launch, under this lease.
       await lease.acquire();
+      // Renewed while the engine starts (DBOS launch, the queue probe), before the reaper renews it.
+      const starting = new AbortController();
+      const keepAlive = runEvery(clock, heartbeatMs, () => lease.renew(), {
+        signal: starting.signal,
+        onError: (err) => logger.warn({ err: (err as Error).message }, 'lease renewal failed'),
+      });
+      closers.unshift(async () => {
+        starting.abort();
+        await keepAlive;
+      });
       const durable = await launchDurableEngine({
         databaseUrl: database.url,
         logger,
@@ -246,6 +257,8 @@ export async function composeService(
       closers.unshift(() => control!.close());
       await engine.start();
       closers.unshift(() => engine.stop());
+      starting.abort();
+      await keepAlive;
       await reaper.start();
       closers.unshift(() => reaper.stop());
       const loop = runEvery(clock, 60_000, maintenance, {

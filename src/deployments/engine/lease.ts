@@ -108,7 +108,10 @@ export function createLease(options: LeaseOptions): Lease {
 
   const extend = (sentAt: number) => {
     if (revoked) return;
-    if (!isHeld()) heldSince = sentAt;
+    if (!isHeld()) {
+      heldSince = sentAt;
+      if (lapse.signal.aborted) logger.warn({ executorId, epoch }, 'lease renewed: steps resume');
+    }
     expiresAt = sentAt + leaseMs;
     if (lapse.signal.aborted) lapse = new AbortController();
     clearTimeout(lapseTimer);

@@ -91,7 +91,7 @@ export function isConnectionLoss(err: unknown): boolean {
     if (typeof code === 'string' && (code.startsWith('08') || connectionLossCodes.has(code)))
       return true;
     if (
-      /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+      /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|is not currently accepting connections/i.test(
         e.message,
       )
     )
