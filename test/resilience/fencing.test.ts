@@ -93,7 +93,7 @@ describe('fencing', () => {
     // A stops renewing (paused). Its lease lapses locally: steps see it and stop.
     const lapsed = a.lease.signal();
     await waitFor('A to see its lease lapse', () => !a.lease.isHeld() && lapsed.aborted, {
-      timeoutMs: 5000,
+      timeoutMs: 30_000,
     });
 
     // B renews and leads; it takes nothing over before A's heartbeat is lease + margin old.
@@ -103,7 +103,7 @@ describe('fencing', () => {
         const r = await reaper.tick();
         return r.length > 0 ? r : undefined;
       },
-      { timeoutMs: 10_000, intervalMs: 50 },
+      { timeoutMs: 30_000, intervalMs: 50 },
     );
     expect(reaped).toEqual(['replica-a']);
     expect(handedOver).toEqual([['op_a1', 'op_a2']]);
@@ -148,7 +148,7 @@ describe('fencing', () => {
     await reaper.stop();
     await a2.lease.release();
     await b.lease.release();
-  }, 30_000);
+  }, 120_000);
 
   it('a write in flight when the takeover comes commits before it, never after', async () => {
     await insertInstanceRow(handle.db, { id: 'kgi-fence-2', status: 'deploying' }, new Date());
@@ -171,7 +171,7 @@ describe('fencing', () => {
         .where('id', '=', 'kgi-fence-2')
         .execute();
     });
-    await waitFor('C to lapse', () => !c.lease.isHeld(), { timeoutMs: 5000 });
+    await waitFor('C to lapse', () => !c.lease.isHeld(), { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, LEASE_MS + MARGIN_MS));
     let reapedAt: number | undefined;
     const reaping = waitFor(
@@ -181,7 +181,7 @@ describe('fencing', () => {
         reapedAt = Date.now();
         return reapedAt;
       },
-      { timeoutMs: 10_000, intervalMs: 50 },
+      { timeoutMs: 30_000, intervalMs: 50 },
     );
     // The takeover waits on C's open transaction.
     await new Promise((r) => setTimeout(r, 300));
@@ -196,7 +196,7 @@ describe('fencing', () => {
     expect(await instanceStatus('kgi-fence-2')).toBe('C, fenced before the takeover');
     await reaper.stop();
     await d.lease.release();
-  }, 30_000);
+  }, 120_000);
 
   it('a replica just back from a lapse takes nobody over until the others had time to renew', async () => {
     const e = replica('replica-e');
@@ -205,7 +205,7 @@ describe('fencing', () => {
     await f.lease.acquire();
     // Both stop renewing (the database was away for everyone); E comes back first.
     await waitFor('both to lapse', () => !e.lease.isHeld() && !f.lease.isHeld(), {
-      timeoutMs: 5000,
+      timeoutMs: 30_000,
     });
     await new Promise((r) => setTimeout(r, LEASE_MS + MARGIN_MS));
     const reaper = reaperOf(e.lease, [], {});
@@ -217,5 +217,5 @@ describe('fencing', () => {
     await reaper.stop();
     await e.lease.release();
     await f.lease.release();
-  }, 30_000);
+  }, 120_000);
 });
