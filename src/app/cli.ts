@@ -6,6 +6,7 @@ import { registerAuditCommand } from '../operators/cli/cmd-audit.js';
 import { registerConfigCommand } from '../operators/cli/cmd-config.js';
 import { registerDeploymentsCommand } from '../operators/cli/cmd-deployments.js';
 import { registerInboxCommand } from '../operators/cli/cmd-inbox.js';
+import { registerKeysCommand } from '../operators/cli/cmd-keys.js';
 import { registerLicenseCodesCommand } from '../operators/cli/cmd-license-codes.js';
 import { registerSweepCommand } from '../operators/cli/cmd-sweep.js';
 import { registerTokensCommand } from '../operators/cli/cmd-tokens.js';
@@ -41,6 +42,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   (p, io) => registerSweepCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerTokensCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerAuditCommand(p, { ...io, host: operatorHost }),
+  (p, io) => registerKeysCommand(p, { ...io, host: operatorHost }),
   registerConfigCommand,
   (p, io) => registerAlertsCommand(p, { ...io, openAlerts: alertsHost(io) }),
   (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),

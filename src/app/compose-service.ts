@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import type { Alerting } from '../alerts/alerting.js';
 import { createEngine, type Engine } from '../deployments/engine/engine.js';
+import { createLease, type LeaseRevoked } from '../deployments/engine/lease.js';
 import { createReaper } from '../deployments/engine/reaper.js';
 import {
   openWorkflowControl,
@@ -49,6 +50,11 @@ export interface ServiceOptions {
   operators?: boolean;
   /** How often notices are sent and, at most, conditions looked at (tests: faster). */
   alerts?: { tickMs?: number; evaluateEveryMs?: number };
+  /**
+   * Another replica took this one's work over (its lease was revoked): `kgd serve` exits, for its
+   * supervisor to start it afresh. By default only logged; its steps never run again.
+   */
+  onLeaseRevoked?: (err: LeaseRevoked) => void;
 }
 
 /** The service, wired: its HTTP app, and the engine behind it once started. */
@@ -93,7 +99,17 @@ export async function composeService(
   const licenses = createLicenseIssuer({ db, key: signingKey, clock, ids });
   const metrics = createMetrics({ registry: new Registry(), db });
   const cloud = meterCloud(adapters.cloud, metrics);
-  const store = createDeploymentStore({ db, clock, ids, secrets });
+  // The lease is the replica timeout; a replica silent that long has its work taken over a margin
+  // later, by which time its own steps have stopped (engine/lease.ts).
+  const lease = createLease({
+    db,
+    executorId: options.executorId,
+    appVersion: options.appVersion,
+    logger: logger.child({ component: 'lease' }),
+    leaseMs: config.replicaTimeoutMs,
+    onRevoked: (err) => options.onLeaseRevoked?.(err),
+  });
+  const store = createDeploymentStore({ db, clock, ids, secrets, lease });
   const journal = createJournal({
     db,
     logger: logger.child({ component: 'deployments' }),
@@ -140,6 +156,7 @@ export async function composeService(
       steps,
       pollDelay,
       observe: metrics.onStep,
+      lease,
     },
     {
       concurrency: config.engineConcurrency,
@@ -149,15 +166,15 @@ export async function composeService(
     },
   );
   const appVersion = options.appVersion;
+  const heartbeatMs = Math.max(500, config.replicaTimeoutMs / 6);
   const reaper = createReaper({
     db,
-    databaseUrl: database.url,
-    executorId: options.executorId,
-    appVersion,
+    lease,
     clock,
     logger: logger.child({ component: 'reaper' }),
-    heartbeatMs: Math.max(500, config.replicaTimeoutMs / 6),
-    deadAfterMs: config.replicaTimeoutMs,
+    heartbeatMs,
+    leaseMs: config.replicaTimeoutMs,
+    marginMs: Math.max(1000, config.replicaTimeoutMs / 3),
   });
   // The workflow store operators read and rewind, opened at start; used only after.
   let control: WorkflowControl | undefined;
@@ -240,6 +257,18 @@ export async function composeService(
     adapters,
     ready: () => running,
     async start() {
+      // Before DBOS: it resumes this replica's unfinished workflows at launch, under this lease.
+      await lease.acquire();
+      // Renewed while the engine starts (DBOS launch, the queue probe), before the reaper renews it.
+      const starting = new AbortController();
+      const keepAlive = runEvery(clock, heartbeatMs, () => lease.renew(), {
+        signal: starting.signal,
+        onError: (err) => logger.warn({ err: (err as Error).message }, 'lease renewal failed'),
+      });
+      closers.unshift(async () => {
+        starting.abort();
+        await keepAlive;
+      });
       const durable = await launchDurableEngine({
         databaseUrl: database.url,
         logger,
@@ -251,6 +280,8 @@ export async function composeService(
       closers.unshift(() => control!.close());
       await engine.start();
       closers.unshift(() => engine.stop());
+      starting.abort();
+      await keepAlive;
       await reaper.start();
       closers.unshift(() => reaper.stop());
       const loop = runEvery(clock, 60_000, maintenance, {

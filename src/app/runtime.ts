@@ -57,8 +57,10 @@ export async function openRuntime(
 
   const embedded = !config.databaseUrl;
   const masterKey = config.masterKey ?? embeddedMasterKey(config.dataDir);
-  scrubber.add(masterKey.toString('base64'));
-  scrubber.add(masterKey.toString('hex'));
+  for (const key of [masterKey, ...config.previousMasterKeys]) {
+    scrubber.add(key.toString('base64'));
+    scrubber.add(key.toString('hex'));
+  }
   const marketplaceKeys =
     config.marketplaceKeys.length > 0
       ? config.marketplaceKeys
@@ -81,12 +83,15 @@ export async function openRuntime(
       poolSize: config.dbPoolSize,
       logger,
       applicationName: options.applicationName ?? 'kgd',
+      // Well inside the replica timeout: a replica paused mid-transaction lets go of its locks
+      // before another takes its work over (engine/lease.ts).
+      idleInTransactionTimeoutMs: Math.max(1000, Math.floor(config.replicaTimeoutMs / 3)),
     });
   } catch (err) {
     await pg?.stop();
     throw err;
   }
-  const secretBox = createSecretBox(masterKey);
+  const secretBox = createSecretBox(masterKey, config.previousMasterKeys);
   return {
     config,
     logger,

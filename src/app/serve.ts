@@ -1,7 +1,7 @@
 import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../platform/cli-io.js';
+import { type CliIo, exitCodes } from '../platform/cli-io.js';
 import { systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { readOrCreateSecretFile } from '../platform/data-dir.js';
@@ -16,7 +16,7 @@ import {
 } from '../platform/tls.js';
 import { loadProductCatalog } from '../products/catalog.js';
 import { type Adapters, realAdapters } from './adapters.js';
-import { composeService, type Service } from './compose-service.js';
+import { composeService, type Service, type ServiceOptions } from './compose-service.js';
 import { type Listener, listen } from './listener.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { simulatedAdapters } from './simulated.js';
@@ -69,9 +69,10 @@ const appVersion = (config: Config) => config.appVersion ?? packageVersion;
  */
 export async function startService(
   env: Record<string, string | undefined>,
-  options: RuntimeOptions = {},
+  options: RuntimeOptions & Pick<ServiceOptions, 'onLeaseRevoked'> = {},
 ): Promise<RunningService> {
-  const runtime = await openRuntime(env, { applicationName: 'kgd-serve', ...options });
+  const { onLeaseRevoked, ...runtimeOptions } = options;
+  const runtime = await openRuntime(env, { applicationName: 'kgd-serve', ...runtimeOptions });
   const { config, logger } = runtime;
   if (config.databaseUrl && !env.KGD_PUBLIC_URL) {
     logger.warn(
@@ -104,6 +105,7 @@ export async function startService(
       catalog,
       executorId: executorId(config),
       appVersion: appVersion(config),
+      ...(onLeaseRevoked ? { onLeaseRevoked } : {}),
     });
     await service.start();
     const main = await listen({
@@ -191,7 +193,11 @@ export async function startService(
 
 /** `kgd serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function runServe(io: CliIo): Promise<void> {
-  const running = await startService(io.env);
+  const running = await startService(io.env, {
+    // Fail-stop: another replica runs this one's work now. Nothing more is written (not even the
+    // graceful shutdown's bookkeeping); the supervisor starts a fresh process under a new epoch.
+    onLeaseRevoked: () => process.exit(exitCodes.leaseRevoked),
+  });
   await new Promise<void>((resolve) => {
     const onHangup = () => running.reloadTls();
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,10 +1,13 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/database.js';
+import type { Database } from '../platform/db/schema.js';
 import type { Ids } from '../platform/ids.js';
 import type { CommandContext } from './commands/context.js';
 import { type RenewScene, recordRenewal } from './commands/record-renewal.js';
 import { recordUpgrade } from './commands/record-upgrade.js';
 import { requestRelease } from './commands/request-release.js';
+import type { Lease } from './engine/lease.js';
 import type { InstanceSecrets } from './model/instance-secrets.js';
 import { deployableInstance, instanceStatusAfterFailure, isTerminal } from './model/states.js';
 import type { DeploymentStore, OperationOutcome, OperationSnapshot } from './ports.js';
@@ -20,37 +23,54 @@ export function createDeploymentStore(deps: {
   clock: Clock;
   ids: Ids;
   secrets: InstanceSecrets;
+  /**
+   * The replica's lease: every write runs in a transaction that first proves this process still
+   * holds it (engine/lease.ts), so a replica whose work was taken over writes nothing more.
+   */
+  lease?: Pick<Lease, 'fence'>;
 }): DeploymentStore {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const fence = deps.lease?.fence ?? (async () => {});
+  /** Runs `fn` in a transaction behind the lease's fence. */
+  const fenced = <T>(fn: (tx: Transaction<Database>) => Promise<T>) =>
+    deps.db.transaction().execute(async (tx) => {
+      await fence(tx);
+      return fn(tx);
+    });
+  const db = deps.db;
   return {
     instance: (id) =>
       db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst(),
 
     async updateInstance(id, patch) {
-      await db.updateTable('instances').set(patch).where('id', '=', id).execute();
+      await fenced((tx) => tx.updateTable('instances').set(patch).where('id', '=', id).execute());
     },
 
     async pinHostKey(id, hostKey) {
-      const r = await db
-        .updateTable('instances')
-        .set({ host_key: hostKey })
-        .where('id', '=', id)
-        .where('host_key', 'is', null)
-        .executeTakeFirst();
+      const r = await fenced((tx) =>
+        tx
+          .updateTable('instances')
+          .set({ host_key: hostKey })
+          .where('id', '=', id)
+          .where('host_key', 'is', null)
+          .executeTakeFirst(),
+      );
       return Number(r.numUpdatedRows) > 0;
     },
 
     async setRootPasswordOnce(id, sealed) {
-      await db
-        .updateTable('instances')
-        .set({ root_password_sealed: sealed })
-        .where('id', '=', id)
-        .where('root_password_sealed', 'is', null)
-        .execute();
+      await fenced((tx) =>
+        tx
+          .updateTable('instances')
+          .set({ root_password_sealed: sealed })
+          .where('id', '=', id)
+          .where('root_password_sealed', 'is', null)
+          .execute(),
+      );
     },
 
     async beginOperation(id) {
-      return db.transaction().execute(async (tx) => {
+      return fenced(async (tx) => {
         const op = await tx
           .selectFrom('operations')
           .selectAll()
@@ -91,7 +111,7 @@ export function createDeploymentStore(deps: {
 
     async finishOperation(op: OperationSnapshot, outcome: OperationOutcome, instance) {
       const now = clock.now();
-      await db.transaction().execute(async (tx) => {
+      await fenced(async (tx) => {
         await tx
           .updateTable('operations')
           .set({
@@ -156,7 +176,7 @@ export function createDeploymentStore(deps: {
     async recordFollowUp(op, next) {
       if (!op.orderId) return null;
       const orderId = op.orderId;
-      return db.transaction().execute(async (tx) => {
+      return fenced(async (tx) => {
         const ctx: CommandContext = { now: clock.now(), ids: deps.ids, secrets: deps.secrets };
         const p = next.params;
         const r =

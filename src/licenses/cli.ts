@@ -8,7 +8,7 @@ import { type Clock, systemClock } from '../platform/clock.js';
 import type { Database } from '../platform/db/schema.js';
 import type { SecretBox } from '../platform/secrets.js';
 import { type LicenseDocument, verifyLicense } from './license-token.js';
-import { loadOrCreateSigningKey } from './signing-key.js';
+import { loadOrCreateSigningKey, publishedKeys } from './signing-key.js';
 
 /**
  * `kgd license public-key | verify <file> | show <instanceId>`: the key products verify licenses
@@ -46,15 +46,18 @@ export function registerLicenseCommand(
   license
     .command('public-key')
     .description(
-      'print the PEM public key that verifies every license (products install or embed it)',
+      'print the PEM public keys that verify licenses: the current one first, then any still published during a key rotation (products install or embed them all)',
     )
     .option('--json', 'print the result as JSON')
     .action(async (flags: { json?: boolean }) => {
-      const pem = await withRuntime(io, async (rt) => (await signingKey(rt, clock)).publicKeyPem);
-      if (!flags.json) return void io.stdout.write(pem);
-      const der = createPublicKey(pem).export({ format: 'der', type: 'spki' });
-      const fingerprint = `SHA256:${createHash('sha256').update(der).digest('base64')}`;
-      io.stdout.write(`${JSON.stringify({ publicKeyPem: pem, fingerprint }, null, 2)}\n`);
+      const keys = await withRuntime(io, (rt) => published(rt, clock));
+      if (!flags.json) return void io.stdout.write(keys.map((k) => k.publicKeyPem).join(''));
+      const out = keys.map((k) => {
+        const der = createPublicKey(k.publicKeyPem).export({ format: 'der', type: 'spki' });
+        const fingerprint = `SHA256:${createHash('sha256').update(der).digest('base64')}`;
+        return { kid: k.kid, current: k.current, publicKeyPem: k.publicKeyPem, fingerprint };
+      });
+      io.stdout.write(`${JSON.stringify({ ...out[0], keys: out }, null, 2)}\n`);
     });
 
   license
@@ -62,14 +65,19 @@ export function registerLicenseCommand(
     .description(
       'check a license file (- for stdin): signature and validity; exit 0 only if valid now',
     )
-    .option('--public-key <pem>', "verify with this PEM file instead of the service's key")
+    .option(
+      '--public-key <pem>',
+      "verify with the keys in this PEM file (one or several; the license's kid picks) instead of the service's",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: { publicKey?: string; json?: boolean }) => {
       const token = extractToken(await readInput(io, file));
-      const key = flags.publicKey
-        ? readPublicKey(flags.publicKey)
-        : await withRuntime(io, async (rt) => (await signingKey(rt, clock)).publicKey);
-      const verdict = judge(token, key, clock.now());
+      const keys = flags.publicKey
+        ? readPublicKeys(flags.publicKey)
+        : await withRuntime(io, async (rt) =>
+            (await published(rt, clock)).map((k) => k.publicKeyPem),
+          );
+      const verdict = judge(token, keys, clock.now());
       if (flags.json) io.stdout.write(`${JSON.stringify(verdictJson(verdict), null, 2)}\n`);
       else io.stdout.write(describe(verdict));
       if (verdict.status !== 'valid')
@@ -103,8 +111,8 @@ export function registerLicenseCommand(
             exitCodes.notFound,
           );
         }
-        const key = (await signingKey(rt, clock)).publicKey;
-        const verdict = judge(current.text, key, clock.now(), current.revoked_at);
+        const keys = (await published(rt, clock)).map((k) => k.publicKeyPem);
+        const verdict = judge(current.text, keys, clock.now(), current.revoked_at);
         if (flags.json) {
           const out = {
             instanceId,
@@ -161,8 +169,11 @@ async function withRuntime<T>(
   }
 }
 
-function signingKey(runtime: LicenseRuntime, clock: Clock) {
-  return loadOrCreateSigningKey({ db: runtime.database.db, secretBox: runtime.secretBox, clock });
+/** The published keys (creating the first one if the service never ran). */
+async function published(runtime: LicenseRuntime, clock: Clock) {
+  const { db } = runtime.database;
+  await loadOrCreateSigningKey({ db, secretBox: runtime.secretBox, clock });
+  return publishedKeys(db, runtime.secretBox);
 }
 
 async function readInput(io: CliIo, file: string): Promise<string> {
@@ -184,24 +195,34 @@ function extractToken(text: string): string {
   return lines.find((l) => l.startsWith('KGD1.')) ?? text.trim();
 }
 
-function readPublicKey(file: string): KeyObject {
-  let pem: string;
+/** Every PEM public key in the file (`kgd license public-key` prints one or several). */
+function readPublicKeys(file: string): KeyObject[] {
+  let text: string;
   try {
-    pem = readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new CliError(
       `--public-key ${file}: cannot read (${(err as NodeJS.ErrnoException).code})`,
     );
   }
+  const blocks = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
   try {
-    return createPublicKey(pem);
+    if (blocks.length === 0) throw new Error('no PEM block');
+    return blocks.map((pem) => createPublicKey(pem));
   } catch {
-    throw new CliError(`--public-key ${file}: expected a PEM public key (kgd license public-key)`);
+    throw new CliError(
+      `--public-key ${file}: expected a PEM public key, or several (kgd license public-key)`,
+    );
   }
 }
 
-function judge(token: string, key: KeyObject, now: Date, revokedAt?: Date | null): Verdict {
-  const check = verifyLicense(token, key, now);
+function judge(
+  token: string,
+  keys: Array<KeyObject | string>,
+  now: Date,
+  revokedAt?: Date | null,
+): Verdict {
+  const check = verifyLicense(token, keys, now);
   if (!check.valid) return { status: 'invalid', reason: check.reason };
   const document = check.document;
   const daysLeft =

@@ -77,6 +77,7 @@ export function createLicenseIssuer(deps: {
         expiresAt: request.expiresAt?.toISOString() ?? null,
         boundTo: request.boundTo,
         test: request.test,
+        kid: deps.key.kid,
       };
       const text = signLicense(doc, deps.key.privateKey);
       const inserted = await tx

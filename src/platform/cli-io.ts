@@ -30,6 +30,8 @@ export const exitCodes = {
   notFound: 3,
   /** The action was refused (it conflicts with the deployment's state). */
   refused: 4,
+  /** `kgd serve`: another replica took this one's work over (its lease was revoked); restart it. */
+  leaseRevoked: 75,
 
   config: 78,
 } as const;

@@ -93,6 +93,28 @@ const schema = z
     KGD_DB_POOL_SIZE: positiveInt('a pool size such as 10').default(10),
     KGD_MARKETPLACE_KEYS: csv.optional(),
     KGD_MASTER_KEY: masterKey,
+    /** During a master key rotation: the keys secrets may still be sealed with (comma-separated). */
+    KGD_MASTER_KEY_PREVIOUS: z
+      .string()
+      .transform((v, ctx) => {
+        const keys: Buffer[] = [];
+        for (const part of v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)) {
+          const parsed = masterKey.safeParse(part);
+          if (!parsed.success || !parsed.data) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'expected comma-separated keys of 32 random bytes (64 hex digits or base64)',
+            });
+            return z.NEVER;
+          }
+          keys.push(parsed.data);
+        }
+        return keys;
+      })
+      .optional(),
     KGD_PRODUCE_PATH: z
       .string()
       .regex(/^\/[A-Za-z0-9/_.-]*$/, 'expected a URL path starting with /')
@@ -282,6 +304,7 @@ const configSchema = schema.transform((c) => ({
   dbPoolSize: c.KGD_DB_POOL_SIZE,
   marketplaceKeys: c.KGD_MARKETPLACE_KEYS ?? [],
   masterKey: c.KGD_MASTER_KEY,
+  previousMasterKeys: c.KGD_MASTER_KEY_PREVIOUS ?? [],
   producePath: c.KGD_PRODUCE_PATH,
   logLevel: c.KGD_LOG_LEVEL,
   v1MaxSkewMs: c.KGD_V1_MAX_SKEW_SECONDS * 1000,

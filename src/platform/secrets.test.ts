@@ -27,4 +27,16 @@ describe('secrets at rest', () => {
     expect(() => box.open(flipped, 'p')).toThrow(SecretBoxError);
     expect(() => box.open('garbage', 'p')).toThrow(/not a sealed secret/);
   });
+
+  it('opens under a previous master key during a rotation and seals under the current one', () => {
+    const oldKey = randomBytes(32);
+    const old = createSecretBox(oldKey);
+    const sealedOld = old.seal('s', 'p');
+    const rotating = createSecretBox(randomBytes(32), [oldKey]);
+    expect(rotating.open(sealedOld, 'p')).toBe('s');
+    expect(rotating.isCurrent(sealedOld)).toBe(false);
+    const resealed = rotating.seal('s', 'p');
+    expect(rotating.isCurrent(resealed)).toBe(true);
+    expect(() => old.open(resealed, 'p')).toThrow(/KGD_MASTER_KEY_PREVIOUS/);
+  });
 });

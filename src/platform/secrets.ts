@@ -16,29 +16,44 @@ export interface SecretBox {
   openBuffer(sealed: string, purpose: string): Buffer;
   /** Short fingerprint of the master key, stored with each ciphertext. */
   readonly keyId: string;
+  /** Whether `sealed` is sealed under the current master key (a rotation re-seals the others). */
+  isCurrent(sealed: string): boolean;
 }
 
 export class SecretBoxError extends Error {
   override name = 'SecretBoxError';
 }
 
-export function createSecretBox(masterKey: Buffer): SecretBox {
+const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
+
+/**
+ * `masterKey` seals; it and `previousKeys` open (during a master key rotation, until
+ * `kgd keys rotate-master` has re-sealed everything under the new key).
+ */
+export function createSecretBox(masterKey: Buffer, previousKeys: Buffer[] = []): SecretBox {
   if (masterKey.length !== 32) throw new SecretBoxError('the master key must be 32 bytes');
-  const keyId = createHash('sha256').update(masterKey).digest('hex').slice(0, 8);
+  const keyId = keyIdOf(masterKey);
+  const keys = new Map<string, Buffer>();
+  for (const k of previousKeys) {
+    if (k.length !== 32) throw new SecretBoxError('a previous master key must be 32 bytes');
+    keys.set(keyIdOf(k), k);
+  }
+  keys.set(keyId, masterKey);
 
   const openBuffer = (sealed: string, purpose: string): Buffer => {
     const [version, id, payload] = sealed.split('.');
     if (version !== 'kgd1' || !id || !payload) {
       throw new SecretBoxError(`not a sealed secret (purpose ${purpose})`);
     }
-    if (id !== keyId) {
+    const key = keys.get(id);
+    if (!key) {
       throw new SecretBoxError(
-        `secret for ${purpose} was sealed with master key ${id}, but this process has ${keyId}: check KGD_MASTER_KEY`,
+        `secret for ${purpose} was sealed with master key ${id}, but this process has ${[...keys.keys()].join(', ')}: check KGD_MASTER_KEY (and KGD_MASTER_KEY_PREVIOUS during a rotation)`,
       );
     }
     const raw = Buffer.from(payload, 'base64url');
     if (raw.length < 28) throw new SecretBoxError(`sealed secret for ${purpose} is truncated`);
-    const decipher = createDecipheriv('aes-256-gcm', masterKey, raw.subarray(0, 12));
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
     try {
@@ -50,6 +65,7 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
 
   return {
     keyId,
+    isCurrent: (sealed) => sealed.startsWith(`kgd1.${keyId}.`),
     seal(plaintext, purpose) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', masterKey, iv);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createLease } from '../../src/deployments/engine/lease.js';
 import { createInstanceSecrets } from '../../src/deployments/model/instance-secrets.js';
 import { createDeploymentStore } from '../../src/deployments/store.js';
 import { openDatabase } from '../../src/platform/db/database.js';
@@ -17,8 +18,20 @@ describeDeploymentStoreContract('createDeploymentStore over PostgreSQL', async (
     logger: createSilentLogger(),
   });
   const secrets = createInstanceSecrets(createSecretBox(randomBytes(32)), createSecretScrubber());
+  // Every write behind the lease's fence, as the service runs it.
+  const lease = createLease({
+    db,
+    executorId: 'contract',
+    appVersion: 'test',
+    logger: createSilentLogger(),
+    leaseMs: 600_000,
+    onRevoked: (err) => {
+      throw err;
+    },
+  });
+  await lease.acquire();
   return {
-    store: createDeploymentStore({ db, clock, ids: createIds(clock), secrets }),
+    store: createDeploymentStore({ db, clock, ids: createIds(clock), secrets, lease }),
     seed: {
       instance: (row) => insertInstanceRow(db, row, clock.now()),
       operation: (row) => insertOperationRow(db, row, clock.now()),

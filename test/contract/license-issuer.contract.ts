@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LicenseIssuer, LicenseRequest } from '../../src/licenses/license-store.js';
-import { verifyLicense } from '../../src/licenses/license-token.js';
+import { keyIdOf, verifyLicense } from '../../src/licenses/license-token.js';
 import type { Clock } from '../../src/platform/clock.js';
 import type { License } from '../../src/platform/db/schema.js';
 import { createManualClock } from '../support/fakes/manual-clock.js';
@@ -97,6 +97,8 @@ export function describeLicenseIssuerContract(
         expiresAt: expiresAt.toISOString(),
         boundTo: { serverId: 'ecs-kgi-l2' },
         test: false,
+        // The id of the key that signed it: a verifier holding several picks by it.
+        kid: keyIdOf(licenses.publicKeyPem),
       });
       expect(license.document).toEqual(check.document);
       expect(verifyLicense(license.text, licenses.publicKeyPem, expiresAt)).toMatchObject({

@@ -1,30 +1,29 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import pg from 'pg';
+import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logger.js';
 import { runEvery } from '../../platform/periodic.js';
+import type { Lease } from './lease.js';
 import { OPERATIONS_QUEUE } from './queue.js';
 
 /**
  * What DBOS does not do self-hosted: when a replica dies, its PENDING workflows stay assigned to
- * it until it comes back. Every replica heartbeats in `executors`; one of them — whoever holds a
- * PostgreSQL advisory lock — looks for replicas whose heartbeat stopped and re-enqueues their
- * unfinished workflows, which any live replica then resumes from their last completed step.
- * Steps are idempotent against the outside world, so a replica that was only slow and comes
- * back does no harm either.
+ * it until it comes back. Every replica renews its lease (lease.ts) each round; one of them —
+ * whoever holds a PostgreSQL advisory lock — looks for replicas whose lease expired by a margin,
+ * revokes their epoch (so nothing they still try to write lands), and only then re-enqueues
+ * their unfinished workflows, which any live replica resumes from their last completed step.
  */
 export interface ReaperOptions {
   db: Db;
-  /** A dedicated connection holds the leader lock; the pool's would be returned and lost. */
-  databaseUrl: string;
-  executorId: string;
-  appVersion: string;
-  clock: Clock;
+  lease: Lease;
   logger: Logger;
+  clock: Clock;
   heartbeatMs: number;
-  /** A replica silent this long is dead. */
-  deadAfterMs: number;
+  /** The lease: a replica that has not renewed for this long has lost it. */
+  leaseMs: number;
+  /** Then this much longer before its work is taken over (its own steps stopped meanwhile). */
+  marginMs: number;
   /** Re-enqueues workflows (DBOS.resumeWorkflows by default). */
   resume?: (workflowIds: string[]) => Promise<void>;
   /** PENDING workflows of an executor (DBOS.listWorkflows by default). */
@@ -33,7 +32,7 @@ export interface ReaperOptions {
 
 export interface Reaper {
   start(): Promise<void>;
-  /** One leader round (tests call it directly). Returns the executors reaped. */
+  /** One round: renew the lease, and lead if possible (tests call it directly). Returns the executors reaped. */
   tick(): Promise<string[]>;
   isLeader(): boolean;
   stop(): Promise<void>;
@@ -42,7 +41,7 @@ export interface Reaper {
 const LOCK_KEY = 0x6b6764; // "kgd"
 
 export function createReaper(options: ReaperOptions): Reaper {
-  const { db, clock, logger } = options;
+  const { db, clock, logger, lease } = options;
   const resume =
     options.resume ??
     (async (ids) => void (await DBOS.resumeWorkflows(ids, { queueName: OPERATIONS_QUEUE })));
@@ -57,79 +56,76 @@ export function createReaper(options: ReaperOptions): Reaper {
           loadOutput: false,
         })
       ).map((w) => w.workflowID));
-  let lockClient: pg.Client | undefined;
   let leader = false;
   let stopLoop: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  const expiredBefore = sql<Date>`now() - make_interval(secs => ${(options.leaseMs + options.marginMs) / 1000})`;
 
-  const heartbeat = async () => {
-    const now = clock.now();
-    await db
-      .insertInto('executors')
-      .values({
-        id: options.executorId,
-        app_version: options.appVersion,
-        started_at: now,
-        heartbeat_at: now,
-        stopped_at: null,
-        reaped_at: null,
-      })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          heartbeat_at: now,
-          app_version: options.appVersion,
-          stopped_at: null,
-          reaped_at: null,
-        }),
-      )
+  /**
+   * One leader round, in one transaction: whoever takes the advisory lock (transaction-scoped, so
+   * a leader paused mid-round loses it when PostgreSQL ends its idle transaction) revokes the epoch
+   * of each executor whose lease expired by the margin — locking its row, so a fenced write of
+   * that epoch either committed before or finds it revoked — then hands over what revoked
+   * executors still hold. Every round, so a handover a crash cut short, or a workflow a revived
+   * replica claimed before it noticed its revocation, is not stranded.
+   */
+  const lead = () =>
+    db.transaction().execute(async (tx) => {
+      const { rows } = await sql<{
+        ok: boolean;
+      }>`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}) AS ok`.execute(tx);
+      const wasLeader = leader;
+      leader = rows[0]?.ok === true;
+      if (!leader) return [];
+      if (!wasLeader) logger.info({ executorId: lease.executorId }, 'reaper: this replica leads');
+      // A row locked by a replica paused inside its transaction: wait no longer than a round.
+      await sql`SET LOCAL lock_timeout = ${sql.lit(`${Math.max(100, options.heartbeatMs)}ms`)}`.execute(
+        tx,
+      );
+      const expired = await tx
+        .selectFrom('executors')
+        .select(['id', 'epoch', 'heartbeat_at'])
+        .where('id', '!=', lease.executorId)
+        .where('reaped_at', 'is', null)
+        .where('heartbeat_at', '<', expiredBefore)
+        .forUpdate()
+        .execute();
+      for (const row of expired) {
+        await tx
+          .updateTable('executors')
+          .set({ reaped_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .execute();
+        logger.warn(
+          { executorId: row.id, epoch: row.epoch, lastHeartbeat: row.heartbeat_at },
+          'reaper: replica lost its lease; its epoch is revoked and its unfinished operations handed over',
+        );
+      }
+      return expired.map((r) => r.id);
+    });
+
+  const handOver = async () => {
+    const revoked = await db
+      .selectFrom('executors')
+      .select('id')
+      .where('id', '!=', lease.executorId)
+      .where('reaped_at', 'is not', null)
       .execute();
-  };
-
-  const tryLead = async () => {
-    if (leader) return true;
-    if (!lockClient) {
-      lockClient = new pg.Client({
-        connectionString: options.databaseUrl,
-        application_name: 'kgd-reaper',
-      });
-      lockClient.on('error', () => {
-        leader = false;
-        lockClient = undefined;
-      });
-      await lockClient.connect();
+    for (const { id } of revoked) {
+      const ids = await pendingOf(id);
+      if (ids.length === 0) continue;
+      await resume(ids);
+      logger.warn({ executorId: id, workflows: ids.length }, 'reaper: operations handed over');
     }
-    const { rows } = await lockClient.query('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
-    leader = rows[0].ok === true;
-    if (leader) logger.info({ executorId: options.executorId }, 'reaper: this replica leads');
-    return leader;
   };
 
   const tick = async () => {
-    await heartbeat();
-    if (!(await tryLead())) return [];
-    const cutoff = new Date(clock.now().getTime() - options.deadAfterMs);
-    const dead = await db
-      .selectFrom('executors')
-      .select(['id', 'heartbeat_at'])
-      .where('id', '!=', options.executorId)
-      .where('heartbeat_at', '<', cutoff)
-      .where('reaped_at', 'is', null)
-      .execute();
-    const reaped: string[] = [];
-    for (const executor of dead) {
-      const ids = await pendingOf(executor.id);
-      if (ids.length > 0) await resume(ids);
-      await db
-        .updateTable('executors')
-        .set({ reaped_at: clock.now() })
-        .where('id', '=', executor.id)
-        .execute();
-      logger.warn(
-        { executorId: executor.id, lastHeartbeat: executor.heartbeat_at, workflows: ids.length },
-        'reaper: replica stopped heartbeating; its unfinished operations were handed over',
-      );
-      reaped.push(executor.id);
-    }
+    await lease.renew();
+    // Just back from a lapse (a database outage seen by every replica): the others get the time
+    // to renew before anyone is judged dead.
+    if (lease.heldForMs() < options.leaseMs + options.marginMs) return [];
+    const reaped = await lead();
+    if (leader) await handOver();
     return reaped;
   };
 
@@ -137,7 +133,6 @@ export function createReaper(options: ReaperOptions): Reaper {
     isLeader: () => leader,
     tick,
     async start() {
-      await heartbeat();
       stopLoop = new AbortController();
       loop = runEvery(clock, options.heartbeatMs, tick, {
         signal: stopLoop.signal,
@@ -150,14 +145,7 @@ export function createReaper(options: ReaperOptions): Reaper {
     async stop() {
       stopLoop?.abort();
       await loop;
-      await db
-        .updateTable('executors')
-        .set({ stopped_at: clock.now() })
-        .where('id', '=', options.executorId)
-        .execute()
-        .catch(() => {});
-      await lockClient?.end().catch(() => {});
-      lockClient = undefined;
+      await lease.release().catch(() => {});
       leader = false;
     },
   };

@@ -1,9 +1,11 @@
 import type { Clock } from '../../platform/clock.js';
+import { isConnectionLoss } from '../../platform/db/database.js';
 import type { OperationKind } from '../../platform/db/schema.js';
 import { Cancelled, Retryable } from '../../platform/errors.js';
 import { type PollDelay, pollUntil } from '../../platform/poll.js';
 import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
 import type { Halt } from './halt.js';
+import type { Lease } from './lease.js';
 import {
   cancelCheckIntervalMs,
   type PolicyName,
@@ -78,6 +80,12 @@ export interface StepRunnerDeps {
   observe?: ((event: StepEvent) => void) | undefined;
   /** The process is stopping: steps abort and are parked unrecorded (engine/halt.ts). */
   halt?: Halt | undefined;
+  /**
+   * The replica's lease (engine/lease.ts): no step starts, ends or fails while it has lapsed,
+   * and its lapse aborts the running one; the step runs again once the lease is renewed, or
+   * never if another replica took it over. Without it (tests on fakes) steps just run.
+   */
+  lease?: Pick<Lease, 'isHeld' | 'held' | 'renewed' | 'signal'> | undefined;
 }
 
 export interface StepOwner {
@@ -138,12 +146,17 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
   ): Promise<T> {
     if (owner.cancellable && (await deps.store.cancelRequested(owner.operationId)))
       throw new Cancelled('operation cancelled before the step ran');
+    await deps.lease?.held();
     const controller = new AbortController();
     const done = new AbortController();
     const watcher = owner.cancellable ? watchCancellation(controller, done.signal) : undefined;
     const onHalt = () => controller.abort(deps.halt?.signal.reason);
     deps.halt?.signal.addEventListener('abort', onHalt, { once: true });
     const signal = controller.signal;
+    const lapse = deps.lease?.signal();
+    const onLapse = () => controller.abort(lapse?.reason);
+    if (lapse?.aborted) onLapse();
+    lapse?.addEventListener('abort', onLapse, { once: true });
     const scope: StepScope = {
       name,
       signal,
@@ -156,10 +169,14 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     let ok = false;
     try {
       const value = await fn(scope);
+      // A result reached after the lease lapsed is recorded only once it is renewed (never if
+      // another replica took the work over: it runs the step itself).
+      if (deps.lease && !deps.lease.isHeld()) await deps.lease.held();
       ok = true;
       return value;
     } finally {
       deps.halt?.signal.removeEventListener('abort', onHalt);
+      lapse?.removeEventListener('abort', onLapse);
       done.abort();
       await watcher;
       deps.observe?.({
@@ -187,6 +204,15 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
         // JSON: what a replay returns is what the first run returns, dates as strings.
         return { ok: true, value: await attempt(name, fn, n) };
       } catch (err) {
+        // The lease lapsed, or the database went away: nothing of this attempt is recorded; it
+        // runs again, not counted as a retry, once the lease is renewed (proof that the database
+        // answers and that nobody took the work over).
+        const lease = deps.lease;
+        if (lease && (!lease.isHeld() || isConnectionLoss(err))) {
+          await (lease.isHeld() ? lease.renewed() : lease.held());
+          n--;
+          continue;
+        }
         const delay =
           err instanceof Retryable ? retryDelayMs(policy, n, err.retryAfterMs, random) : 0;
         const spent = deps.clock.now().getTime() - started;

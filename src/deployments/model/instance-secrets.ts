@@ -32,7 +32,8 @@ export interface InstanceSecrets {
   secretParam(inst: Pick<Instance, 'id' | 'private_sealed'>, name: string): string | undefined;
 }
 
-const purposes = {
+/** The purpose each sealed instance column is bound to (a master key rotation re-seals under it). */
+export const instanceSecretPurposes = {
   appPassword: (id: string) => `instance:${id}:app-password`,
   rootPassword: (id: string) => `instance:${id}:root-password`,
   private: (id: string) => `instance:${id}:private`,
@@ -48,21 +49,22 @@ export function createInstanceSecrets(box: SecretBox, scrubber: SecretScrubber):
     if (!inst.private_sealed) return {};
     // Not scrubbed as a whole: most values (a server address, a region) are fine in a log line.
     return JSON.parse(
-      box.open(inst.private_sealed, purposes.private(inst.id)),
+      box.open(inst.private_sealed, instanceSecretPurposes.private(inst.id)),
     ) as PrivateOrderValues;
   };
   return {
-    sealAppPassword: (id, password) => box.seal(password, purposes.appPassword(id)),
+    sealAppPassword: (id, password) => box.seal(password, instanceSecretPurposes.appPassword(id)),
     appPassword: (inst) =>
       inst.app_password_sealed
-        ? open(inst.app_password_sealed, purposes.appPassword(inst.id))
+        ? open(inst.app_password_sealed, instanceSecretPurposes.appPassword(inst.id))
         : undefined,
-    sealRootPassword: (id, password) => box.seal(password, purposes.rootPassword(id)),
+    sealRootPassword: (id, password) => box.seal(password, instanceSecretPurposes.rootPassword(id)),
     rootPassword: (inst) =>
       inst.root_password_sealed
-        ? open(inst.root_password_sealed, purposes.rootPassword(inst.id))
+        ? open(inst.root_password_sealed, instanceSecretPurposes.rootPassword(inst.id))
         : undefined,
-    sealPrivate: (id, values) => box.seal(JSON.stringify(values), purposes.private(id)),
+    sealPrivate: (id, values) =>
+      box.seal(JSON.stringify(values), instanceSecretPurposes.private(id)),
     privateValues,
     extendParams: (inst) => privateValues(inst).extendParams ?? [],
     secretParam(inst, name) {

@@ -27,6 +27,11 @@ export async function openDatabase(options: {
   logger: Logger;
   applicationName?: string;
   migrate?: boolean;
+  /**
+   * PostgreSQL ends a session idle inside a transaction this long: a process paused mid-transaction
+   * (stopped, starved) must not hold its locks — the fence of a takeover among them — forever.
+   */
+  idleInTransactionTimeoutMs?: number;
 }): Promise<DatabaseHandle> {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -34,8 +39,17 @@ export async function openDatabase(options: {
     application_name: options.applicationName ?? 'kgd',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    ...(options.idleInTransactionTimeoutMs
+      ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+      : {}),
   });
-  pool.on('error', (err) => options.logger.warn({ err: err.message }, 'database connection lost'));
+  const lost = (err: Error) =>
+    options.logger.warn({ err: err.message }, 'database connection lost');
+  // pg-pool listens for errors on idle connections only; a connection checked out (a Kysely
+  // transaction between statements) whose server goes away emits 'error' with no listener, which
+  // ends the process. The work on it fails through its query; the process must live on.
+  pool.on('connect', (client) => client.on('error', lost));
+  pool.on('error', lost);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`SELECT 1`.execute(db);
@@ -61,4 +75,27 @@ async function migrate(db: Db, logger: Logger): Promise<void> {
   }
   if (error)
     throw new Error(`database migration failed: ${(error as Error).message}`, { cause: error });
+}
+
+/** SQLSTATE classes and codes that mean "the database went away", not "the statement is wrong". */
+const connectionLossCodes = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET']);
+
+/**
+ * Whether `err` (or its cause) is the loss of the database connection: the server shut down or
+ * ended the session, refused or dropped the connection, or the pool could not connect in time.
+ * The work is sound and can run again once the database is back.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('08') || connectionLossCodes.has(code)))
+      return true;
+    if (
+      /Connection terminated|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|is not currently accepting connections/i.test(
+        e.message,
+      )
+    )
+      return true;
+  }
+  return false;
 }

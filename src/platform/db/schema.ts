@@ -135,6 +135,8 @@ interface ExecutorsTable {
   heartbeat_at: Timestamp;
   stopped_at: Timestamp | null;
   reaped_at: Timestamp | null;
+  /** Bumped by each process that takes the replica's lease: the fencing token of its writes. */
+  epoch: Generated<string>;
 }
 
 interface InboxTable {

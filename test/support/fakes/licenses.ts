@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { LicenseIssuer, LicenseRequest } from '../../../src/licenses/license-store.js';
-import { type LicenseDocument, signLicense } from '../../../src/licenses/license-token.js';
+import { keyIdOf, type LicenseDocument, signLicense } from '../../../src/licenses/license-token.js';
 import type { Clock } from '../../../src/platform/clock.js';
 import type { License } from '../../../src/platform/db/schema.js';
 
@@ -34,6 +34,7 @@ export function createFakeLicenses(deps: { clock: Clock }): FakeLicenses {
         expiresAt: request.expiresAt?.toISOString() ?? null,
         boundTo: request.boundTo,
         test: request.test,
+        kid: keyIdOf(publicKey),
       };
       const text = signLicense(doc, privateKey);
       const license: License = {
