@@ -5,6 +5,7 @@ import {
   CloudCapacityExhausted,
   CloudConflict,
   CloudRetryable,
+  throttleWaitMs,
 } from '../../../src/cloud/errors.js';
 import { kgdTags } from '../../../src/cloud/tags.js';
 import { waitForJob } from '../../../src/cloud/wait-for-job.js';
@@ -102,7 +103,7 @@ describe('the fake cloud', () => {
     cloud.faults.throttle('findServersByTag');
     const throttled = await cloud.findServersByTag('kgd-instance', 'kgi-f').catch((e) => e);
     expect(throttled).toBeInstanceOf(CloudRetryable);
-    expect(throttled).toMatchObject({ code: 'APIGW.0308', retryAfterMs: 2000 });
+    expect(throttled).toMatchObject({ code: 'APIGW.0308', retryAfterMs: throttleWaitMs });
     expect(await cloud.findServersByTag('kgd-instance', 'kgi-f')).toEqual([]);
 
     cloud.faults.permanent('ensureVpc', { code: 'VPC.0114', message: 'quota exceeded' });
