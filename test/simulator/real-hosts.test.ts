@@ -74,7 +74,7 @@ describe.skipIf(!isRoot)('cloud simulator with the real SSH hosts', () => {
       tags,
       rules: [{ direction: 'ingress', protocol: 'tcp', ports: '22', remoteIpPrefix: '0.0.0.0/0' }],
     });
-    const password = 'E2e-Root-Pass-1';
+    const password = 'E2e-Admin-Pass-1';
     const { jobId } = await cloud.createServer({
       clientToken: clientToken({ instanceId: 'kgi-e2e', operationId: 'op', step: 'create-server' }),
       name: 'kgd-kgi-e2e',
