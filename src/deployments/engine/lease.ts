@@ -43,6 +43,8 @@ export interface Lease {
   signal(): AbortSignal;
   /** How long the lease has been held without a lapse (0 when not held). */
   heldForMs(): number;
+  /** Whether it ever lapsed in this process (a fresh start has not). */
+  hasLapsed(): boolean;
   /** Inside a transaction: throws `LeaseRevoked` unless this process's epoch still holds it. */
   fence(tx: Transaction<Database> | Kysely<Database>): Promise<void>;
   /** Marks the executor stopped (a graceful shutdown). */
@@ -84,8 +86,10 @@ export function createLease(options: LeaseOptions): Lease {
 
   const isHeld = () => !revoked && mono() < expiresAt;
 
+  let lapsedOnce = false;
   const markLapsed = () => {
     if (!lapse.signal.aborted) {
+      lapsedOnce = true;
       lapse.abort(revoked ?? new LeaseLapsed(`lease of ${executorId} lapsed: steps wait`));
       if (!revoked)
         logger.warn(
@@ -181,6 +185,7 @@ export function createLease(options: LeaseOptions): Lease {
     renewed: () => (revoked ? never : new Promise((r) => waiters.push(r))),
     signal: () => lapse.signal,
     heldForMs: () => (isHeld() ? mono() - heldSince : 0),
+    hasLapsed: () => lapsedOnce,
     async fence(tx) {
       if (revoked) throw revoked;
       const row = await tx

@@ -122,8 +122,9 @@ export function createReaper(options: ReaperOptions): Reaper {
   const tick = async () => {
     await lease.renew();
     // Just back from a lapse (a database outage seen by every replica): the others get the time
-    // to renew before anyone is judged dead.
-    if (lease.heldForMs() < options.leaseMs + options.marginMs) return [];
+    // to renew before anyone is judged dead. A fresh start leads at once (alert conditions and
+    // handovers must not wait a lease and a margin after every start).
+    if (lease.hasLapsed() && lease.heldForMs() < options.leaseMs + options.marginMs) return [];
     const reaped = await lead();
     if (leader) await handOver();
     return reaped;
