@@ -135,8 +135,12 @@ describe('a connection flood', () => {
     expect(spread.length).toBe(1000);
     // 1,000 more from one address: the server keeps 64 (KGD_HTTP_MAX_CONNECTIONS_PER_ADDRESS).
     const one = await idle(port, '127.0.0.200', 1000);
-    await waitFor('the connections past one address’s cap closed', () =>
-      one.filter((s) => !s.destroyed && s.readyState === 'open').length <= 64 ? true : undefined,
+    // The cap is what this proves, not speed: a loaded machine accepts 1,000 sockets slowly.
+    await waitFor(
+      'the connections past one address’s cap closed',
+      () =>
+        one.filter((s) => !s.destroyed && s.readyState === 'open').length <= 64 ? true : undefined,
+      { timeoutMs: 45_000 },
     );
 
     const during = await signedCall();
@@ -153,5 +157,5 @@ describe('a connection flood', () => {
       () => (all.every((s) => s.destroyed || s.readyState === 'closed') ? true : undefined),
       { timeoutMs: 15_000, intervalMs: 100 },
     );
-  }, 60_000);
+  }, 120_000);
 });
