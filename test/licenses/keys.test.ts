@@ -115,6 +115,8 @@ describe('key rotation', () => {
     // The current key cannot be retired; an unknown one is named.
     expect((await kgd(onOld(), 'keys', 'retire-license', kid)).code).toBe(4);
     expect((await kgd(onOld(), 'keys', 'retire-license', 'no-such-kid')).code).toBe(3);
+    // A kid may begin with '-' (base64url): it is still read as the kid, not as an option.
+    expect((await kgd(onOld(), 'keys', 'retire-license', '-no-such-kid')).code).toBe(3);
     const retired = await kgd(onOld(), 'keys', 'retire-license', previous);
     expect(retired.code, retired.stderr).toBe(0);
     const old = await kgd(onOld(), 'license', 'verify', before.file, '--json');

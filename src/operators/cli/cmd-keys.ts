@@ -95,6 +95,8 @@ export function registerKeysCommand(program: Command, io: OperatorIo): void {
       'stop publishing an earlier license key: licenses it signed no longer verify (exit 3 if unknown, 4 for the current key)',
     )
     .option('--json', 'print JSON')
+    // A kid is base64url, so one in 64 begins with '-': taken as the argument, not as an option.
+    .allowUnknownOption()
     .action(async (kid: string, flags: { json?: boolean }) => {
       await withOperator(io, async (ctx) => {
         const published = await publishedKeys(ctx.db, ctx.runtime.secretBox);
