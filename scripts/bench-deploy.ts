@@ -206,16 +206,26 @@ interface Timing {
   readyAt: number;
 }
 
-async function waitReady(url: string, ids: string[], deadlineMs: number): Promise<Timing[]> {
+async function waitReady(
+  url: string,
+  ids: string[],
+  deadlineMs: number,
+  alive: () => boolean,
+): Promise<Timing[]> {
   const done = new Map<string, Timing>();
   const deadline = Date.now() + deadlineMs;
   while (done.size < ids.length) {
     for (const id of ids.filter((x) => !done.has(x))) {
-      const view = (await (await fetch(`${url}/i/${id}?format=json`)).json()) as {
-        status: string;
-        createdAt: string;
-        readyAt: string | null;
-      };
+      let view: { status: string; createdAt: string; readyAt: string | null };
+      try {
+        view = (await (await fetch(`${url}/i/${id}?format=json`)).json()) as typeof view;
+      } catch (err) {
+        // A keep-alive connection the service closed as this request went out ("other side
+        // closed"): HTTP clients retry such a read; a service that is gone fails the run.
+        if (!alive())
+          throw new Error(`the service exited while deploying: ${(err as Error).message}`);
+        continue;
+      }
       if (view.status === 'failed') throw new Error(`${id} failed: ${await failureOf(url, id)}`);
 
       if (view.status === 'ready' && view.readyAt)
@@ -316,7 +326,7 @@ try {
     ] as const) {
       const svc = await serve(mode.startsWith('adaptive') ? 'adaptive' : 'fixed', sim, extra);
       const ids = await Promise.all(Array.from({ length: n }, (_, i) => buy(svc.url, i)));
-      const timings = await waitReady(svc.url, ids, 30 * 60_000);
+      const timings = await waitReady(svc.url, ids, 30 * 60_000, () => svc.child.exitCode === null);
       if (values.steps)
         await printSteps(
           path.join(work, mode.startsWith('adaptive') ? 'adaptive' : 'fixed'),
@@ -368,7 +378,7 @@ try {
         )),
       );
     }
-    const timings = await waitReady(svc.url, ids, 60 * 60_000);
+    const timings = await waitReady(svc.url, ids, 60 * 60_000, () => svc.child.exitCode === null);
     const makespan =
       Math.max(...timings.map((t) => t.readyAt)) - Math.min(...timings.map((t) => t.createdAt));
     const bound = 60_000 * (Math.ceil(purchases / rate) - 1) + lowerBoundMs(burstScale);

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -201,6 +202,66 @@ async function load(target: string): Promise<Result> {
   return result;
 }
 
+/** One signed status call on a new connection (as the marketplace makes them); its milliseconds. */
+async function timedCall(port: number): Promise<number> {
+  const raw = JSON.stringify({ activity: 'queryInstance', instanceId: 'kgi-none', testFlag: '0' });
+  const nonce = randomBytes(16).toString('hex');
+  const timestamp = String(Date.now());
+  const signature = v2Signature(KEY, nonce, timestamp, raw);
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request(
+      {
+        agent: false,
+        host: '127.0.0.1',
+        port,
+        path: `/koogallery/produce?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(raw);
+  });
+  return performance.now() - t0;
+}
+
+/**
+ * A slow-loris flood: `n` connections that never send a byte, 50 from each of several loopback
+ * addresses (within the per-address cap), each reopened when the server sheds it. Returns stop().
+ */
+function idleFlood(port: number, n: number): () => void {
+  let stopped = false;
+  const sockets = new Set<net.Socket>();
+  const open = (i: number) => {
+    if (stopped) return;
+    const s = net.connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${10 + (i % 20)}` });
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => {
+      sockets.delete(s);
+      setImmediate(() => open(i));
+    });
+  };
+  for (let i = 0; i < n; i++) open(i);
+  return () => {
+    stopped = true;
+    for (const s of sockets) s.destroy();
+  };
+}
+
+async function timedCalls(port: number, n: number): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) ms.push(await timedCall(port));
+  return ms.sort((a, b) => a - b);
+}
+
 function pct(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -304,6 +365,20 @@ try {
   );
   console.log(
     `target: >= 1000 durable notifications/s and p99 < 50 ms -> ${k.durablePerSecond >= 1000 && k.p99 < 50 ? 'met' : 'NOT met'}`,
+  );
+
+  // The connection flood (security issue): signed calls timed while 1,000 idle connections are
+  // held open, against the same calls just before. Goal: none past 1 s.
+  const calm = await timedCalls(kgdPort, 40);
+  const stopFlood = idleFlood(kgdPort, 1000);
+  let flooded: number[];
+  try {
+    flooded = await timedCalls(kgdPort, 40);
+  } finally {
+    stopFlood();
+  }
+  console.log(
+    `signed call, new connection: p50 ${pct(calm, 50).toFixed(2)} ms, max ${calm.at(-1)!.toFixed(2)} ms; with 1,000 idle connections held open: p50 ${pct(flooded, 50).toFixed(2)} ms, max ${flooded.at(-1)!.toFixed(2)} ms -> goal max < 1000 ms ${flooded.at(-1)! < 1000 ? 'met' : 'NOT met'}`,
   );
 } finally {
   baseline.child.kill('SIGTERM');

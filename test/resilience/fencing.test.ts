@@ -18,8 +18,10 @@ import { waitFor } from '../support/wait-for.js';
  * stopped with SIGSTOP is) has it lapse first; only a margin later does another replica revoke
  * its epoch and take its work over; revived, it cannot write, and learns it is revoked.
  */
-const LEASE_MS = 1000;
-const MARGIN_MS = 500;
+// Long enough that a starved event loop (a busy 2-core machine) does not lapse B's lease between
+// two renewals; the margin still has to pass before A is taken over.
+const LEASE_MS = 2000;
+const MARGIN_MS = 1000;
 
 let testDb: TestDatabase;
 let handle: DatabaseHandle;
@@ -90,11 +92,18 @@ describe('fencing', () => {
     await a.store.updateInstance('kgi-fence-1', { status_detail: 'written by A' });
     expect(await instanceStatus('kgi-fence-1')).toBe('written by A');
 
-    // A stops renewing (paused). Its lease lapses locally: steps see it and stop.
+    // A stops renewing (paused). Its lease lapses locally: steps see it and stop. B renews on
+    // meanwhile, as its heartbeat does (left unrenewed, B lapsed too, and then had to hold its
+    // lease a lease and a margin unbroken before leading — which a starved machine may not give).
     const lapsed = a.lease.signal();
-    await waitFor('A to see its lease lapse', () => !a.lease.isHeld() && lapsed.aborted, {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      'A to see its lease lapse',
+      async () => {
+        await b.lease.renew();
+        return !a.lease.isHeld() && lapsed.aborted;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
 
     // B renews and leads; it takes nothing over before A's heartbeat is lease + margin old.
     const reaped = await waitFor(
