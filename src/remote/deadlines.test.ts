@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarpit, type Tarpit } from '../../test/support/tarpit-ssh.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { guardAddress, TargetRefused } from '../platform/address-guard.js';
 import { Cancelled } from '../platform/errors.js';
 import { createSilentLogger } from '../platform/logger.js';
@@ -46,12 +47,16 @@ describe('deadlines and cancellation of remote operations', () => {
 
   it('a connect is cancelled at once by its signal', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const { error, ms } = await timed(
+    const before = pit.tcpConnections;
+    const connecting = timed(
       remote.connect(target(pit.tcpPort, { readyTimeoutMs: 60_000 }), {
         signal: controller.signal,
       }),
     );
+    // Cancelled once the server holds the connection (the stalled handshake is what is cut).
+    await waitFor('the tarpit to hold the connection', () => pit.tcpConnections > before);
+    controller.abort();
+    const { error, ms } = await connecting;
     expect(error).toBeInstanceOf(Cancelled);
     expect(ms).toBeLessThan(3_000);
   });
@@ -106,8 +111,11 @@ describe('deadlines and cancellation of remote operations', () => {
 
   it('closing the session (a cancel) ends a stalled upload within seconds', async () => {
     const session = await remote.connect(target(pit.sshPort));
+    const before = pit.execs;
     const upload = timed(session.uploadContent('license', '/opt/app/license.key'));
-    setTimeout(() => void session.close(), 200);
+    // Closed once the upload's channel is open and stalled on the server.
+    await waitFor('the upload to stall on the tarpit', () => pit.execs > before);
+    void session.close();
     const { error, ms } = await upload;
     expect(error).toBeInstanceOf(SshConnectionLost);
     expect(ms).toBeLessThan(5_000);

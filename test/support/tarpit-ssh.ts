@@ -19,6 +19,8 @@ export interface Tarpit {
   readonly sshConnections: number;
   /** Command channels (uploads among them) the ssh server accepted and left hanging. */
   readonly execs: number;
+  /** Connections the tcp server accepted so far. */
+  readonly tcpConnections: number;
   /** Bytes the tcp server received so far. */
   readonly tcpBytes: number;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startTarpit(): Promise<Tarpit> {
   const sockets = new Set<net.Socket>();
   let sshConnections = 0;
   let tcpBytes = 0;
+  let tcpConnections = 0;
   let execs = 0;
   const clients = new Set<ssh2.Connection>();
   const ssh = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
@@ -49,6 +52,7 @@ export async function startTarpit(): Promise<Tarpit> {
     });
   });
   const tcp = net.createServer((socket) => {
+    tcpConnections++;
     sockets.add(socket);
     socket.on('data', (chunk) => {
       tcpBytes += chunk.length;
@@ -70,6 +74,9 @@ export async function startTarpit(): Promise<Tarpit> {
     },
     get execs() {
       return execs;
+    },
+    get tcpConnections() {
+      return tcpConnections;
     },
     get tcpBytes() {
       return tcpBytes;
