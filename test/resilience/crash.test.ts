@@ -1,22 +1,10 @@
 import { randomInt } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, startCluster } from '../support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../support/cluster.js';
 import { waitFor } from '../support/wait-for.js';
 
-let cluster: Cluster;
-let pool: pg.Pool;
-beforeAll(async () => {
-  cluster = await startCluster();
-  pool = new pg.Pool({ connectionString: cluster.db.url, max: 2 });
-});
-afterAll(async () => {
-  await pool?.end();
-  await cluster?.close();
-});
-
-const count = async (sql: string, params: unknown[] = []) =>
-  Number((await pool.query(sql, params)).rows[0].n);
+const fixture = useCluster();
+const { count } = fixture;
 
 describe('SIGKILL at random points during deploys', () => {
   it('completes every deployment after twenty kills, with no duplicate server and nothing leaked', async () => {
@@ -25,12 +13,12 @@ describe('SIGKILL at random points during deploys', () => {
     // Deploys left unfinished by the kills: the point of the test is to kill mid-deploy.
     let inFlightAtKills = 0;
     for (let round = 0; round < kills; round++) {
-      const replica = await cluster.serve('crash-a');
+      const replica = await fixture.cluster.serve('crash-a');
       const orderId = `CRASH-${round}`;
       // The marketplace resends until answered: a purchase sent to a process that dies is resent.
       const answer = await waitFor(
         `an answer to ${orderId}`,
-        () => cluster.buy(replica.url, orderId),
+        () => fixture.cluster.buy(replica.url, orderId),
         { timeoutMs: 30_000, intervalMs: 200 },
       );
       expect(answer.resultCode).toBe('000000');
@@ -53,14 +41,14 @@ describe('SIGKILL at random points during deploys', () => {
       replica.child.kill('SIGKILL');
       await replica.exited;
     }
-    const survivor = await cluster.serve('crash-a');
+    const survivor = await fixture.cluster.serve('crash-a');
     await waitFor(
       'every deployment to be ready',
       async () =>
         (await count("SELECT count(*) AS n FROM instances WHERE status = 'ready'")) === kills,
       { timeoutMs: 240_000, intervalMs: 500 },
     ).catch(async (err) => {
-      const { rows } = await pool.query('SELECT id, status, status_detail FROM instances');
+      const { rows } = await fixture.query('SELECT id, status, status_detail FROM instances');
       throw new Error(
         `${err.message}\n${JSON.stringify(rows, null, 1)}\n${survivor.output().slice(-3000)}`,
       );
@@ -69,8 +57,8 @@ describe('SIGKILL at random points during deploys', () => {
     // One instance per order, one server per instance, nothing without an owner.
     expect(await count('SELECT count(*) AS n FROM instances')).toBe(kills);
     expect(await count('SELECT count(DISTINCT order_id) AS n FROM instances')).toBe(kills);
-    const ids = (await pool.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
-    const inventory = await cluster.sim.inventory(ids);
+    const ids = (await fixture.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
+    const inventory = await fixture.cluster.sim.inventory(ids);
     for (const id of ids) {
       expect([id, inventory.servers.filter((s) => s.tags['kgd-instance'] === id).length]).toEqual([
         id,

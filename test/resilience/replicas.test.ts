@@ -1,31 +1,19 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type Cluster, startCluster } from '../support/cluster.js';
+import { describe, expect, it, onTestFailed } from 'vitest';
+import { useCluster } from '../support/cluster.js';
 import { waitFor } from '../support/wait-for.js';
 
-let cluster: Cluster;
-let pool: pg.Pool;
-beforeAll(async () => {
-  cluster = await startCluster();
-  pool = new pg.Pool({ connectionString: cluster.db.url, max: 2 });
-});
-afterAll(async () => {
-  await pool?.end();
-  await cluster?.close();
-});
-
-const count = async (sql: string, params: unknown[] = []) =>
-  Number((await pool.query(sql, params)).rows[0].n);
+const fixture = useCluster();
+const { count } = fixture;
 
 describe('two replicas on one PostgreSQL', () => {
   it('finishes the work of a replica that died for good', async () => {
     // The simulator logs what the replicas cannot see (a server whose machine failed to boot).
-    onTestFailed(() => console.error(cluster.logs()));
-    const a = await cluster.serve('replica-a');
-    const b = await cluster.serve('replica-b');
+    onTestFailed(() => console.error(fixture.cluster.logs()));
+    const a = await fixture.cluster.serve('replica-a');
+    const b = await fixture.cluster.serve('replica-b');
     const orders = Array.from({ length: 10 }, (_, i) => `REPL-${i}`);
     for (const [i, orderId] of orders.entries()) {
-      const answer = await cluster.buy(i % 2 === 0 ? a.url : b.url, orderId);
+      const answer = await fixture.cluster.buy(i % 2 === 0 ? a.url : b.url, orderId);
       expect(answer?.resultCode).toBe('000000');
     }
     // Kill A while it holds unfinished operations.
@@ -64,8 +52,8 @@ describe('two replicas on one PostgreSQL', () => {
       ),
     ).toBe(1);
     expect(await count("SELECT count(*) AS n FROM operations WHERE status <> 'succeeded'")).toBe(0);
-    const ids = (await pool.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
-    const inventory = await cluster.sim.inventory(ids);
+    const ids = (await fixture.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
+    const inventory = await fixture.cluster.sim.inventory(ids);
     for (const id of ids)
       expect([id, inventory.servers.filter((s) => s.tags['kgd-instance'] === id).length]).toEqual([
         id,

@@ -1,30 +1,18 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type Cluster, startCluster } from '../support/cluster.js';
+import { describe, expect, it, onTestFailed } from 'vitest';
+import { useCluster } from '../support/cluster.js';
 import { waitFor } from '../support/wait-for.js';
 
-let cluster: Cluster;
-let pool: pg.Pool;
-beforeAll(async () => {
-  cluster = await startCluster();
-  pool = new pg.Pool({ connectionString: cluster.db.url, max: 2 });
-});
-afterAll(async () => {
-  await pool?.end();
-  await cluster?.close();
-});
-
-const count = async (sql: string, params: unknown[] = []) =>
-  Number((await pool.query(sql, params)).rows[0].n);
+const fixture = useCluster();
+const { count } = fixture;
 
 describe('a replica stopped mid-deploy and revived after its work was taken over', () => {
   it('stops on revival (exit 75) without writing, and the other replica finishes every order once', async () => {
-    onTestFailed(() => console.error(cluster.logs()));
-    const a = await cluster.serve('replica-a');
-    const b = await cluster.serve('replica-b');
+    onTestFailed(() => console.error(fixture.cluster.logs()));
+    const a = await fixture.cluster.serve('replica-a');
+    const b = await fixture.cluster.serve('replica-b');
     const orders = Array.from({ length: 6 }, (_, i) => `REVIVE-${i}`);
     for (const orderId of orders)
-      expect((await cluster.buy(a.url, orderId))?.resultCode).toBe('000000');
+      expect((await fixture.cluster.buy(a.url, orderId))?.resultCode).toBe('000000');
     await waitFor(
       'replica A to be running operations',
       async () =>
@@ -38,7 +26,7 @@ describe('a replica stopped mid-deploy and revived after its work was taken over
     const { rows } = await waitFor(
       'replica B to take replica A over',
       async () => {
-        const r = await pool.query(
+        const r = await fixture.query(
           "SELECT heartbeat_at, reaped_at FROM executors WHERE id = 'replica-a' AND reaped_at IS NOT NULL",
         );
         return r.rows.length > 0 ? r : undefined;
@@ -64,8 +52,8 @@ describe('a replica stopped mid-deploy and revived after its work was taken over
       { timeoutMs: 180_000, intervalMs: 500 },
     );
     expect(await count("SELECT count(*) AS n FROM operations WHERE status <> 'succeeded'")).toBe(0);
-    const ids = (await pool.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
-    const inventory = await cluster.sim.inventory(ids);
+    const ids = (await fixture.query('SELECT id FROM instances')).rows.map((r) => r.id as string);
+    const inventory = await fixture.cluster.sim.inventory(ids);
     for (const id of ids)
       expect([id, inventory.servers.filter((s) => s.tags['kgd-instance'] === id).length]).toEqual([
         id,
@@ -73,7 +61,7 @@ describe('a replica stopped mid-deploy and revived after its work was taken over
       ]);
     expect(inventory.orphans).toEqual([]);
     // Restarted under a new epoch, the replica works again.
-    const again = await cluster.serve('replica-a');
+    const again = await fixture.cluster.serve('replica-a');
     expect(
       await count("SELECT count(*) AS n FROM executors WHERE id = 'replica-a' AND epoch = 2"),
     ).toBe(1);

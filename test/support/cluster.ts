@@ -2,6 +2,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { Inventory } from '../../src/simulator/cloud/inspection.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort, type KgdProcess, runKgd, serveKgd } from './kgd-process.js';
@@ -157,5 +159,37 @@ export async function startCluster(options: { timeScale?: number } = {}): Promis
       await db.drop();
       rmSync(work, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A cluster for one test file: started before its tests, closed after; `count` and `query` read
+ * its database (a small pool of the test's own).
+ *
+ * @example
+ *   const c = useCluster();
+ *   const a = await c.cluster.serve('replica-a');
+ *   expect(await c.count("SELECT count(*) AS n FROM instances WHERE status = 'ready'")).toBe(1);
+ */
+export function useCluster(options: { timeScale?: number } = {}) {
+  let cluster: Cluster | undefined;
+  let pool: pg.Pool | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+    pool = new pg.Pool({ connectionString: cluster.db.url, max: 2 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await cluster?.close();
+  });
+  const query = (text: string, params: unknown[] = []) => pool!.query(text, params);
+  return {
+    get cluster(): Cluster {
+      return cluster!;
+    },
+    query,
+    /** The `n` column of a `SELECT count(*) AS n …`. */
+    count: async (text: string, params: unknown[] = []) =>
+      Number((await query(text, params)).rows[0].n),
   };
 }
