@@ -54,7 +54,7 @@ export const alertKinds = {
     severity: 'warning',
     title: 'A cloud quota is nearly used up',
     runbook:
-      'new deployments will be refused or delayed: raise the quota in the Huawei Cloud console or KGD_CLOUD_CREATE_RATE_PER_MINUTE, or release unused servers (kgd sweep)',
+      "new deployments will be refused or delayed: the subject names the quota (ecs.instances, ecs.cores, ecs.ram: the project's ECS quotas; ecs.createServers: the per-minute create rate); raise it in the Huawei Cloud console (or KGD_CLOUD_CREATE_RATE_PER_MINUTE for the rate), or release unused servers (kgd sweep)",
   },
   'certificate-expiring': {
     severity: 'warning',

@@ -1,4 +1,4 @@
-import type { CloudApi } from '../cloud/cloud-api.js';
+import type { CloudApi, ServerQuotaSource } from '../cloud/cloud-api.js';
 import { fromHuaweiSdk } from '../cloud/huawei-adapter.js';
 import {
   type HuaweiCloudSettingsInput,
@@ -23,6 +23,8 @@ import type { SimulatorHandle } from '../simulator/server.js';
  */
 export interface Adapters {
   cloud: CloudApi;
+  /** The project's ECS quotas (the cloud-quota-nearly-exhausted alert). */
+  quota?: ServerQuotaSource | undefined;
   remote: RemoteHost;
   orders: OrderSource;
   /** The marketplace's license upload API (getLicenseAsync). */
@@ -81,12 +83,14 @@ export function realAdapters(config: Config, deps: { logger: Logger; clock: Cloc
     region: config.cloud.region,
     endpoint: config.cloud.endpoint,
   });
+  const cloud = fromHuaweiSdk({
+    settings,
+    logger: deps.logger.child({ component: 'cloud' }),
+    clock: deps.clock,
+  });
   return {
-    cloud: fromHuaweiSdk({
-      settings,
-      logger: deps.logger.child({ component: 'cloud' }),
-      clock: deps.clock,
-    }),
+    cloud,
+    quota: cloud,
     remote: fromSsh2({ logger: deps.logger }),
     orders: createOrderQueryClient({
       baseUrl: config.marketplaceApiUrl,

@@ -1,9 +1,11 @@
 import { type AlertCondition, createAlerting } from '../alerts/alerting.js';
 import { certificateExpiry, marketplaceKeyRotation } from '../alerts/certificate.js';
 import { loadAlertChannels } from '../alerts/channel-config.js';
+import { createServerQuotaWatch } from '../alerts/cloud-quota.js';
 import { createAlertDeliverer } from '../alerts/deliver.js';
 import type { AlertKind } from '../alerts/kinds.js';
 import type { AlertContext } from '../alerts/outbox.js';
+import type { ServerQuotaSource } from '../cloud/cloud-api.js';
 import { silenceSdkLogging } from '../cloud/sdk-quiet.js';
 import {
   createAccessWatch,
@@ -32,6 +34,8 @@ export function composeAlerting(
     ids: Ids;
     catalog: ProductCatalog;
     isLeader: () => boolean;
+    /** The project's ECS quotas, read from the cloud (ShowServerLimits). */
+    quota?: ServerQuotaSource | undefined;
     onOpened: (kind: AlertKind) => void;
     tickMs?: number | undefined;
     /** Caps every condition's interval (tests). */
@@ -56,6 +60,15 @@ export function composeAlerting(
     source: config.publicUrl,
     resolveAfterMs: config.alerts.resolveAfterMs,
   };
+  const quota = parts.quota;
+  const serverQuotaUse =
+    quota &&
+    createServerQuotaWatch({
+      read: () => quota.serverQuota(),
+      clock,
+      ratio: config.alerts.quotaRatio,
+      everyMs: Math.min(minute, parts.evaluateEveryMs ?? minute),
+    });
   const conditions: AlertCondition[] = [
     {
       kinds: ['deployment-late'],
@@ -83,10 +96,14 @@ export function composeAlerting(
       evaluate: () => lostReplicas({ db, clock, deadAfterMs: config.replicaTimeoutMs }),
     },
     {
-      // The quota is per minute: looked at more often than that.
+      // The create rate is per minute: looked at more often than that. The project's ECS quotas
+      // (servers, vCPUs, memory) are read from the cloud once a minute.
       kinds: ['cloud-quota-nearly-exhausted'],
       everyMs: 10_000,
-      evaluate: () => createQuotaUse({ db, limitPerMinute: config.cloud.createRatePerMinute }),
+      evaluate: async () => [
+        ...(await createQuotaUse({ db, limitPerMinute: config.cloud.createRatePerMinute })),
+        ...(serverQuotaUse ? await serverQuotaUse() : []),
+      ],
     },
     {
       kinds: ['buyer-access-lost'],

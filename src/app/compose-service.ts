@@ -233,6 +233,7 @@ export async function composeService(
     ids,
     catalog,
     isLeader: () => reaper.isLeader(),
+    quota: adapters.quota,
     onOpened: (kind) => metrics.onAlert(kind),
     tickMs: options.alerts?.tickMs,
     evaluateEveryMs: options.alerts?.evaluateEveryMs,

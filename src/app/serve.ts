@@ -19,7 +19,8 @@ import { type Adapters, realAdapters } from './adapters.js';
 import { composeService, type Service, type ServiceOptions } from './compose-service.js';
 import { type Listener, listen } from './listener.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
-import { simulatedAdapters } from './simulated.js';
+import { type SimulatedOptions, simulatedAdapters } from './simulated.js';
+import { startTracing, type Tracing } from './tracing.js';
 
 /** `kgd serve` running: its address, and how to stop it gracefully. */
 export interface RunningService {
@@ -69,11 +70,26 @@ const appVersion = (config: Config) => config.appVersion ?? packageVersion;
  */
 export async function startService(
   env: Record<string, string | undefined>,
-  options: RuntimeOptions & Pick<ServiceOptions, 'onLeaseRevoked'> = {},
+  options: RuntimeOptions &
+    Pick<ServiceOptions, 'onLeaseRevoked'> & {
+      /** The embedded simulator's overrides (tests: an EIP pool of their own). */
+      simulated?: SimulatedOptions;
+    } = {},
 ): Promise<RunningService> {
-  const { onLeaseRevoked, ...runtimeOptions } = options;
+  const { onLeaseRevoked, simulated, ...runtimeOptions } = options;
   const runtime = await openRuntime(env, { applicationName: 'kgd-serve', ...runtimeOptions });
   const { config, logger } = runtime;
+  let tracing: Tracing | undefined;
+  try {
+    tracing = await startTracing(config, {
+      logger,
+      scrubber: runtime.scrubber,
+      serviceVersion: appVersion(config),
+    });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
   if (config.databaseUrl && !env.KGD_PUBLIC_URL) {
     logger.warn(
       { publicUrl: config.publicUrl },
@@ -93,13 +109,17 @@ export async function startService(
     );
     adapters = config.cloud.ak
       ? realAdapters(config, { logger, clock })
-      : await simulatedAdapters(config, {
-          logger,
-          clock,
-          catalog,
-          marketplaceKey: runtime.marketplaceKeys[0]!,
-          scrubber: runtime.scrubber,
-        });
+      : await simulatedAdapters(
+          config,
+          {
+            logger,
+            clock,
+            catalog,
+            marketplaceKey: runtime.marketplaceKeys[0]!,
+            scrubber: runtime.scrubber,
+          },
+          simulated,
+        );
     service = await composeService(runtime, adapters, {
       clock,
       catalog,
@@ -177,6 +197,7 @@ export async function startService(
           await running.stop();
           await opened.close();
           await runtime.close();
+          await tracing?.stop();
           logger.info('stopped');
         })();
         return stopping;
@@ -187,6 +208,7 @@ export async function startService(
     await service?.stop().catch(() => {});
     await adapters?.close().catch(() => {});
     await runtime.close();
+    await tracing?.stop();
     throw err;
   }
 }

@@ -99,12 +99,14 @@ export async function simulatedAdapters(
       clock: deps.clock,
       timeoutMs: config.orderApiTimeoutMs,
     });
+    const cloud = fromHuaweiSdk({
+      settings,
+      logger: logger.child({ component: 'cloud' }),
+      clock: deps.clock,
+    });
     return {
-      cloud: fromHuaweiSdk({
-        settings,
-        logger: logger.child({ component: 'cloud' }),
-        clock: deps.clock,
-      }),
+      cloud,
+      quota: cloud,
       remote: fromSsh2({ logger }),
       orders,
       licenseDelivery,

@@ -214,3 +214,22 @@ export interface CloudApi {
   /** VPCs, subnets and security groups carrying the tag (for cleanup and orphan hunting). */
   findNetworkByTag(key: string, value: string): Promise<TaggedResources>;
 }
+
+/** One ECS quota of the project: how much is used of the most allowed. */
+interface QuotaUse {
+  used: number;
+  max: number;
+}
+
+/** The project's ECS quotas (ShowServerLimits); a quota the cloud leaves out or calls unlimited is undefined. */
+export interface ServerQuota {
+  instances: QuotaUse | undefined;
+  cores: QuotaUse | undefined;
+  /** MB. */
+  ramMb: QuotaUse | undefined;
+}
+
+/** Reads the project's ECS quotas: for the cloud-quota-nearly-exhausted alert, not for deploys. */
+export interface ServerQuotaSource {
+  serverQuota(): Promise<ServerQuota>;
+}

@@ -1,6 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { CloudApi, SecurityGroupResource } from './cloud-api.js';
+import type { CloudApi, SecurityGroupResource, ServerQuotaSource } from './cloud-api.js';
 import { createCaller } from './huawei-call.js';
 import { createHuaweiClients, type HuaweiClients } from './huawei-clients.js';
 import { createEcsOperations } from './huawei-ecs.js';
@@ -32,7 +32,7 @@ export interface HuaweiAdapterDeps {
  */
 export function fromHuaweiSdk(
   deps: HuaweiAdapterDeps,
-): CloudApi & { securityGroupApi(): 'v3' | 'v2' } {
+): CloudApi & ServerQuotaSource & { securityGroupApi(): 'v3' | 'v2' } {
   const { settings } = deps;
   const logger = deps.logger.child({ component: 'cloud', region: settings.region });
   const { clock } = deps;

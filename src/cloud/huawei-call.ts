@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { type ActiveSpan, inSpan, type SpanAttributes } from '../platform/tracing.js';
 import {
   CloudConflict,
   CloudNotFound,
@@ -64,10 +65,28 @@ export function retryDelayMs(
  * Authorization headers and passwords).
  */
 export function createCaller(deps: CallerDeps): Call {
-  return async function call<T>(
+  return function call<T>(
     operation: string,
     fn: () => Promise<T>,
     options: CallOptions = {},
+  ): Promise<T> {
+    // One span per call, its retries included: the operation and the ids of the log context.
+    const attributes: SpanAttributes = {
+      'kgd.cloud.operation': operation,
+      'kgd.cloud.region': deps.region,
+    };
+    for (const [k, v] of Object.entries(options.context ?? {}))
+      if (typeof v === 'string' || typeof v === 'number') attributes[`kgd.cloud.${k}`] = v;
+    return inSpan(`cloud ${operation}`, attributes, (span) =>
+      callWithRetries(operation, fn, options, span),
+    );
+  };
+
+  async function callWithRetries<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    options: CallOptions,
+    span: ActiveSpan,
   ): Promise<T> {
     const attempts = options.retry === false ? 1 : deps.retry.attempts;
     for (let attempt = 1; ; attempt++) {
@@ -82,6 +101,12 @@ export function createCaller(deps: CallerDeps): Call {
           (err.retryAfterMs ?? 0) < longWaitMs &&
           (options.retryConflicts === true || !(err instanceof CloudConflict));
         const willRetry = retryable && attempt < attempts;
+        span.setAttributes({
+          'kgd.cloud.attempts': attempt,
+          'kgd.cloud.error_code': err.code,
+          'kgd.cloud.http_status': err.httpStatus,
+          'kgd.cloud.request_id': err.requestId,
+        });
         const fields = {
           operation,
           error: err.name,
@@ -100,5 +125,5 @@ export function createCaller(deps: CallerDeps): Call {
         await deps.clock.sleep(delayMs);
       }
     }
-  };
+  }
 }

@@ -7,6 +7,8 @@ import type {
   JobFailure,
   JobStatus,
   ServerInfo,
+  ServerQuota,
+  ServerQuotaSource,
 } from './cloud-api.js';
 import { CloudNotFound, CloudPermanent, CloudRetryable } from './errors.js';
 import type { Call } from './huawei-call.js';
@@ -153,7 +155,8 @@ type EcsPart = Pick<
   | 'stopServers'
   | 'startServers'
   | 'resizeServer'
->;
+> &
+  ServerQuotaSource;
 
 /** The ECS half of the adapter. */
 export function createEcsOperations(deps: {
@@ -325,6 +328,26 @@ export function createEcsOperations(deps: {
         ecs.resizePostPaidServer(wire({ server_id: id, body: { resize } })),
       );
       return jobOf('ecs.resizePostPaidServer', resp);
+    },
+
+    async serverQuota() {
+      // ShowServerLimits (GET /v1/{project_id}/cloudservers/limits): the project's ECS quotas.
+      const resp = await call('ecs.showServerLimits', () => ecs.showServerLimits(wire({})));
+      const a = read<{ absolute?: Record<string, unknown> }>(resp).absolute;
+      if (!a) throw badAnswer('ecs.showServerLimits', 'absolute');
+      const pair = (used: string, max: string): ServerQuota['instances'] => {
+        const u = a[used];
+        const m = a[max];
+        // -1 is "unlimited"; a missing pair is left out rather than guessed.
+        return typeof u === 'number' && typeof m === 'number' && m >= 0
+          ? { used: u, max: m }
+          : undefined;
+      };
+      return {
+        instances: pair('totalInstancesUsed', 'maxTotalInstances'),
+        cores: pair('totalCoresUsed', 'maxTotalCores'),
+        ramMb: pair('totalRAMUsed', 'maxTotalRAMSize'),
+      };
     },
   };
   return ops;

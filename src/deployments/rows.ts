@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Instance, NewOperation, Operation } from '../platform/db/schema.js';
+import { currentTraceparent } from '../platform/tracing.js';
 
 /** Kysely helpers over instances and operations, shared by the store and the commands. */
 export type Tx = Transaction<Database> | Kysely<Database>;
@@ -14,12 +15,15 @@ export function lockInstance(tx: Transaction<Database>, id: string): Promise<Ins
  * duplicate; a concurrent insert of the same key waits for the other transaction and then sees it.
  */
 export function insertOperation(tx: Tx, row: NewOperation): Promise<Operation | undefined> {
-  return tx
-    .insertInto('operations')
-    .values(row)
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  return (
+    tx
+      .insertInto('operations')
+      // The span recording it (a marketplace call, an operator action): its workflow continues it.
+      .values({ trace_parent: currentTraceparent() ?? null, ...row })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returningAll()
+      .executeTakeFirst()
+  );
 }
 
 export function findOperationByKey(tx: Tx, key: string): Promise<Operation | undefined> {

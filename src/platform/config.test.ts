@@ -123,4 +123,28 @@ describe('configuration', () => {
       /KGD_CONFIG_FILE: cannot read/,
     );
   });
+
+  it('turns tracing on with an OTLP endpoint only, and off again with the SDK switches', () => {
+    expect(loadConfig({}).tracing.tracesUrl).toBeUndefined();
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' };
+    expect(loadConfig(base).tracing).toEqual({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'koogallery-deployer',
+    });
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://apm:4318/custom/traces' }).tracing
+        .tracesUrl,
+    ).toBe('http://apm:4318/custom/traces');
+    expect(loadConfig({ ...base, OTEL_SDK_DISABLED: 'true' }).tracing.tracesUrl).toBeUndefined();
+    expect(loadConfig({ ...base, OTEL_TRACES_EXPORTER: 'none' }).tracing.tracesUrl).toBeUndefined();
+    expect(problems({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })[0]).toMatch(
+      /^OTEL_EXPORTER_OTLP_ENDPOINT: expected an http\(s\) URL/,
+    );
+  });
+
+  it('takes the quota alert threshold as a percentage', () => {
+    expect(loadConfig({}).alerts.quotaRatio).toBe(0.8);
+    expect(loadConfig({ KGD_ALERT_QUOTA_PERCENT: '95' }).alerts.quotaRatio).toBe(0.95);
+    expect(problems({ KGD_ALERT_QUOTA_PERCENT: '120' })[0]).toMatch(/^KGD_ALERT_QUOTA_PERCENT:/);
+  });
 });

@@ -211,6 +211,10 @@ const schema = z
       .default('warning'),
     KGD_ALERT_RESOLVE_AFTER_MINUTES: positiveInt('minutes').default(10),
     KGD_ALERT_CERT_DAYS: positiveInt('days').default(21),
+    /** The cloud-quota-nearly-exhausted alert: ECS instances, cores or RAM used at or above this. */
+    KGD_ALERT_QUOTA_PERCENT: positiveInt('a percentage between 1 and 100')
+      .max(100, 'expected a percentage between 1 and 100')
+      .default(80),
     KGD_MARKETPLACE_KEY_ROTATE_BY: z.iso
       .date({ error: 'expected a date such as 2027-03-31' })
       .optional(),
@@ -229,6 +233,17 @@ const schema = z
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected up to 64 letters, digits, _ . -')
       .optional(),
     KGD_APP_VERSION: z.string().min(1).optional(),
+    // OpenTelemetry's own variables: tracing is on when an OTLP endpoint is set (off by default).
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+      .url({
+        protocol: /^https?$/,
+        error: 'expected an http(s) URL such as http://collector:4318/v1/traces',
+      })
+      .optional(),
+    OTEL_SDK_DISABLED: bool.optional(),
+    OTEL_TRACES_EXPORTER: z.string().optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('koogallery-deployer'),
   })
   .superRefine((c, ctx) => {
     if ((c.KGD_CLOUD_AK === undefined) !== (c.KGD_CLOUD_SK === undefined)) {
@@ -378,6 +393,7 @@ const configSchema = schema.transform((c) => ({
     minSeverity: c.KGD_ALERT_MIN_SEVERITY,
     resolveAfterMs: c.KGD_ALERT_RESOLVE_AFTER_MINUTES * 60_000,
     certificateWarnMs: c.KGD_ALERT_CERT_DAYS * 86_400_000,
+    quotaRatio: c.KGD_ALERT_QUOTA_PERCENT / 100,
     marketplaceKeyRotateBy: c.KGD_MARKETPLACE_KEY_ROTATE_BY,
   },
   replicaTimeoutMs: c.KGD_REPLICA_TIMEOUT_SECONDS * 1000,
@@ -388,6 +404,15 @@ const configSchema = schema.transform((c) => ({
   },
   executorId: c.KGD_EXECUTOR_ID,
   appVersion: c.KGD_APP_VERSION,
+  tracing: {
+    /** Where spans go (OTLP over HTTP, JSON); undefined: tracing off, no SDK loaded. */
+    tracesUrl:
+      c.OTEL_SDK_DISABLED || c.OTEL_TRACES_EXPORTER?.trim() === 'none'
+        ? undefined
+        : (c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+          (c.OTEL_EXPORTER_OTLP_ENDPOINT && `${c.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces`)),
+    serviceName: c.OTEL_SERVICE_NAME,
+  },
 }));
 
 export type Config = z.output<typeof configSchema>;

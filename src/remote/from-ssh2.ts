@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import { Cancelled } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { hostKeyFingerprint } from '../platform/ssh-fingerprint.js';
+import { inSpan } from '../platform/tracing.js';
 import { checkTarget } from './check-arguments.js';
 import { HostKeyMismatch, SshAuthFailed, SshProtocolError, SshUnreachable } from './errors.js';
 import {
@@ -12,6 +13,7 @@ import {
   type SshTarget,
 } from './remote-host.js';
 import { createSsh2Session } from './ssh2-session.js';
+import { tracedSession } from './traced-session.js';
 
 export interface Ssh2Deps {
   logger: Logger;
@@ -171,5 +173,20 @@ async function connectOnce(
  */
 export function fromSsh2(deps: Ssh2Deps): RemoteHost {
   const logger = deps.logger.child({ component: 'remote' });
-  return { connect: (target, options) => connectOnce(target, logger, options?.signal) };
+  return {
+    connect: (target, options) =>
+      inSpan(
+        'ssh connect',
+        {
+          'kgd.ssh.endpoint': `${target.host}:${target.port}`,
+          'kgd.ssh.user': target.username,
+          'kgd.ssh.first_contact': target.expectedHostKey === undefined,
+        },
+        async () =>
+          tracedSession(
+            await connectOnce(target, logger, options?.signal),
+            `${target.host}:${target.port}`,
+          ),
+      ),
+  };
 }

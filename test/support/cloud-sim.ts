@@ -1,4 +1,4 @@
-import type { CloudApi } from '../../src/cloud/cloud-api.js';
+import type { CloudApi, ServerQuotaSource } from '../../src/cloud/cloud-api.js';
 import { fromHuaweiSdk } from '../../src/cloud/huawei-adapter.js';
 import {
   type HuaweiCloudSettingsInput,
@@ -25,7 +25,7 @@ import { createManualClock, type ManualClock } from './fakes/manual-clock.js';
  */
 export { defaultImageId, type SimulatorHandle, type SimulatorOptions, startSimulator };
 
-export type HuaweiCloud = CloudApi & { securityGroupApi(): 'v3' | 'v2' };
+export type HuaweiCloud = CloudApi & ServerQuotaSource & { securityGroupApi(): 'v3' | 'v2' };
 
 /** The real adapter against a running simulator (settings and clock overridable). */
 export function huaweiCloudFor(

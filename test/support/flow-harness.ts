@@ -73,7 +73,7 @@ export interface FlowHarness {
    */
   run(
     operationId: string,
-    options?: { record?: StepRecord[]; stopAfter?: number },
+    options?: { record?: StepRecord[]; stopAfter?: number; traceParent?: string },
   ): Promise<OperationOutcome | 'stopped'>;
   instance(id: string): Instance;
   op(id: string): Operation;
@@ -217,6 +217,7 @@ export function createFlowHarness(options: FlowHarnessOptions = {}): FlowHarness
           { clock, journal, store, steps: d, random: () => 0 },
           operationId,
           checkpoint,
+          runOptions.traceParent,
         ).then(resolve, reject);
       });
     },

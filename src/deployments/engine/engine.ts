@@ -60,9 +60,11 @@ export interface Engine {
 export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
   const halt = createHalt();
   // A finished operation frees a place on the queue: look for the next ones at once.
+  // The traceparent is part of the workflow's input (stored by DBOS): a resumed or forked
+  // workflow continues the trace of the call that recorded the operation.
   const workflow = DBOS.registerWorkflow(
-    (opId: string) =>
-      runOperation({ ...deps, halt }, opId, dbosCheckpoint).finally(() => {
+    (opId: string, traceParent?: string | null) =>
+      runOperation({ ...deps, halt }, opId, dbosCheckpoint, traceParent).finally(() => {
         if (running) void sweep();
       }),
     { name: 'kgd.operation' },
@@ -77,12 +79,13 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
     id: string;
     instance_id: string | null;
     order_id: string | null;
+    trace_parent: string | null;
   }) => {
     await DBOS.startWorkflow(workflow, {
       workflowID: op.id,
       queueName: OPERATIONS_QUEUE,
       enqueueOptions: { queuePartitionKey: partitionKeyOf(op) },
-    })(op.id);
+    })(op.id, op.trace_parent);
     await deps.db
       .updateTable('operations')
       .set({ enqueued_at: deps.clock.now(), workflow_id: op.id })
@@ -109,7 +112,7 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
     if (slots <= 0) return 0;
     const rows = await deps.db
       .selectFrom('operations')
-      .select(['id', 'instance_id', 'order_id'])
+      .select(['id', 'instance_id', 'order_id', 'trace_parent'])
       .where('status', '=', 'pending')
       .where('enqueued_at', 'is', null)
       .orderBy('seq')

@@ -1,5 +1,6 @@
 import type { OperationKind, OperationStatus } from '../../platform/db/schema.js';
 import { Cancelled, messageOf } from '../../platform/errors.js';
+import { type ActiveSpan, inSpan } from '../../platform/tracing.js';
 import { deployFlow } from '../flows/deploy.js';
 import { type Flow, type FlowContext, tearDown } from '../flows/flow.js';
 import { licenseUploadFlow } from '../flows/license-upload.js';
@@ -37,10 +38,34 @@ export interface OperationDeps extends StepRunnerDeps {
 const summary = (op: OperationSnapshot, o: OperationOutcome) =>
   `${op.kind} ${o.status}${o.failedStep ? ` at ${o.failedStep}` : ''}${o.error ? `: ${o.error}` : ''}`;
 
-export async function runOperation(
+/**
+ * Runs the operation's workflow in one span continuing `traceParent`, the trace of the call that
+ * recorded the operation (from the workflow's stored input: the same after a restart). Steps
+ * replayed from their checkpoints are not traced again; those that run are, each attempt.
+ */
+export function runOperation(
   deps: OperationDeps,
   operationId: string,
   checkpoint: Checkpoint,
+  traceParent?: string | null,
+): Promise<OperationOutcome> {
+  return inSpan(
+    'operation',
+    { 'kgd.operation_id': operationId },
+    async (span) => {
+      const outcome = await operation(deps, operationId, checkpoint, span);
+      span.setAttributes({ 'kgd.outcome': outcome.status, 'kgd.failed_step': outcome.failedStep });
+      return outcome;
+    },
+    { parent: traceParent },
+  );
+}
+
+async function operation(
+  deps: OperationDeps,
+  operationId: string,
+  checkpoint: Checkpoint,
+  span: ActiveSpan,
 ): Promise<OperationOutcome> {
   const boot = createSteps(
     deps,
@@ -53,6 +78,12 @@ export async function runOperation(
     return snapshot;
   });
   if (!op) return { status: 'superseded' };
+  span.setAttributes({
+    'kgd.operation_kind': op.kind,
+    'kgd.instance_id': orderLevel(op) ? undefined : op.instanceId,
+    'kgd.order_id': op.orderId ?? undefined,
+    'kgd.attempt': op.attempt,
+  });
   const owner = {
     operationId: op.id,
     instanceId: orderLevel(op) ? null : op.instanceId,

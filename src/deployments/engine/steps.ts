@@ -3,6 +3,7 @@ import { isConnectionLoss } from '../../platform/db/database.js';
 import type { OperationKind } from '../../platform/db/schema.js';
 import { Cancelled, Retryable } from '../../platform/errors.js';
 import { type PollDelay, pollUntil } from '../../platform/poll.js';
+import { inSpan } from '../../platform/tracing.js';
 import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
 import type { Halt } from './halt.js';
 import type { Lease } from './lease.js';
@@ -168,7 +169,17 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
     const started = performance.now();
     let ok = false;
     try {
-      const value = await fn(scope);
+      const value = await inSpan(
+        `step ${name}`,
+        {
+          'kgd.step': name,
+          'kgd.attempt': attemptNo,
+          'kgd.operation_id': owner.operationId,
+          'kgd.operation_kind': owner.kind,
+          'kgd.instance_id': owner.instanceId ?? undefined,
+        },
+        () => fn(scope),
+      );
       // A result reached after the lease lapsed is recorded only once it is renewed (never if
       // another replica took the work over: it runs the step itself).
       if (deps.lease && !deps.lease.isHeld()) await deps.lease.held();

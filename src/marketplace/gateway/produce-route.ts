@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { Transaction } from 'kysely';
 import { arrivalOf } from '../../platform/arrival.js';
 import type { Database } from '../../platform/db/schema.js';
+import { type ActiveSpan, inSpan } from '../../platform/tracing.js';
 import type { GatewayDeps, Outcome } from '../handlers/context.js';
 import { outcome } from '../handlers/context.js';
 import { handleCommand } from '../handlers/index.js';
@@ -27,7 +28,10 @@ import { markAnsweredLate, recordCall } from './inbox.js';
 export function registerProduceRoute(app: Hono, deps: GatewayDeps): void {
   app.all(deps.producePath, async (c) => {
     try {
-      return await produce(c, deps);
+      // One trace per call: the operations it records carry its traceparent into their workflows.
+      return await inSpan('marketplace call', { 'kgd.produce_path': deps.producePath }, (span) =>
+        produce(c, deps, span),
+      );
     } catch (err) {
       // Never an HTTP 500 on the production URL: the marketplace reads the result code.
       deps.logger.error({ err: (err as Error).message }, 'marketplace call failed unexpectedly');
@@ -115,7 +119,14 @@ function storedForm(command: Command | undefined): Record<string, unknown> | nul
 /** Thrown inside the transaction when the call's nonce was seen before: everything rolls back. */
 class ReplayRefused extends Error {}
 
-async function produce(c: Context, deps: GatewayDeps) {
+/** The order a command concerns, for the trace (an id, never the order's details). */
+function orderIdOf(command: Command): string | undefined {
+  if ('order' in command) return command.order.orderId;
+  if ('orderId' in command && typeof command.orderId === 'string') return command.orderId;
+  return undefined;
+}
+
+async function produce(c: Context, deps: GatewayDeps, span: ActiveSpan) {
   const incoming = (c.env as { incoming?: NodeBody } | undefined)?.incoming;
   // The deadline runs from arrival, not from here: time queued behind other requests counts.
   const started = arrivalOf(incoming) ?? performance.now();
@@ -158,6 +169,12 @@ async function produce(c: Context, deps: GatewayDeps) {
   const key = deps.keys[auth.keyIndex]!;
   const { activity, parsed } = parse(call);
   test = parsed.ok && parsed.command.test;
+  span.setAttributes({
+    'kgd.protocol': call.protocol,
+    'kgd.activity': activity ?? undefined,
+    'kgd.test': test,
+    'kgd.order_id': parsed.ok ? orderIdOf(parsed.command) : undefined,
+  });
 
   const work = async (tx: Transaction<Database>) => {
     const result: Outcome = parsed.ok
@@ -228,6 +245,11 @@ async function produce(c: Context, deps: GatewayDeps) {
     );
   }
   const value = run.value;
+  span.setAttributes({
+    'kgd.result_code': value.result.answer.resultCode,
+    'kgd.instance_id': value.result.instanceId ?? undefined,
+    'kgd.operation_id': value.result.operationId ?? undefined,
+  });
   for (const id of new Set(value.result.wake)) deps.dispatcher.wake(id);
   deps.logger.info(
     {

@@ -110,6 +110,8 @@ interface OperationsTable {
   /** How many times operators reran it: part of client tokens, so a rerun creates afresh. */
   reruns: Generated<number>;
   enqueued_at: Timestamp | null;
+  /** The W3C traceparent of the span that recorded it: its workflow's spans continue that trace. */
+  trace_parent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface OperationLogsTable {

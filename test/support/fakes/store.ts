@@ -126,6 +126,7 @@ export function createFakeStore(deps: { clock: Clock }): FakeStore {
         reruns: 0,
         enqueued_at: null,
         ...row,
+        trace_parent: row.trace_parent ?? null,
       };
       operations.set(op.id, op);
       return op;

@@ -6,6 +6,7 @@ import * as m0004 from './0004-operator-sessions.js';
 import * as m0005 from './0005-alerts.js';
 import * as m0006 from './0006-license-codes.js';
 import * as m0007 from './0007-fencing.js';
+import * as m0008 from './0008-trace-parent.js';
 
 /** Versioned migrations, applied in name order at start by Kysely's Migrator. Append only. */
 export const migrationProvider: MigrationProvider = {
@@ -18,6 +19,7 @@ export const migrationProvider: MigrationProvider = {
       '0005-alerts': m0005,
       '0006-license-codes': m0006,
       '0007-fencing': m0007,
+      '0008-trace-parent': m0008,
     };
   },
 };
