@@ -23,7 +23,7 @@ import { createScheduler } from './cloud/scheduler.js';
 import { codes, errorBody } from './cloud/sim-errors.js';
 import { createCloudStore, resetStore } from './cloud/store.js';
 import type { SimulatedHosts } from './hosts/simulated-hosts.js';
-import { createIamRegistry } from './iam/registry.js';
+import { createIamRegistry, type Revocation } from './iam/registry.js';
 import { registerIamRoutes } from './iam/routes.js';
 import {
   type MarketplaceSimulator,
@@ -69,6 +69,11 @@ export interface SimulatorOptions {
    */
   authClock?: Clock;
   logger?: Logger;
+  /**
+   * When deleting an agency (or a grant) reaches temporary keys already issued: `immediate`
+   * (default) or `at-expiry`.
+   */
+  agencyRevocation?: Revocation;
   /** Seeds latency jitter, fault rates and ids, for repeatable runs. */
   seed?: number;
   /**
@@ -137,7 +142,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const scheduler = createScheduler(clock, (err) =>
     logger.error({ err: (err as Error)?.message }, 'simulator transition failed'),
   );
-  const iam = createIamRegistry({ clock });
+  const iam = createIamRegistry({
+    clock,
+    ...(options.agencyRevocation ? { revocation: options.agencyRevocation } : {}),
+  });
   const credentials = {
     ak: options.ak ?? simulatorDefaults.ak,
     sk: options.sk ?? simulatorDefaults.sk,

@@ -190,11 +190,26 @@ describe('IAM agencies and assume_role', () => {
     ]);
   });
 
-  it("deleting the agency takes its keys' permissions away at once", async () => {
+  it("deleting the agency takes its keys' permissions away at once, or at their expiry when so configured", async () => {
     const agencyRecord = await agencyWithPolicy(['vpc:vpcs:*'], [buyer.north]);
     const agency = asAgency((await assume()).body.credential, buyer.north);
     expect((await agency.get('/v1/{pid}/vpcs')).status).toBe(200);
     expect((await buyer.api.del(`/v3.0/OS-AGENCY/agencies/${agencyRecord.id}`)).status).toBe(204);
     expect((await agency.get('/v1/{pid}/vpcs')).status).toBe(403);
+
+    await sim.stop();
+    sim = await startSimulator({
+      clock,
+      agencyRevocation: 'at-expiry',
+      latency: { apiMs: [0, 0] },
+    });
+    buyer = startBuyer();
+    const kept = await agencyWithPolicy(['vpc:vpcs:*'], [buyer.north]);
+    const lingering = asAgency((await assume()).body.credential, buyer.north);
+    expect((await buyer.api.del(`/v3.0/OS-AGENCY/agencies/${kept.id}`)).status).toBe(204);
+    expect((await lingering.get('/v1/{pid}/vpcs')).status).toBe(200);
+    expect((await assume()).status).toBe(404);
+    clock.advance(15 * 60_000);
+    expect((await lingering.get('/v1/{pid}/vpcs')).status).toBe(401);
   });
 });

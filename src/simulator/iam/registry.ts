@@ -75,6 +75,8 @@ export interface TemporaryKey {
   agencyId: string;
   sessionUser: string;
   expiresAt: number;
+  /** With `at-expiry` revocation: the grants as they were when the keys were issued. */
+  grantsAtIssue?: Grant[];
 }
 
 export type Principal = PermanentKey | TemporaryKey;
@@ -97,7 +99,14 @@ const upperAlnum = (n: number) => {
 
 export type IamRegistry = ReturnType<typeof createIamRegistry>;
 
-export function createIamRegistry(deps: { clock: Clock }) {
+/**
+ * When deleting an agency or one of its grants reaches keys already handed out: at once (the
+ * default), or only at their expiry (the keys keep what the agency allowed when assumed). The real
+ * behaviour is unverified (huawei-iam-agency.md §6.6); clients must survive both.
+ */
+export type Revocation = 'immediate' | 'at-expiry';
+
+export function createIamRegistry(deps: { clock: Clock; revocation?: Revocation }) {
   const domains = new Map<string, SimDomain>();
   const projects = new Map<string, SimProject>();
   const keys = new Map<string, Principal>();
@@ -311,6 +320,9 @@ export function createIamRegistry(deps: { clock: Clock }) {
         agencyId: agency.id,
         sessionUser: input.sessionUser ?? agency.name,
         expiresAt: now() + input.durationSeconds * 1000,
+        ...(deps.revocation === 'at-expiry'
+          ? { grantsAtIssue: grants.filter((g) => g.agencyId === agency.id) }
+          : {}),
       };
       keys.set(key.ak, key);
       return key;
@@ -327,10 +339,11 @@ export function createIamRegistry(deps: { clock: Clock }) {
     missingAction(principal: Principal, projectId: string, actions: string[]): string | undefined {
       if (principal.kind === 'permanent') return undefined;
       const agency = agencies.get(principal.agencyId);
+      const live = agency !== undefined && agencyLive(agency);
       const allowed =
-        agency && agencyLive(agency)
-          ? grants
-              .filter((g) => g.agencyId === agency.id)
+        principal.grantsAtIssue || live
+          ? (principal.grantsAtIssue ?? grants)
+              .filter((g) => g.agencyId === principal.agencyId)
               .filter((g) =>
                 projectId === ''
                   ? 'domainId' in g.scope
