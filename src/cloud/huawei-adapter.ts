@@ -2,7 +2,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { CloudApi, SecurityGroupResource, ServerQuotaSource } from './cloud-api.js';
 import { createCaller } from './huawei-call.js';
-import { createHuaweiClients, type HuaweiClients } from './huawei-clients.js';
+import { createHuaweiClients, type HuaweiClients, type SigningKeys } from './huawei-clients.js';
 import { createEcsOperations } from './huawei-ecs.js';
 import { createNetworkOperations } from './huawei-network.js';
 import { createSecurityGroupOperations } from './huawei-security-groups.js';
@@ -19,6 +19,15 @@ export interface HuaweiAdapterDeps {
   random?: () => number;
   /** Prebuilt SDK clients (tests); built from the settings otherwise. */
   clients?: HuaweiClients;
+  /**
+   * Keys other than the settings' (a buyer's temporary ones): asked before every call, so keys
+   * renewed during a long wait are used from the next poll on.
+   */
+  keys?: {
+    current(): Promise<SigningKeys>;
+    /** `refused` were answered "expired": new ones, unless they were already replaced. */
+    renew(refused: SigningKeys): Promise<SigningKeys>;
+  };
 }
 
 /**
@@ -38,12 +47,31 @@ export function fromHuaweiSdk(
   const { clock } = deps;
   const random = deps.random ?? Math.random;
   const clients = deps.clients ?? createHuaweiClients(settings);
+  const keys = deps.keys;
+  let signedWith: SigningKeys | undefined;
+  const use = (k: SigningKeys) => {
+    if (k === signedWith) return;
+    clients.rekey?.(k);
+    signedWith = k;
+  };
   const call = createCaller({
     region: settings.region,
     logger,
     retry: settings.retry,
     clock,
     random,
+    ...(keys
+      ? {
+          keys: {
+            prepare: async () => {
+              const k = await keys.current();
+              use(k);
+              return k;
+            },
+            renew: async (refused) => use(await keys.renew(refused as SigningKeys)),
+          },
+        }
+      : {}),
   });
   const ensureDeps = {
     retry: settings.retry,

@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { type ActiveSpan, inSpan, type SpanAttributes } from '../platform/tracing.js';
+import { refineAccessFailure } from './access-refused.js';
 import {
   CloudConflict,
   CloudNotFound,
@@ -23,6 +24,11 @@ export interface CallerDeps {
   /** Backoff waits sleep on it. */
   clock: Clock;
   random: () => number;
+  /**
+   * Temporary keys (a buyer's account): `prepare` runs before every attempt and refreshes them
+   * when they near expiry, `renew` gets new ones after the cloud answered that they expired.
+   */
+  keys?: { prepare(): Promise<unknown>; renew(refused: unknown): Promise<void> };
 }
 
 interface CallOptions {
@@ -39,6 +45,9 @@ export type Call = <T>(
   fn: () => Promise<T>,
   options?: CallOptions,
 ) => Promise<T>;
+
+const expiredKeys = (err: { httpStatus?: number | undefined; message: string }) =>
+  err.httpStatus === 401 && /token expire/i.test(err.message);
 
 /**
  * Exponential backoff with full jitter. When the error names a short wait (in use 3 s, VPC not
@@ -89,11 +98,27 @@ export function createCaller(deps: CallerDeps): Call {
     span: ActiveSpan,
   ): Promise<T> {
     const attempts = options.retry === false ? 1 : deps.retry.attempts;
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
+      /** The keys this attempt is signed with. */
+      let used: unknown;
       try {
+        used = await deps.keys?.prepare();
         return await fn();
       } catch (raw) {
-        const err = classifySdkFailure(raw, { operation, region: deps.region });
+        const err = refineAccessFailure(
+          classifySdkFailure(raw, { operation, region: deps.region }),
+          deps.region,
+        );
+        // Expired between our check and the cloud's (clocks differ): renew once and resend. The
+        // gateway refused the call, so resending cannot duplicate anything.
+        if (deps.keys && !renewed && expiredKeys(err)) {
+          renewed = true;
+          deps.logger.info({ operation }, 'temporary credentials expired; renewing them');
+          await deps.keys.renew(used);
+          attempt--;
+          continue;
+        }
         // A wait of a minute or more (throttling, Ecs.0603, Ecs.0501) is not slept here: the
         // caller (a step, a poll loop) waits on the clock, cancellable and within its budget.
         const retryable =

@@ -9,6 +9,19 @@ export interface HuaweiClients {
   ecs: EcsClient;
   vpc2: v2.VpcClient;
   vpc3: v3.VpcClient;
+  /**
+   * Signs every later call with other keys (a buyer's temporary ones, renewed): the SDK reads its
+   * credentials at each call, so the clients are updated in place, never rebuilt mid-wait.
+   */
+  rekey?(keys: SigningKeys): void;
+}
+
+/** The key a call is signed with, the security token of temporary credentials, and the project. */
+export interface SigningKeys {
+  ak: string;
+  sk: string;
+  securityToken?: string;
+  projectId: string;
 }
 
 /** Sent instead of the SDK's default, which writes ~/.huaweicloud/application_id (§0.4). */
@@ -20,11 +33,15 @@ const userAgent = 'koogallery-deployer';
  */
 export function createHuaweiClients(settings: HuaweiCloudSettings): HuaweiClients {
   silenceSdkLogging();
-  const credentials = () =>
-    new BasicCredentials()
+  const all: BasicCredentials[] = [];
+  const credentials = () => {
+    const c = new BasicCredentials()
       .withAk(settings.ak)
       .withSk(settings.sk)
       .withProjectId(settings.projectId);
+    all.push(c);
+    return c;
+  };
   const options = {
     customUserAgent: userAgent,
     axiosRequestConfig: { timeout: settings.timeoutMs },
@@ -49,7 +66,18 @@ export function createHuaweiClients(settings: HuaweiCloudSettings): HuaweiClient
     .withEndpoint(endpoints.vpc)
     .build();
   for (const client of [ecs, vpc2, vpc3]) keepErrorCodes(client);
-  return { ecs, vpc2, vpc3 };
+  return {
+    ecs,
+    vpc2,
+    vpc3,
+    rekey(keys) {
+      for (const c of all) {
+        c.withAk(keys.ak).withSk(keys.sk).withProjectId(keys.projectId);
+        // An empty token is not sent: the seller's own keys have none.
+        c.withSecurityToken(keys.securityToken ?? '');
+      }
+    },
+  };
 }
 
 interface AxiosLike {

@@ -28,6 +28,10 @@ const secretFields = [
   'token',
   'authorization',
   'Authorization',
+  // Temporary credentials of a buyer's agency (IAM's `credential` body, the SDK's field).
+  'securitytoken',
+  'securityToken',
+  'security_token',
   'cookie',
   'mobilePhone',
   'email',
@@ -42,6 +46,8 @@ const redactPaths = [
   'req.headers.authorization',
   'headers.authorization',
   'headers["x-auth-token"]',
+  'headers["x-security-token"]',
+  'headers["X-Security-Token"]',
 ];
 
 /** Secret values that must never be written, whatever field carries them. */

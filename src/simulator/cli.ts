@@ -91,6 +91,8 @@ function banner(sim: SimulatorHandle, machines: string): string {
     `  cloud endpoint  ${sim.endpoint}  (ECS, VPC v2 and v3: give it to the SDK's withEndpoint)`,
     `  region          ${sim.region}  (AZs ${sim.azs.join(', ')})`,
     `  project id      ${sim.projectId}`,
+    `  seller account  ${sim.domainName} (${sim.domainId}): what a buyer's agency trusts`,
+    `  IAM             ${sim.endpoint}/v3.0/...  (agencies, assume_role; kgd marketplace buyer --help)`,
     `  AK              ${sim.ak}`,
     `  SK              ${sim.sk}`,
     `  inspection      ${sim.endpoint}/sim/inventory   faults: ${sim.endpoint}/sim/faults`,

@@ -5,6 +5,8 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { createSilentLogger, type Logger } from '../platform/logger.js';
+import { createSimAccounts, type SimAccounts } from './accounts.js';
+import { registerAccountControlRoutes } from './accounts-routes.js';
 import { createCloudSimulatorApp } from './cloud/app.js';
 import { createCatalog, type Quotas } from './cloud/catalog.js';
 import type { SimContext } from './cloud/context.js';
@@ -21,6 +23,8 @@ import { createScheduler } from './cloud/scheduler.js';
 import { codes, errorBody } from './cloud/sim-errors.js';
 import { createCloudStore, resetStore } from './cloud/store.js';
 import type { SimulatedHosts } from './hosts/simulated-hosts.js';
+import { createIamRegistry, type Revocation } from './iam/registry.js';
+import { registerIamRoutes } from './iam/routes.js';
 import {
   type MarketplaceSimulator,
   type MarketplaceSimulatorDeps,
@@ -35,6 +39,9 @@ export const simulatorDefaults = {
   projectId: '6b67642d73696d756c61746f72000001',
   region: 'cn-north-4',
   eipPool: '127.20.0.0/16',
+  /** The seller's account: what a buyer's agency trusts (by name). */
+  domainName: 'kgd-seller',
+  domainId: '6b67642d73656c6c6572000000000001',
 } as const;
 
 export interface SimulatorOptions {
@@ -62,6 +69,11 @@ export interface SimulatorOptions {
    */
   authClock?: Clock;
   logger?: Logger;
+  /**
+   * When deleting an agency (or a grant) reaches temporary keys already issued: `immediate`
+   * (default) or `at-expiry`.
+   */
+  agencyRevocation?: Revocation;
   /** Seeds latency jitter, fault rates and ids, for repeatable runs. */
   seed?: number;
   /**
@@ -78,7 +90,12 @@ export interface SimulatorHandle {
   sk: string;
   projectId: string;
   region: string;
+  /** The seller's account (domain) id and name. */
+  domainId: string;
+  domainName: string;
   azs: string[];
+  /** Other accounts (buyers): create them, act as them in IAM, inspect their projects. */
+  accounts: SimAccounts;
   faults: SimulatorFaults;
   hosts: SimulatedHosts;
   /** The simulated marketplace, when `marketplace` was given. */
@@ -125,6 +142,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const scheduler = createScheduler(clock, (err) =>
     logger.error({ err: (err as Error)?.message }, 'simulator transition failed'),
   );
+  const iam = createIamRegistry({
+    clock,
+    ...(options.agencyRevocation ? { revocation: options.agencyRevocation } : {}),
+  });
+  const credentials = {
+    ak: options.ak ?? simulatorDefaults.ak,
+    sk: options.sk ?? simulatorDefaults.sk,
+    projectId: options.projectId ?? simulatorDefaults.projectId,
+  };
+  iam.addDomain({
+    id: simulatorDefaults.domainId,
+    name: simulatorDefaults.domainName,
+    regions: [catalog.region],
+    key: { ak: credentials.ak, sk: credentials.sk },
+    projectIds: { [catalog.region]: credentials.projectId },
+  });
   const ctx: SimContext = {
     store,
     clock,
@@ -138,15 +171,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     random,
     uuid: options.seed === undefined ? randomUUID : () => randomUuid(random),
     logger,
-    credentials: {
-      ak: options.ak ?? simulatorDefaults.ak,
-      sk: options.sk ?? simulatorDefaults.sk,
-      projectId: options.projectId ?? simulatorDefaults.projectId,
-    },
+    credentials,
+    iam,
     stats: new Map(),
     holds: new Set(),
   };
   const control = createSimulatorFaults(ctx);
+  const accounts = createSimAccounts({
+    iam,
+    base: ctx,
+    hosts,
+    sellerDomainId: simulatorDefaults.domainId,
+    images: () => catalog.images,
+  });
   if (options.faults) control.apply(options.faults);
 
   const registerImage: SimulatorHandle['registerImage'] = (image) => {
@@ -165,6 +202,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     scheduler.clear();
     for (const server of store.servers.values()) ctx.hosts.destroy(server);
     await ctx.hosts.settled();
+    await accounts.reset();
     resetStore(store, options.quotas);
     ctx.eipPool.reset();
     ctx.stats.clear();
@@ -184,6 +222,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const marketplace = options.marketplace
     ? registerMarketplaceSimulator(app, { logger, ...options.marketplace })
     : undefined;
+  registerIamRoutes(app, { iam, clock, authClock: ctx.authClock });
+  registerAccountControlRoutes(app, accounts);
+  // Another account's project is served by its own cloud (store, quotas); the seller's by cloudApp.
+  app.use('*', async (c, next) => {
+    const projectId = /^\/v[0-9.]+\/([^/]+)\//.exec(c.req.path)?.[1];
+    const other = projectId ? accounts.appFor(projectId) : undefined;
+    if (other) return other.fetch(c.req.raw, c.env);
+    return next();
+  });
   app.route('/', cloudApp);
   app.notFound((c) =>
     c.json(
@@ -216,6 +263,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     sk: ctx.credentials.sk,
     projectId: ctx.credentials.projectId,
     region: catalog.region,
+    domainId: simulatorDefaults.domainId,
+    domainName: simulatorDefaults.domainName,
+    accounts,
     azs: [...catalog.azs],
     faults: control,
     hosts,

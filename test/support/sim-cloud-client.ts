@@ -31,7 +31,7 @@ export function simClient(sim: Pick<SimulatorHandle, 'endpoint' | 'ak' | 'sk' | 
     return { status: res.status, body: json, headers: res.headers };
   };
   return {
-    get: (path: string) => call('GET', path),
+    get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
     post: (path: string, body: unknown, headers?: Record<string, string>) =>
       call('POST', path, body, headers),
     put: (path: string, body: unknown) => call('PUT', path, body),

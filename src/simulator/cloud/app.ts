@@ -21,7 +21,8 @@ import { registerVpcRoutes } from './vpc.js';
  */
 export function createCloudSimulatorApp(
   ctx: SimContext,
-  inspection: Omit<InspectionDeps, 'ctx'>,
+  /** The control and inspection API under /sim/ (the default project's app only). */
+  inspection?: Omit<InspectionDeps, 'ctx'>,
 ): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
 
@@ -34,7 +35,7 @@ export function createCloudSimulatorApp(
     await next();
   });
 
-  registerInspectionRoutes(app, { ctx, ...inspection });
+  if (inspection) registerInspectionRoutes(app, { ctx, ...inspection });
 
   const check = signatureCheck(ctx);
   for (const prefix of ['/v1/*', '/v1.1/*', '/v2/*', '/v2.0/*', '/v3/*']) app.use(prefix, check);

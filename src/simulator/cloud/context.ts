@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
+import type { IamRegistry, Principal } from '../iam/registry.js';
 import type { EipPool } from './eip-pool.js';
 import type { Faults } from './faults.js';
 import type { HostsBridge } from './hosts-bridge.js';
@@ -32,14 +33,20 @@ export interface SimContext {
   random: Random;
   uuid: () => string;
   logger: Logger;
+  /**
+   * The account's own key and the project this context serves: one context per project of every
+   * simulated account (the seller's is the default one).
+   */
   credentials: { ak: string; sk: string; projectId: string };
+  /** Accounts, agencies and temporary keys, shared by every project. */
+  iam: IamRegistry;
   stats: Map<string, ApiStats>;
   /** Requests held open by a timeout fault; released on stop. */
   holds: Set<() => void>;
 }
 
 export type SimEnv = {
-  Variables: { requestId: string; rawBody: string; api: string };
+  Variables: { requestId: string; rawBody: string; api: string; caller: Principal };
 };
 
 export const nowIso = (ctx: Pick<SimContext, 'clock'>) =>

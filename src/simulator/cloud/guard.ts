@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { actionsFor } from '../iam/actions.js';
 import type { SimContext, SimEnv } from './context.js';
 import type { RequestFault } from './faults.js';
 import { codes, sendError, styleOf } from './sim-errors.js';
@@ -31,6 +32,8 @@ export function guard(ctx: SimContext, api: string): MiddlewareHandler<SimEnv> {
         'The API does not exist or has not been published in the environment',
       );
     }
+    const denied = deniedAction(ctx, c, api);
+    if (denied) return denied;
     const fault = ctx.faults.pick(api);
     if (fault) stats.faulted++;
     const apiDelay = ctx.latency.draw('apiMs');
@@ -38,6 +41,26 @@ export function guard(ctx: SimContext, api: string): MiddlewareHandler<SimEnv> {
     if (!fault) return next();
     return applyFault(ctx, c, fault, style, next);
   };
+}
+
+/**
+ * Temporary credentials act only within the agency's grants on this project: a call needing an
+ * action they lack answers the service's 403 (huawei-iam-agency.md §5), naming the action.
+ */
+function deniedAction(ctx: SimContext, c: Parameters<MiddlewareHandler<SimEnv>>[0], api: string) {
+  const caller = c.get('caller');
+  if (caller?.kind !== 'temporary') return undefined;
+  const missing = ctx.iam.missingAction(
+    caller,
+    ctx.credentials.projectId,
+    actionsFor(api, c.get('rawBody') ?? ''),
+  );
+  if (!missing) return undefined;
+  const message = `Policy doesn't allow ${missing} to be performed.`;
+  const style = styleOf(api);
+  return style === 'ecs'
+    ? sendError(c, 'ecs', 403, codes.ecsPolicyDenied, message)
+    : sendError(c, style, 403, codes.vpcPolicyDenied, message);
 }
 
 function throttled(c: Parameters<MiddlewareHandler<SimEnv>>[0], limit: number) {

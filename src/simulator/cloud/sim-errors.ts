@@ -84,6 +84,9 @@ export const codes = {
   eipTypeUnavailable: 'EIP.7904',
   /** sim: duplicate security-group rule. */
   vpcDuplicateRule: 'VPC.0204',
+  /** 403 the agency's credentials lack the action in this project (huawei-iam-agency.md §5). */
+  ecsPolicyDenied: 'Ecs.0110',
+  vpcPolicyDenied: 'VPC.2201',
   gatewayAuth: 'APIGW.0301',
   gatewayNoApi: 'APIGW.0101',
   gatewayThrottled: 'APIGW.0308',

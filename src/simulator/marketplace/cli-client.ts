@@ -17,20 +17,32 @@ export function simUrl(opts: SimTarget, io: CliIo): string {
 }
 
 interface ErrorBody {
-  error?: { message?: string; issues?: Array<{ field: string; message: string }> };
+  /** The marketplace's control API answers an object, the others (`/sim/accounts`) a string. */
+  error?: string | { message?: string; issues?: Array<{ field: string; message: string }> };
 }
 
 /** One control API call; resolves to the JSON answer. */
-export async function control<T>(
+export function control<T>(
   base: string,
   method: 'GET' | 'POST' | 'PATCH',
   path: string,
   body?: unknown,
   timeoutMs = 120_000,
 ): Promise<T> {
+  return simControl<T>(base, method, `/sim/marketplace${path}`, body, timeoutMs);
+}
+
+/** A call to any of the simulator's control APIs (`/sim/...`); an empty answer resolves to `{}`. */
+export async function simControl<T>(
+  base: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  timeoutMs = 120_000,
+): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${base}/sim/marketplace${path}`, {
+    res = await fetch(`${base}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -42,7 +54,7 @@ export async function control<T>(
       `cannot reach the marketplace simulator at ${base} (${cause}); start it or pass --sim <url> / KGD_SIM_URL`,
     );
   }
-  const text = await res.text();
+  const text = (await res.text()) || '{}';
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -51,9 +63,12 @@ export async function control<T>(
   }
   if (res.ok) return parsed as T;
   const e = (parsed as ErrorBody).error;
-  const message = e?.issues?.length
-    ? e.issues.map((i) => `${i.field}: ${i.message}`).join('; ')
-    : (e?.message ?? `HTTP ${res.status}`);
+  const message =
+    typeof e === 'string'
+      ? e
+      : e?.issues?.length
+        ? e.issues.map((i) => `${i.field}: ${i.message}`).join('; ')
+        : (e?.message ?? `HTTP ${res.status}`);
   if (res.status === 404) throw new CliError(message, exitCodes.notFound);
   if (res.status === 400) throw new CliError(message, exitCodes.usage);
   throw new CliError(`the simulator failed: ${message}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, type CliIo, exitCodes } from '../../platform/cli-io.js';
+import { registerBuyerCommands } from './cli-buyer.js';
 import { control, type SimTarget, simUrl } from './cli-client.js';
 import { registerMarketplaceConfigCommand } from './cli-config.js';
 import { formatInstance, formatLedger, formatStarted } from './cli-format.js';
@@ -99,6 +100,7 @@ export function registerMarketplaceCommand(program: Command, io: CliIo): void {
     return `/instances/${encodeURIComponent(id)}/${action}`;
   };
 
+  registerBuyerCommands(mp, io);
   withCall(mp.command('buy').description('new purchase: newInstance (V1 or V2 per product)'))
     .option('--product <id>', 'productId')
     .option('--sku <code>', 'skuCode')
