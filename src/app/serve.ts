@@ -33,6 +33,8 @@ export interface RunningService {
   simulatorUrl: string | undefined;
   /** SIGHUP: re-reads KGD_TLS_CERT/KGD_TLS_KEY; open connections keep their session. */
   reloadTls(): void;
+  /** Connections the public listener holds open now (accepted and not yet closed or shed). */
+  openConnections(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -173,6 +175,10 @@ export async function startService(
       runtime,
       service: running,
       simulatorUrl: sim?.endpoint,
+      openConnections: () =>
+        new Promise<number>((resolve, reject) =>
+          main.server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+        ),
       reloadTls() {
         if (!config.tls) {
           logger.info('SIGHUP: no KGD_TLS_CERT/KGD_TLS_KEY to reload');
