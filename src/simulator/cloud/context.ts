@@ -34,6 +34,8 @@ export interface SimContext {
   logger: Logger;
   credentials: { ak: string; sk: string; projectId: string };
   stats: Map<string, ApiStats>;
+  /** Told of every API call as it arrives (the deploy benchmark's per-step call counts). */
+  onCall?: ((api: string) => void) | undefined;
   /** Requests held open by a timeout fault; released on stop. */
   holds: Set<() => void>;
 }
