@@ -9,20 +9,25 @@
  * 2. 200 purchases at once under a server-creation rate limit: makespan against the limit's lower
  *    bound, and the service's peak memory.
  *
+ * Part 1 also prints the cloud API calls per deploy and the simulator's own machine starts;
+ * `--steps` prints one deploy's step timeline with the calls made in each step (exact with
+ * `--deploys 1`) and when its machine's sshd began to listen.
+ *
  * Usage: npx tsx scripts/bench-deploy.ts [--time-scale 1] [--deploys 3] [--purchases 200]
- *          [--burst-time-scale 0.1] [--create-rate 100]
+ *          [--burst-time-scale 0.1] [--create-rate 100] [--steps] [--skip-overhead] [--skip-burst]
  * Needs root (the simulated servers run in Linux namespaces).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { v1AuthToken } from '../src/marketplace/protocol/signatures.js';
 import { createSilentLogger } from '../src/platform/logger.js';
 import { type LatencyProfile, realisticLatency } from '../src/simulator/cloud/latency.js';
 import { createSimulatedHosts } from '../src/simulator/hosts/create-simulated-hosts.js';
+import type { SimulatedHosts } from '../src/simulator/hosts/simulated-hosts.js';
 import { type SimulatorHandle, startSimulator } from '../src/simulator/server.js';
 import { build } from './build.js';
 
@@ -54,6 +59,13 @@ const fixed: LatencyProfile = Object.fromEntries(
 
 /** API calls a deploy cannot avoid: create VPC, subnet, security group (+ its rules), server. */
 const essentialCalls = 5;
+/**
+ * What the real cloud also requires on the critical path, which the bound above leaves out:
+ * VPC and subnet creates carry no idempotency token, so each is looked for first (crash safety),
+ * and each is read once more to see it ready. (The security group's calls run beside the
+ * network, off the critical path, though the bound counts two of them.)
+ */
+const requiredCalls = 4;
 const lowerBoundMs = (scale: number) =>
   scale *
   (fixed.vpcCreateMs[0] +
@@ -72,6 +84,40 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Every cloud API call the simulators answered, as it arrived: counted per deploy and per step. */
+const callLog: Array<{ api: string; at: number }> = [];
+
+/** Calls per deploy between `from` and `to`, by API, most frequent first. */
+function callsPerDeploy(from: number, to: number, deploys: number): string {
+  const byApi = new Map<string, number>();
+  for (const c of callLog)
+    if (c.at >= from && c.at <= to) byApi.set(c.api, (byApi.get(c.api) ?? 0) + 1);
+  const total = [...byApi.values()].reduce((a, b) => a + b, 0);
+  const list = [...byApi]
+    .sort((a, b) => b[1] - a[1])
+    .map(([api, n]) => `${api} ${(n / deploys).toFixed(1)}`)
+    .join(', ');
+  return `${(total / deploys).toFixed(1)} per deploy (${list})`;
+}
+
+/** When each machine (by its EIP) was asked to start, and when its sandbox was up and booting. */
+const boots = new Map<string, { asked: number; booting: number; bootDelayMs: number }>();
+
+/** The simulated hosts, timing each start: sshd listens `bootDelayMs` after its sandbox is up. */
+function timed(hosts: SimulatedHosts): SimulatedHosts {
+  return new Proxy(hosts, {
+    get(target, key, receiver) {
+      if (key !== 'start') return Reflect.get(target, key, receiver);
+      return async (spec: Parameters<SimulatedHosts['start']>[0]) => {
+        const asked = Date.now();
+        await target.start(spec);
+        if (!boots.has(spec.address))
+          boots.set(spec.address, { asked, booting: Date.now(), bootDelayMs: spec.bootDelayMs });
+      };
+    },
+  });
+}
+
 let eipBase = 100;
 /** An account sized for the run: one VPC, subnet, group, server and EIP per deployment. */
 const quotas = {
@@ -86,7 +132,9 @@ const quotas = {
 };
 
 async function simulator(timeScale: number, rateLimits?: Record<string, number>) {
-  const hosts = createSimulatedHosts({ dataDir: path.join(work, `sim-${timeScale}`), logger });
+  const hosts = timed(
+    createSimulatedHosts({ dataDir: path.join(work, `sim-${timeScale}`), logger }),
+  );
   const sim = await startSimulator({
     timeScale,
     latency: fixed,
@@ -94,7 +142,7 @@ async function simulator(timeScale: number, rateLimits?: Record<string, number>)
     logger,
     eipPool: `127.${eipBase++}.0.0/16`,
     quotas,
-
+    onCall: (api) => callLog.push({ api, at: Date.now() }),
     ...(rateLimits ? { rateLimits } : {}),
     marketplace: {
       logger,
@@ -255,6 +303,11 @@ function peakRssMb(pid: number): number {
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** The machine's load average (1, 5, 15 min): a busy machine stretches every step. */
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const dataDirs = new Map<string, string>();
 
@@ -288,20 +341,45 @@ async function printSteps(dataDir: string, t: Timing) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const { rows } = await client.query(
-    "SELECT id FROM operations WHERE instance_id = $1 AND kind = 'deploy'",
+    "SELECT o.id, i.eip FROM operations o JOIN instances i ON i.id = o.instance_id WHERE o.instance_id = $1 AND o.kind = 'deploy'",
     [t.id],
   );
   await client.end();
   const { openWorkflowControl } = await import('../src/deployments/engine/workflow-control.js');
   const wf = await openWorkflowControl(url, logger);
+  const steps = await wf.listSteps(rows[0].id);
+  await wf.close();
+  // Each call goes to the step running when it arrived; of two side by side (the network and
+  // the security group), to the one its API belongs to. Exact with --deploys 1.
+  const callsOf = new Map<string, string[]>();
+  for (const c of callLog) {
+    const running = steps.filter((s) => c.at >= s.startedAt! && c.at <= s.completedAt!);
+    const step =
+      running.find((s) => s.name.includes('security') === c.api.includes('ecurity')) ?? running[0];
+    if (step) callsOf.set(step.name, [...(callsOf.get(step.name) ?? []), c.api]);
+  }
   let prev = t.createdAt;
-  for (const s of await wf.listSteps(rows[0].id)) {
+  for (const s of steps) {
+    const calls = callsOf.get(s.name) ?? [];
+    const counted = new Map<string, number>();
+    for (const api of calls) counted.set(api, (counted.get(api) ?? 0) + 1);
     console.log(
-      `    ${s.name.padEnd(24)} +${((s.startedAt! - t.createdAt) / 1000).toFixed(3)}  gap ${((s.startedAt! - prev) / 1000).toFixed(3)}  took ${((s.completedAt! - s.startedAt!) / 1000).toFixed(3)}`,
+      `    ${s.name.padEnd(24)} +${((s.startedAt! - t.createdAt) / 1000).toFixed(3)}  gap ${((s.startedAt! - prev) / 1000).toFixed(3)}  took ${((s.completedAt! - s.startedAt!) / 1000).toFixed(3)}${calls.length ? `  calls ${calls.length}: ${[...counted].map(([api, n]) => `${api}×${n}`).join(' ')}` : ''}`,
     );
     prev = Math.max(prev, s.completedAt!);
   }
-  await wf.close();
+  console.log(
+    `    (ready +${((t.readyAt - t.createdAt) / 1000).toFixed(3)}; calls of other deploys running meanwhile are counted too unless --deploys 1)`,
+  );
+  const boot = boots.get(rows[0].eip);
+  const sshStep = steps.find((s) => s.name === 'wait-ssh');
+  if (boot && sshStep) {
+    const at = (ms: number) => `+${((ms - t.createdAt) / 1000).toFixed(3)}`;
+    const listens = boot.booting + boot.bootDelayMs;
+    console.log(
+      `    machine: asked to start ${at(boot.asked)} (server ACTIVE), sandbox up ${at(boot.booting)} (the simulator's own ${fmt(boot.booting - boot.asked)}), sshd listens ${at(listens)} (boot ${fmt(boot.bootDelayMs)}); wait-ssh ended ${at(sshStep.completedAt!)}, ${fmt(sshStep.completedAt! - listens)} after`,
+    );
+  }
 }
 
 try {
@@ -310,13 +388,19 @@ try {
     const n = Number(values.deploys);
     const lb = lowerBoundMs(scale);
     console.log(
-      `part 1: ${n} deploys of demo-license, simulated durations ×${scale} (fixed midpoints of the realistic ranges)`,
+      `part 1: ${n} deploys of demo-license, simulated durations ×${scale} (fixed midpoints of the realistic ranges); load average ${load()}`,
     );
     console.log(
       `  lower bound (VPC ${fmt(scale * fixed.vpcCreateMs[0])} + subnet ${fmt(scale * fixed.subnetCreateMs[0])} + server ${fmt(scale * fixed.serverCreateMs[0])} + boot ${fmt(scale * fixed.bootMs[0])} + ${essentialCalls} API calls ${fmt(scale * essentialCalls * fixed.apiMs[0])}): ${fmt(lb)}`,
     );
     const { sim, hosts } = await simulator(scale);
-    const rows: Array<{ mode: string; mean: number; max: number }> = [];
+    const rows: Array<{
+      mode: string;
+      mean: number;
+      max: number;
+      calls: string;
+      machineStart: number;
+    }> = [];
     for (const [mode, extra] of [
       ['adaptive polling (kgd)', {}],
       [
@@ -325,8 +409,14 @@ try {
       ],
     ] as const) {
       const svc = await serve(mode.startsWith('adaptive') ? 'adaptive' : 'fixed', sim, extra);
+      const from = Date.now();
       const ids = await Promise.all(Array.from({ length: n }, (_, i) => buy(svc.url, i)));
       const timings = await waitReady(svc.url, ids, 30 * 60_000, () => svc.child.exitCode === null);
+      const calls = callsPerDeploy(from, Date.now(), n);
+      const starts = [...boots.values()]
+        .filter((b) => b.asked >= from)
+        .map((b) => b.booting - b.asked);
+      const machineStart = starts.length ? starts.reduce((a, b) => a + b, 0) / starts.length : 0;
       if (values.steps)
         await printSteps(
           path.join(work, mode.startsWith('adaptive') ? 'adaptive' : 'fixed'),
@@ -336,13 +426,27 @@ try {
 
       const ttr = timings.map((t) => t.readyAt - t.createdAt);
       const mean = ttr.reduce((a, b) => a + b, 0) / ttr.length;
-      rows.push({ mode, mean, max: Math.max(...ttr) });
+      rows.push({ mode, mean, max: Math.max(...ttr), calls, machineStart });
     }
+    const full = lb + scale * requiredCalls * fixed.apiMs[0];
+    console.log(
+      `  with the ${requiredCalls} calls the real cloud also requires on the critical path (a lookup before each VPC and subnet create, a read of each ready): ${fmt(full)}`,
+    );
     for (const r of rows) {
       console.log(
         `  ${r.mode.padEnd(32)} time-to-ready mean ${fmt(r.mean)} (max ${fmt(r.max)}), overhead ${(((r.mean - lb) / lb) * 100).toFixed(2)} % of the lower bound`,
       );
+      console.log(
+        `    overhead against the bound with the required calls: ${(((r.mean - full) / full) * 100).toFixed(2)} %`,
+      );
+      console.log(`    cloud API calls: ${r.calls}`);
+      // The simulator's own work before a machine boots (disk copy, namespaces): on the critical
+      // path, in no real cloud's timeline, and not the service's. Shown, not taken off.
+      console.log(
+        `    the simulator's machine starts before their boot: mean ${fmt(r.machineStart)} (overhead without them ${(((r.mean - r.machineStart - lb) / lb) * 100).toFixed(2)} %)`,
+      );
     }
+    console.log(`  load average after: ${load()}`);
     console.log(
       `  target: kgd overhead under 3 % -> ${(rows[0]!.mean - lb) / lb < 0.03 ? 'met' : 'NOT met'}`,
     );

@@ -34,8 +34,8 @@ describe('waitForSsh', () => {
     const session = await wait(target, 60_000);
     expect(session.hostKey).toBe(vm.hostKey);
     expect(remote.attempts).toHaveLength(6);
-    // 250, ×1.5, then ×2 for timeouts, then a refusal caps the pause back at 2 s.
-    expect(pauses).toEqual([250, 375, 750, 1500, 2000]);
+    // 250, ×1.5, then ×2 for timeouts, then a refusal caps the pause back at 0.5 s.
+    expect(pauses).toEqual([250, 375, 750, 1500, 500]);
     await session.close();
   });
 
@@ -45,7 +45,7 @@ describe('waitForSsh', () => {
     vm.unreachableUntil(up);
     const session = await wait(target, 300_000);
     expect(clock.now().getTime()).toBeGreaterThanOrEqual(up.getTime());
-    // Refusals poll at most 2 s apart: sshd is found within a pause of starting.
+    // Refusals poll at most 0.5 s apart: sshd is found within a pause of starting.
     expect(clock.now().getTime() - up.getTime()).toBeLessThanOrEqual(
       waitBackoff.refused.maxDelayMs,
     );

@@ -81,6 +81,8 @@ export interface SimulatorOptions {
    * API) on the same port, as `kgd simulator` does. Off unless given.
    */
   marketplace?: MarketplaceSimulatorDeps;
+  /** Told of every cloud API call as it arrives, by its name (`ecs.showJob`, ...). */
+  onCall?: (api: string) => void;
 }
 
 export interface SimulatorHandle {
@@ -174,6 +176,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     credentials,
     iam,
     stats: new Map(),
+    onCall: options.onCall,
     holds: new Set(),
   };
   const control = createSimulatorFaults(ctx);

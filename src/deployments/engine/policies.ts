@@ -47,6 +47,18 @@ export const stepPolicies = {
 
 export type PolicyName = keyof typeof stepPolicies;
 
+/**
+ * Pauses before a step runs again after the database was unavailable to it (a dropped
+ * connection, a pool with no free connection in time): whatever the step's own policy, since the
+ * step's work is sound. Used where no lease tells when the database answers again.
+ */
+export const databaseRetry: StepPolicy = {
+  retries: Number.POSITIVE_INFINITY,
+  intervalMs: 1_000,
+  backoffRate: 2,
+  maxIntervalMs: 30_000,
+};
+
 /** The cloud policy with a product's budget (`DeployPlan.cloudRetryBudgetMs`). */
 export const cloudPolicy = (budgetMs: number | undefined): StepPolicy => ({
   ...stepPolicies.cloud,

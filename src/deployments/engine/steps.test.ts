@@ -130,6 +130,64 @@ describe('Steps: retries', () => {
   });
 });
 
+describe('Steps: the database unavailable', () => {
+  /** What pg's pool throws when no connection frees up within its connect timeout. */
+  const poolTimeout = () => new Error('timeout exceeded when trying to connect');
+
+  it('runs a step again after a pool-connect timeout, whatever its policy: retried, not fatal', async () => {
+    const r = runner();
+    const step = attempts(r.clock, (n) => (n <= 2 ? poolTimeout() : { serverId: 'srv-1' }));
+    // 'none' retries nothing of its own: the timeouts were the database's, not the step's.
+    await expect(r.steps().run('wait-server-job', 'none', step.fn)).resolves.toEqual({
+      serverId: 'srv-1',
+    });
+    expect(step.at).toEqual([0, 1_000, 3_000]);
+    expect(r.record).toEqual([
+      { name: 'wait-server-job', output: '{"ok":true,"value":{"serverId":"srv-1"}}' },
+    ]);
+    expect(r.journal.lines('wait-server-job')).toEqual([
+      'wait-server-job: wait-server-job: database unavailable (timeout exceeded when trying to connect); running the step again in 1 s',
+      'wait-server-job: wait-server-job: database unavailable (timeout exceeded when trying to connect); running the step again in 2 s',
+    ]);
+  });
+
+  it('with a lease, runs it again once the lease is renewed (the database answers again)', async () => {
+    const r = runner();
+    let renewals = 0;
+    const lease = {
+      isHeld: () => true,
+      held: async () => {},
+      renewed: async () => {
+        renewals++;
+      },
+      signal: () => new AbortController().signal,
+    };
+    const steps = createSteps(
+      { clock: r.clock, journal: r.journal, store: createFakeStore({ clock: r.clock }), lease },
+      { operationId: 'op_1', instanceId: 'kgi-1', kind: 'deploy', cancellable: false },
+      memoryCheckpoint(r.record),
+    );
+    const step = attempts(r.clock, (n) => (n === 1 ? poolTimeout() : 'done'));
+    await expect(steps.run('plan', 'none', step.fn)).resolves.toBe('done');
+    expect(step.at).toHaveLength(2);
+    expect(renewals).toBe(1);
+  });
+
+  it('stops waiting for the database when the operation is cancelled', async () => {
+    const r = runner();
+    const step = attempts(r.clock, () => {
+      r.cancel();
+      return poolTimeout();
+    });
+    const failure = await r
+      .steps()
+      .run('wait-ssh', 'none', step.fn)
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Cancelled);
+    expect(step.at).toEqual([0]);
+  });
+});
+
 describe('Steps: checkpoints', () => {
   it('replays recorded values and failures without running the steps again', async () => {
     const r = runner();

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import { isConnectionLoss } from '../../platform/db/database.js';
 import type { OperationKind } from '../../platform/db/schema.js';
-import { Cancelled, Retryable } from '../../platform/errors.js';
+import { Cancelled, messageOf, Retryable } from '../../platform/errors.js';
 import { type PollDelay, pollUntil } from '../../platform/poll.js';
 import { inSpan } from '../../platform/tracing.js';
 import type { DeploymentStore, Journal, JournalLevel } from '../ports.js';
@@ -9,6 +9,7 @@ import type { Halt } from './halt.js';
 import type { Lease } from './lease.js';
 import {
   cancelCheckIntervalMs,
+  databaseRetry,
   type PolicyName,
   retryDelayMs,
   type StepPolicy,
@@ -210,6 +211,7 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
       typeof policyName === 'string' ? stepPolicies[policyName] : policyName;
     const random = deps.random ?? Math.random;
     const started = deps.clock.now().getTime();
+    let databaseLosses = 0;
     for (let n = 1; ; n++) {
       try {
         // JSON: what a replay returns is what the first run returns, dates as strings.
@@ -221,6 +223,24 @@ export function createSteps(deps: StepRunnerDeps, owner: StepOwner, checkpoint: 
         const lease = deps.lease;
         if (lease && (!lease.isHeld() || isConnectionLoss(err))) {
           await (lease.isHeld() ? lease.renewed() : lease.held());
+          n--;
+          continue;
+        }
+        // Without a lease (tests on fakes, tools), the same rule: the database's unavailability
+        // (a 10 s pool-connect timeout on a busy replica failed deploys for good) says nothing of
+        // the step's work. It runs again after a pause on the clock, not counted, until cancelled.
+        if (!lease && isConnectionLoss(err)) {
+          databaseLosses++;
+          const pause = retryDelayMs(databaseRetry, databaseLosses, undefined, random);
+          await log(name)(
+            'warn',
+            `${name}: database unavailable (${messageOf(err)}); running the step again in ${Math.round(pause / 1000)} s`,
+          ).catch(() => {});
+          try {
+            await wait(pause);
+          } catch (sleepErr) {
+            return { ok: false, error: encodeError(sleepErr) };
+          }
           n--;
           continue;
         }

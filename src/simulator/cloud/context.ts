@@ -41,6 +41,8 @@ export interface SimContext {
   /** Accounts, agencies and temporary keys, shared by every project. */
   iam: IamRegistry;
   stats: Map<string, ApiStats>;
+  /** Told of every API call as it arrives (the deploy benchmark's per-step call counts). */
+  onCall?: ((api: string) => void) | undefined;
   /** Requests held open by a timeout fault; released on stop. */
   holds: Set<() => void>;
 }

@@ -16,6 +16,7 @@ export function guard(ctx: SimContext, api: string): MiddlewareHandler<SimEnv> {
     const stats = ctx.stats.get(api) ?? { calls: 0, faulted: 0, throttled: 0 };
     ctx.stats.set(api, stats);
     stats.calls++;
+    ctx.onCall?.(api);
     const style = styleOf(api);
 
     const limit = ctx.rateLimits.take(api);
