@@ -7,7 +7,7 @@ import type { OperationDispatcher } from '../dispatcher.js';
 import type { OperationOutcome } from '../ports.js';
 import { dbosCheckpoint } from './dbos-steps.js';
 import { createHalt } from './halt.js';
-import { OPERATIONS_QUEUE, partitionKeyOf } from './queue.js';
+import { OPERATION_WORKFLOW, OPERATIONS_QUEUE, partitionKeyOf } from './queue.js';
 import { type OperationDeps, runOperation } from './run-operation.js';
 
 /** What the engine needs besides the operation's: the database its queue is fed from. */
@@ -43,6 +43,8 @@ export interface Engine {
   sweep(): Promise<number>;
   /** Resolves when the operation's workflow ends (tests, the demo). */
   result(operationId: string): Promise<OperationOutcome | null>;
+  /** Whether an execution of the operation's workflow runs in this process (engine/stranded.ts). */
+  runsHere(operationId: string): boolean;
 }
 
 /**
@@ -59,13 +61,20 @@ export interface Engine {
  */
 export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
   const halt = createHalt();
+  // Executions in this process, by operation id (several while a stale one winds down).
+  const here = new Map<string, number>();
   // A finished operation frees a place on the queue: look for the next ones at once.
   const workflow = DBOS.registerWorkflow(
-    (opId: string) =>
-      runOperation({ ...deps, halt }, opId, dbosCheckpoint).finally(() => {
+    (opId: string) => {
+      here.set(opId, (here.get(opId) ?? 0) + 1);
+      return runOperation({ ...deps, halt }, opId, dbosCheckpoint).finally(() => {
+        const n = (here.get(opId) ?? 1) - 1;
+        if (n > 0) here.set(opId, n);
+        else here.delete(opId);
         if (running) void sweep();
-      }),
-    { name: 'kgd.operation' },
+      });
+    },
+    { name: OPERATION_WORKFLOW },
   );
   const probe = DBOS.registerWorkflow(async () => true, { name: 'kgd.queue-probe' });
 
@@ -187,6 +196,7 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
         );
     },
     sweep,
+    runsHere: (operationId) => here.has(operationId),
     async result(operationId) {
       return DBOS.retrieveWorkflow<OperationOutcome>(operationId).getResult();
     },
