@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/database.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { runEvery } from '../../platform/periodic.js';
+import { pollUntil } from '../../platform/poll.js';
 import type { OperationDispatcher } from '../dispatcher.js';
 import type { OperationOutcome } from '../ports.js';
 import { dbosCheckpoint } from './dbos-steps.js';
@@ -61,6 +62,8 @@ export interface Engine {
  */
 export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
   const halt = createHalt();
+  // Before DBOS launches: whatever this executor claims from now on, this process claimed.
+  const bornAt = deps.clock.now();
   // Executions in this process, by operation id (several while a stale one winds down).
   const here = new Map<string, number>();
   // A finished operation frees a place on the queue: look for the next ones at once.
@@ -171,12 +174,33 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
       });
       // DBOS discovers a queue registered after launch at its next reconcile (up to a second):
       // the engine is ready once a probe went through the queue, so /readyz means "dispatching".
+      // The probe needs a free slot of the global concurrency: a replica restarted with the queue
+      // full (its own recovered workflows among them) is dispatching once it claimed any.
       const handle = await DBOS.startWorkflow(probe, {
         workflowID: `kgd-queue-probe-${deps.ids.uuid()}`,
         queueName: OPERATIONS_QUEUE,
         enqueueOptions: { queuePartitionKey: 'kgd-queue-probe' },
       })();
-      await handle.getResult();
+      const claimed = new AbortController();
+      await Promise.race([
+        handle.getResult(),
+        pollUntil(
+          'a workflow claimed from the queue',
+          { clock: deps.clock, timeoutMs: Number.POSITIVE_INFINITY, signal: claimed.signal },
+          async () =>
+            (
+              await DBOS.listWorkflows({
+                queueName: OPERATIONS_QUEUE,
+                executorId: DBOS.executorID,
+                dequeuedAfter: bornAt.toISOString(),
+                loadInput: false,
+                loadOutput: false,
+                limit: 1,
+              })
+            ).length > 0 || undefined,
+          // Stopped, or the database failing: the probe decides.
+        ).catch(() => new Promise<never>(() => {})),
+      ]).finally(() => claimed.abort());
       running = true;
       await sweep();
 
