@@ -21,6 +21,8 @@ export interface Tarpit {
   readonly execs: number;
   /** Bytes the tcp server received so far. */
   readonly tcpBytes: number;
+  /** Connections the tcp server accepted so far. */
+  readonly tcpConnections: number;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startTarpit(): Promise<Tarpit> {
   const sockets = new Set<net.Socket>();
   let sshConnections = 0;
   let tcpBytes = 0;
+  let tcpConnections = 0;
   let execs = 0;
   const clients = new Set<ssh2.Connection>();
   const ssh = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
@@ -49,6 +52,7 @@ export async function startTarpit(): Promise<Tarpit> {
     });
   });
   const tcp = net.createServer((socket) => {
+    tcpConnections++;
     sockets.add(socket);
     socket.on('data', (chunk) => {
       tcpBytes += chunk.length;
@@ -73,6 +77,9 @@ export async function startTarpit(): Promise<Tarpit> {
     },
     get tcpBytes() {
       return tcpBytes;
+    },
+    get tcpConnections() {
+      return tcpConnections;
     },
     async close() {
       for (const socket of sockets) socket.destroy();
