@@ -2,7 +2,10 @@
  * Chaos run: purchases through the simulated marketplace (resent, duplicated, some renewed before
  * they are ready, some released during install) while the simulated cloud fails at random (5xx,
  * throttling, sold-out create jobs, dropped SSH connections) and the service is SIGKILLed every
- * 5–15 s and restarted. Then the required outcome is checked (scripts/chaos/checks.ts).
+ * 5–15 s and restarted. A third of the way in, hostile buyers order too: servers the service must
+ * never reach (loopback, metadata, private addresses) and servers that stall uploads, one of them
+ * released while it hangs (scripts/chaos/hostile.ts). Then the required outcome is checked
+ * (scripts/chaos/checks.ts).
  *
  * Usage: npx tsx scripts/chaos.ts [--purchases 100] [--replicas 1|2] [--seed 1] [--keep] [--alerts]
  *   --alerts: the replicas send their alerts to a local webhook receiver that prints each one as
@@ -26,6 +29,7 @@ import type { LedgerEntry, Violation } from '../src/simulator/marketplace/ledger
 import { build } from './build.js';
 import { alertTally, startAlertReceiver } from './chaos/alerts.js';
 import { type Purchase, runChecks } from './chaos/checks.js';
+import { prepareHostileBuyers } from './chaos/hostile.js';
 import {
   freePort,
   kgd,
@@ -89,6 +93,8 @@ function embeddedUrl(dataDir: string) {
   const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim();
   return `postgresql://kgd:${encodeURIComponent(password)}@localhost/kgd?host=${encodeURIComponent(path.join(dataDir, 'pg-run'))}`;
 }
+
+const hostile = await prepareHostileBuyers();
 
 async function main() {
   if (sharedDb) await admin(`CREATE DATABASE ${sharedDb}`);
@@ -184,6 +190,7 @@ async function main() {
     KGD_EXECUTOR_ID: r.name,
     KGD_REPLICA_TIMEOUT_SECONDS: '6',
     KGD_LOG_LEVEL: 'info',
+    KGD_TEMPLATES_DIR: hostile.templatesDir,
     ...alertEnv,
     ...(sharedUrl ? { DATABASE_URL: sharedUrl } : {}),
   });
@@ -230,6 +237,7 @@ async function main() {
       products: {
         'OFFI-DEMO-LICENSE-MONTH': { protocol: 'v2' },
         'OFFI-DEMO-LICENSE-YEAR': { protocol: 'v1' },
+        ...hostile.products,
       },
       knobs: {
         timeoutMs: 5000,
@@ -268,10 +276,19 @@ async function main() {
       });
     }
   })();
+  // A replica that does not come back ends the run (every process it started stopped), rather
+  // than leaving the simulator and its machines running behind an unhandled rejection.
+  killer.catch((err: Error) => {
+    console.error(`chaos run stopped: ${err.message}`);
+    killAll();
+    process.exit(1);
+  });
 
   const purchases: Purchase[] = [];
   const followUps: Promise<void>[] = [];
+  const hostileAt = Math.floor(purchasesWanted / 3);
   for (let i = 0; i < purchasesWanted; i++) {
+    if (i === hostileAt) followUps.push((await hostile.place(control, say)).followUp);
     if (i === retireAt) {
       const victim = replicas[1]!;
       await exclusive(async () => {
@@ -380,6 +397,13 @@ async function main() {
     inventory: async (live) =>
       (await (await fetch(`${simUrl}/sim/inventory?live=${live.join(',')}`)).json()) as Inventory,
   });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    results.push(...(await hostile.check(client)));
+  } finally {
+    await client.end();
+  }
   const kills = replicas.reduce((n, r) => n + r.kills, 0);
   console.log(
     `\nchaos run: ${purchasesWanted} purchases, ${replicaCount} replica(s), ${kills} SIGKILLs, ${ledger.entries.length} marketplace calls, ${((Date.now() - started) / 1000).toFixed(0)} s`,
@@ -432,6 +456,7 @@ const ok = await main().catch((err) => {
   return false;
 });
 
+await hostile.close();
 if (sharedDb && !values.keep) {
   await admin(`DROP DATABASE IF EXISTS ${sharedDb} WITH (FORCE)`).catch(() => {});
 }

@@ -3,10 +3,13 @@
  * of every activity, V1 and V2, against a real `kgd serve` on embedded PostgreSQL. Checks: no HTTP
  * 5xx, no crash, no row written by an unauthenticated or structurally refused call, no instance or
  * operation from an authenticated malformed one, and the right result code for every call (an
- * oracle written from the spec decides, from the wire bytes). Exits non-zero if a check fails.
+ * oracle written from the spec decides, from the wire bytes). Then the operator routes (admin
+ * API, dashboard, /metrics, status pages) take `--operator-count` calls with and without tokens
+ * and sessions, bad CSRF, hostile ids and queries, bad and oversized bodies: no 5xx
+ * (scripts/fuzz/operator-calls.ts). Exits non-zero if a check fails.
  *
- * Usage: npx tsx scripts/fuzz-gateway.ts [--seed 1] [--count 10000] [--concurrency 16] [--keep]
- *          [--outcomes calls.jsonl]
+ * Usage: npx tsx scripts/fuzz-gateway.ts [--seed 1] [--count 10000] [--operator-count 3000]
+ *          [--concurrency 16] [--keep] [--outcomes calls.jsonl]
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { hostileValid, resigned, unknownInstance, valid } from './fuzz/classes-m
 import { mutatedAfterSigning, replayed, structural } from './fuzz/classes-refused.js';
 import { stale, tampered, unsigned, wrongKey } from './fuzz/classes-signature.js';
 import type { Builder, Env, FuzzCall } from './fuzz/model.js';
+import { operatorReport, prepareOperatorEnv, runOperatorPhase } from './fuzz/operator-run.js';
 import { createRng } from './fuzz/random.js';
 import { createTally, printMismatches } from './fuzz/report.js';
 import { openRowProbe, type RowProbe } from './fuzz/rows.js';
@@ -38,6 +42,7 @@ const { values } = parseArgs({
   options: {
     seed: { type: 'string', default: '1' },
     count: { type: 'string', default: '10000' },
+    'operator-count': { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '16' },
     /** Keep the temporary directory (database, logs) for a post-mortem. */
     keep: { type: 'boolean', default: false },
@@ -50,9 +55,11 @@ build();
 const seed = Number(values.seed);
 const count = Number(values.count);
 const concurrency = Number(values.concurrency);
+const operatorCount = Number(values['operator-count']);
 for (const [flag, v, min] of [
   ['--seed', seed, 0],
   ['--count', count, 200],
+  ['--operator-count', operatorCount, 0],
   ['--concurrency', concurrency, 1],
 ] as const) {
   if (!Number.isInteger(v) || v < min) {
@@ -237,6 +244,18 @@ try {
   );
   const elapsed = (performance.now() - t0) / 1000;
 
+  // Last: operator actions (release, rerun, sweep) change what the marketplace phases count on.
+  const operatorEnv = await prepareOperatorEnv(s);
+  const operators = await runOperatorPhase({
+    url: s.url,
+    env: operatorEnv,
+    seed,
+    start: index,
+    count: operatorCount,
+    concurrency,
+  });
+  out(`phase operator routes: ${operatorCount} calls in ${operators.seconds.toFixed(1)} s`);
+
   const alive = s.kgd.alive();
   const healthz = await fetch(`${s.url}/healthz`).then(
     (r) => r.status,
@@ -256,6 +275,8 @@ try {
     `rows written by authenticated malformed calls: ${formatRows(malformedWritten)}; inbox answers kept: ${JSON.stringify(stored)}`,
   );
 
+  out('');
+  const operatorChecks = operatorReport(operators.answers, out);
   const checks = verdict({
     tally,
     alive,
@@ -264,7 +285,7 @@ try {
     kgdExit,
     refused: { written: unauthWritten, before: countsBefore, after: countsAfter },
     malformed: { written: malformedWritten, stored, answered000002: answered2 },
-  });
+  }).concat(operatorChecks);
   const all = tally.outcomes();
   out('');
   out(`checks (${all.length} calls in ${elapsed.toFixed(1)} s):`);

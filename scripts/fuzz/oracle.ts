@@ -72,6 +72,9 @@ function effect(
   const target = typeof f.instanceId === 'string' ? ctx.standing(f.instanceId) : undefined;
   switch (activity) {
     case 'newInstance':
+      // A periodic V1 purchase without expireTime would issue a license that never expires.
+      if (protocol === 'v1' && f.chargingMode === '1' && f.expireTime === undefined)
+        return { codes: ['000002'], why: 'periodic purchase without expireTime' };
       return { codes: [protocol === 'v1' ? '000000' : '000004'], why: 'new purchase' };
     case 'getLicense':
       return f.chargingMode === '1' && f.expireTime === undefined

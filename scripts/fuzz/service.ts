@@ -106,6 +106,8 @@ export interface Services {
   kgdLog: string;
   /** PostgreSQL URL of the embedded database, through its Unix socket. */
   databaseUrl(): string;
+  /** Runs a `kgd` command against the same data directory (as an operator would). */
+  cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   stop(): Promise<{ kgdExit: number | null }>;
 }
 
@@ -133,19 +135,22 @@ export async function startServices(options: {
     simLog,
   );
   const simUrl = `http://127.0.0.1:${simPort}`;
+  const kgdEnv = {
+    KGD_DATA_DIR: dataDir,
+    KGD_LOG_LEVEL: 'warn',
+    KGD_CLOUD_AK: 'KGDSIMULATORAKEY0001',
+    KGD_CLOUD_SK: 'kgd-simulator-secret-key-not-for-real-use',
+    KGD_CLOUD_PROJECT_ID: '6b67642d73696d756c61746f72000001',
+    KGD_CLOUD_ENDPOINT: `http://127.0.0.1:${simPort}`,
+    KGD_MARKETPLACE_API_URL: `http://127.0.0.1:${simPort}`,
+  };
   const kgd = start(
     ['serve'],
     {
-      KGD_DATA_DIR: dataDir,
+      ...kgdEnv,
       KGD_PORT: String(kgdPort),
       KGD_HOST: '127.0.0.1',
       KGD_MARKETPLACE_KEYS: options.keys.join(','),
-      KGD_LOG_LEVEL: 'warn',
-      KGD_CLOUD_AK: 'KGDSIMULATORAKEY0001',
-      KGD_CLOUD_SK: 'kgd-simulator-secret-key-not-for-real-use',
-      KGD_CLOUD_PROJECT_ID: '6b67642d73696d756c61746f72000001',
-      KGD_CLOUD_ENDPOINT: simUrl,
-      KGD_MARKETPLACE_API_URL: simUrl,
     },
     kgdLog,
   );
@@ -174,5 +179,22 @@ export async function startServices(options: {
       return `postgresql://kgd:${encodeURIComponent(password)}@localhost/kgd?host=${socketDir}`;
     },
     stop,
+    cli: (args) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ['bin/kgd.js', ...args], {
+          cwd: root,
+          env: { ...process.env, ...kgdEnv },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          stdout += d;
+        });
+        child.stderr!.on('data', (d: Buffer) => {
+          stderr += d;
+        });
+        child.once('exit', (code) => resolve({ code, stdout, stderr }));
+      }),
   };
 }

@@ -6,6 +6,11 @@ import { createEngine, type Engine } from '../deployments/engine/engine.js';
 import { createLease, type LeaseRevoked } from '../deployments/engine/lease.js';
 import { createReaper } from '../deployments/engine/reaper.js';
 import {
+  createStrandedRecovery,
+  dbosPendingOperations,
+  requeueIfUnchanged,
+} from '../deployments/engine/stranded.js';
+import {
   openWorkflowControl,
   type WorkflowControl,
 } from '../deployments/engine/workflow-control.js';
@@ -175,6 +180,13 @@ export async function composeService(
     heartbeatMs,
     leaseMs: config.replicaTimeoutMs,
     marginMs: Math.max(1000, config.replicaTimeoutMs / 3),
+    stranded: createStrandedRecovery({
+      executorId: lease.executorId,
+      runsHere: engine.runsHere,
+      logger: logger.child({ component: 'reaper' }),
+      pending: dbosPendingOperations(lease.executorId),
+      requeue: requeueIfUnchanged(db, lease.executorId),
+    }),
   });
   // The workflow store operators read and rewind, opened at start; used only after.
   let control: WorkflowControl | undefined;

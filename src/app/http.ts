@@ -4,6 +4,7 @@ import type { GatewayDeps } from '../marketplace/handlers/context.js';
 import { registerStatusPage } from '../marketplace/status-page.js';
 import { registerHealth } from '../operators/health.js';
 import { type OperatorSurfacesDeps, registerOperatorSurfaces } from '../operators/register.js';
+import { isUnstorableText } from '../platform/db/database.js';
 import { guardSurface, type SurfaceLimits } from './surface-limits.js';
 
 export interface AppDeps {
@@ -53,6 +54,16 @@ function surface(deps: AppDeps): Hono {
     ),
   );
   app.onError((err, c) => {
+    if (isUnstorableText(err))
+      return c.json(
+        {
+          error: {
+            code: 'INVALID_REQUEST',
+            message: 'the request holds a NUL byte or invalid text',
+          },
+        },
+        400,
+      );
     deps.gateway.logger.error({ err: err.message, path: c.req.path }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
   });

@@ -43,6 +43,11 @@ function open(
     const socket = connect({ host: '127.0.0.1', port, localAddress });
     sockets.push(socket);
     const ended = new Promise<void>((done) => socket.once('close', () => done()));
+    // Read what the server sends: Node answers a request timeout with a 408 before closing, and
+    // a socket whose received bytes are never read never sees the end of the stream (no 'end',
+    // so no 'close'). Unread, the shed connection looked open whenever Node's own timeout check
+    // beat the listener's timer, about one run in two.
+    socket.resume();
     socket.once('connect', () => resolve({ socket, ended }));
     socket.once('error', reject);
   });
@@ -76,10 +81,7 @@ describe('listener limits', () => {
     expect(await res.text()).toBe('stamped');
   });
 
-  // Skipped: fails about 1 run in 2 (the connections are not seen closed within 60 s) on this
-  // branch and on main alike; the cause is not found yet. The integration test
-  // test/service/surfaces.test.ts covers shedding of idle connections through the real service.
-  it.skip('sheds a connection that sends nothing, or never finishes its headers', async () => {
+  it('sheds a connection that sends nothing, or never finishes its headers', async () => {
     const l = await start();
     const silent = await open(port(l), '127.0.0.3');
     const slow = await open(port(l), '127.0.0.3');

@@ -50,6 +50,16 @@ describe('body limits', () => {
   });
 });
 
+describe('hostile text', () => {
+  it('refuses a NUL in the path or query with 400 before any route, not on the production endpoint', async () => {
+    const app = surface();
+    for (const path of ['/i/a%00b', '/metrics?x=%00', '/i/%00'])
+      expect([path, (await app.request(path)).status]).toEqual([path, 400]);
+    expect((await app.request('/i/kgi-1')).status).toBe(200);
+    expect((await post(app, `${producePath}?a=%00`, 10)).status).toBe(200);
+  });
+});
+
 describe('rate limits per client address', () => {
   it('login attempts: POSTs only, 429 past the limit with Retry-After', async () => {
     const app = surface();

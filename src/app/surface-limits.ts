@@ -87,6 +87,17 @@ export function guardSurface(
       ),
   });
   app.use('*', (c, next) => (c.req.path === options.producePath ? next() : body(c, next)));
+  // A NUL in a path or query is never an id, a filter or a page: refused before any route.
+  app.use('*', (c, next) =>
+    c.req.path !== options.producePath && /%00|\0/.test(c.req.url)
+      ? Promise.resolve(
+          c.json(
+            { error: { code: 'INVALID_REQUEST', message: 'NUL byte in the path or query' } },
+            400,
+          ),
+        )
+      : next(),
+  );
   const login = perAddress('login', limits.perMinute.login);
   app.use('/dashboard/login', (c, next) => (c.req.method === 'POST' ? login(c, next) : next()));
   app.use('/i/*', perAddress('status page', limits.perMinute.status));

@@ -37,12 +37,10 @@ async function outage(database: string, ms: number) {
 }
 
 describe('a PostgreSQL outage of 30 s mid-deploy', () => {
-  // Open: the process survives, the lease lapses and comes back, and deploys not yet at a DBOS
-  // checkpoint write finish; but a workflow whose checkpoint or outcome write failed during the
-  // outage stays PENDING on this executor with no execution left in the process (DBOS recovers
-  // its own PENDING workflows only at launch). Seen: 2 of 4 orders ready, 2 stuck. The fix left
-  // to do: the reaper re-enqueues this replica's PENDING workflows that no longer run here.
-  it.skip('ends with every order finished, nothing duplicated, and the service still running', async () => {
+  // The process survives, its lease lapses and comes back; a workflow whose DBOS checkpoint or
+  // outcome write failed in the outage (no execution left in the process, still PENDING on this
+  // executor) is queued again by the reaper (engine/stranded.ts), not left for a restart.
+  it('ends with every order finished, nothing duplicated, and the service still running', async () => {
     onTestFailed(() => console.error(cluster.logs()));
     const a = await cluster.serve('outage-a');
     const orders = Array.from({ length: 4 }, (_, i) => `OUTAGE-${i}`);

@@ -3,11 +3,12 @@ import type { Db } from '../../platform/db/database.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { runEvery } from '../../platform/periodic.js';
+import { pollUntil } from '../../platform/poll.js';
 import type { OperationDispatcher } from '../dispatcher.js';
 import type { OperationOutcome } from '../ports.js';
 import { dbosCheckpoint } from './dbos-steps.js';
 import { createHalt } from './halt.js';
-import { OPERATIONS_QUEUE, partitionKeyOf } from './queue.js';
+import { OPERATION_WORKFLOW, OPERATIONS_QUEUE, partitionKeyOf } from './queue.js';
 import { type OperationDeps, runOperation } from './run-operation.js';
 
 /** What the engine needs besides the operation's: the database its queue is fed from. */
@@ -43,6 +44,8 @@ export interface Engine {
   sweep(): Promise<number>;
   /** Resolves when the operation's workflow ends (tests, the demo). */
   result(operationId: string): Promise<OperationOutcome | null>;
+  /** Whether an execution of the operation's workflow runs in this process (engine/stranded.ts). */
+  runsHere(operationId: string): boolean;
 }
 
 /**
@@ -59,15 +62,24 @@ export interface Engine {
  */
 export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
   const halt = createHalt();
+  // Before DBOS launches: whatever this executor claims from now on, this process claimed.
+  const bornAt = deps.clock.now();
+  // Executions in this process, by operation id (several while a stale one winds down).
+  const here = new Map<string, number>();
   // A finished operation frees a place on the queue: look for the next ones at once.
   // The traceparent is part of the workflow's input (stored by DBOS): a resumed or forked
   // workflow continues the trace of the call that recorded the operation.
   const workflow = DBOS.registerWorkflow(
-    (opId: string, traceParent?: string | null) =>
-      runOperation({ ...deps, halt }, opId, dbosCheckpoint, traceParent).finally(() => {
+    (opId: string, traceParent?: string | null) => {
+      here.set(opId, (here.get(opId) ?? 0) + 1);
+      return runOperation({ ...deps, halt }, opId, dbosCheckpoint, traceParent).finally(() => {
+        const n = (here.get(opId) ?? 1) - 1;
+        if (n > 0) here.set(opId, n);
+        else here.delete(opId);
         if (running) void sweep();
-      }),
-    { name: 'kgd.operation' },
+      });
+    },
+    { name: OPERATION_WORKFLOW },
   );
   const probe = DBOS.registerWorkflow(async () => true, { name: 'kgd.queue-probe' });
 
@@ -165,12 +177,33 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
       });
       // DBOS discovers a queue registered after launch at its next reconcile (up to a second):
       // the engine is ready once a probe went through the queue, so /readyz means "dispatching".
+      // The probe needs a free slot of the global concurrency: a replica restarted with the queue
+      // full (its own recovered workflows among them) is dispatching once it claimed any.
       const handle = await DBOS.startWorkflow(probe, {
         workflowID: `kgd-queue-probe-${deps.ids.uuid()}`,
         queueName: OPERATIONS_QUEUE,
         enqueueOptions: { queuePartitionKey: 'kgd-queue-probe' },
       })();
-      await handle.getResult();
+      const claimed = new AbortController();
+      await Promise.race([
+        handle.getResult(),
+        pollUntil(
+          'a workflow claimed from the queue',
+          { clock: deps.clock, timeoutMs: Number.POSITIVE_INFINITY, signal: claimed.signal },
+          async () =>
+            (
+              await DBOS.listWorkflows({
+                queueName: OPERATIONS_QUEUE,
+                executorId: DBOS.executorID,
+                dequeuedAfter: bornAt.toISOString(),
+                loadInput: false,
+                loadOutput: false,
+                limit: 1,
+              })
+            ).length > 0 || undefined,
+          // Stopped, or the database failing: the probe decides.
+        ).catch(() => new Promise<never>(() => {})),
+      ]).finally(() => claimed.abort());
       running = true;
       await sweep();
 
@@ -190,6 +223,7 @@ export function createEngine(deps: EngineDeps, options: EngineOptions): Engine {
         );
     },
     sweep,
+    runsHere: (operationId) => here.has(operationId),
     async result(operationId) {
       return DBOS.retrieveWorkflow<OperationOutcome>(operationId).getResult();
     },

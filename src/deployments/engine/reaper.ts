@@ -6,6 +6,7 @@ import type { Logger } from '../../platform/logger.js';
 import { runEvery } from '../../platform/periodic.js';
 import type { Lease } from './lease.js';
 import { OPERATIONS_QUEUE } from './queue.js';
+import type { StrandedRecovery } from './stranded.js';
 
 /**
  * What DBOS does not do self-hosted: when a replica dies, its PENDING workflows stay assigned to
@@ -13,6 +14,8 @@ import { OPERATIONS_QUEUE } from './queue.js';
  * whoever holds a PostgreSQL advisory lock — looks for replicas whose lease expired by a margin,
  * revokes their epoch (so nothing they still try to write lands), and only then re-enqueues
  * their unfinished workflows, which any live replica resumes from their last completed step.
+ * Every replica also puts back on the queue its own PENDING workflows that nothing runs any more
+ * (a write lost in a database outage: engine/stranded.ts).
  */
 export interface ReaperOptions {
   db: Db;
@@ -28,6 +31,8 @@ export interface ReaperOptions {
   resume?: (workflowIds: string[]) => Promise<void>;
   /** PENDING workflows of an executor (DBOS.listWorkflows by default). */
   pendingOf?: (executorId: string) => Promise<string[]>;
+  /** This replica's own workflows that nothing runs any more, queued again each round. */
+  stranded?: StrandedRecovery;
 }
 
 export interface Reaper {
@@ -121,6 +126,8 @@ export function createReaper(options: ReaperOptions): Reaper {
 
   const tick = async () => {
     await lease.renew();
+    // Renewed: the database answers, and nobody took this replica's work over.
+    await options.stranded?.round();
     // Just back from a lapse (a database outage seen by every replica): the others get the time
     // to renew before anyone is judged dead. A fresh start leads at once (alert conditions and
     // handovers must not wait a lease and a margin after every start).

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isUnstorableText } from '../../platform/db/database.js';
 import { ActionError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -13,6 +14,16 @@ export function adminErrorHandler(logger: Logger) {
       return c.json(
         { error: { code: 'INVALID_REQUEST', message: err.message } },
         err.status as ContentfulStatusCode,
+      );
+    if (isUnstorableText(err))
+      return c.json(
+        {
+          error: {
+            code: 'INVALID_REQUEST',
+            message: 'the request holds a NUL byte or invalid text',
+          },
+        },
+        400,
       );
     logger.error({ err: err.message, path: c.req.path }, 'admin request failed');
     return c.json(

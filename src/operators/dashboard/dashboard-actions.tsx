@@ -9,7 +9,7 @@ import { render } from './layout.js';
 import { type ActionName, ConfirmPage, type ConfirmValues } from './pages/confirm-page.js';
 import { InboxPage } from './pages/inbox-page.js';
 import { SweepPage } from './pages/sweep-page.js';
-import { checkCsrf, type DashboardEnv } from './session.js';
+import { checkCsrf, type DashboardEnv, readForm } from './session.js';
 
 const actions: ActionName[] = ['rerun', 'cancel', 'retry-cleanup', 'release'];
 const field = (form: Record<string, unknown>, k: string) =>
@@ -66,7 +66,7 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
   d.post('/d/:id/:action', async (c) => {
     const action = c.req.param('action') as ActionName;
     if (!actions.includes(action)) return c.notFound();
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const denied = refuse(c, form);
     if (denied) return denied;
     const id = c.req.param('id');
@@ -99,7 +99,7 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
   });
 
   d.post('/inbox/:id/replay', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const denied = refuse(c, form);
     if (denied) return denied;
     const page = { title: 'Inbox', section: 'inbox' as const, operator: c.var.operator };
@@ -131,7 +131,7 @@ export function registerDashboardActions(d: Hono<DashboardEnv>, deps: DashboardD
   });
 
   d.post('/sweep/delete', async (c) => {
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c, { all: true });
     const denied = refuse(c, form);
     if (denied) return denied;
     const page = { title: 'Sweep', section: 'sweep' as const, operator: c.var.operator };

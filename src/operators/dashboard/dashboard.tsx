@@ -19,6 +19,7 @@ import {
   type DashboardEnv,
   endSession,
   issueLoginToken,
+  readForm,
   requireSession,
   startSession,
 } from './session.js';
@@ -62,7 +63,7 @@ export function registerDashboard(app: Hono, deps: DashboardDeps): void {
     ),
   );
   d.post('/login', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const again = (error: string) =>
       render(
         c,

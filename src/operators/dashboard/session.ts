@@ -102,3 +102,18 @@ export function requireSession(
     await next();
   };
 }
+
+/**
+ * The posted form, or an empty one when the body is not a readable form (broken multipart,
+ * wrong type): the CSRF check then refuses it with 403, never a 500.
+ */
+export async function readForm(
+  c: Context,
+  options?: { all: boolean },
+): Promise<Record<string, string | File | (string | File)[]>> {
+  try {
+    return await c.req.parseBody(options);
+  } catch {
+    return {};
+  }
+}

@@ -85,6 +85,20 @@ const connectionLossCodes = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 
  * ended the session, refused or dropped the connection, or the pool could not connect in time.
  * The work is sound and can run again once the database is back.
  */
+/**
+ * PostgreSQL refused text it cannot store: a NUL byte (22021), a character its encoding lacks
+ * (22P05), or a JSON string with a lone surrogate (22P02 on a json value). Such text came from a client; the request is what is wrong, not the service.
+ */
+export function isUnstorableText(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '22021' || code === '22P05') return true;
+    // A lone UTF-16 surrogate (JSON "\ud800") is valid in JavaScript, not in a jsonb value.
+    if (code === '22P02' && /type json/.test(e.message)) return true;
+  }
+  return false;
+}
+
 export function isConnectionLoss(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
