@@ -4,6 +4,7 @@ import type { CloudApi, SecurityGroupResource } from './cloud-api.js';
 import { createCaller } from './huawei-call.js';
 import { createHuaweiClients, type HuaweiClients } from './huawei-clients.js';
 import { createEcsOperations } from './huawei-ecs.js';
+import { createEipOperations } from './huawei-eips.js';
 import { createNetworkOperations } from './huawei-network.js';
 import { createSecurityGroupOperations } from './huawei-security-groups.js';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
@@ -55,6 +56,7 @@ export function fromHuaweiSdk(
   const findTagged = createTagLookup({ clients, call });
   const ecs = createEcsOperations({ clients, call, settings });
   const network = createNetworkOperations({ ...ensureDeps, clients, call, settings, findTagged });
+  const eips = createEipOperations({ ...ensureDeps, clients, call, settings });
   const groups = createSecurityGroupOperations({
     ...ensureDeps,
     clients,
@@ -72,6 +74,7 @@ export function fromHuaweiSdk(
     ensureSecurityGroup: groups.ensureSecurityGroup,
     deleteSecurityGroup: groups.deleteSecurityGroup,
     securityGroupApi: groups.apiVersion,
+    deleteDetachedEip: eips.deleteDetachedEip,
 
     async findNetworkByTag(key, value) {
       const tag = { [key]: value };

@@ -234,9 +234,9 @@ export function createServerSteps(deps: DeployDeps) {
     },
 
     /**
-     * Resizes the instance's server to `flavor`, after looking: a crash or a lost answer after
-     * the resize call leaves the server resizing (waited for) or already on `flavor`, which the
-     * cloud refuses to resize to again.
+     * Resizes the instance's stopped server to `flavor`, after looking: a crash or a lost answer
+     * after the resize call leaves the server resizing (waited for) or already on `flavor`, which
+     * the cloud refuses to resize to again. A server found running is stopped first.
      */
     async resizeServer(instanceId: string, flavor: string, s: StepScope) {
       const inst = await instanceOf(deps, instanceId);
@@ -255,6 +255,16 @@ export function createServerSteps(deps: DeployDeps) {
       if (server.flavor === flavor) {
         await s.log('info', `server ${serverId} already has flavor ${flavor}`);
       } else {
+        if (server.status !== 'SHUTOFF') {
+          // ECS resizes a stopped server only (a running one is refused, Ecs.0100): one started
+          // since the stop step (from the console) is stopped again, never resized running.
+          await s.log('warn', `server ${serverId} is ${server.status}, not stopped: stopping it`);
+          await waitJob(
+            (await deps.cloud.stopServers([serverId], 'SOFT')).jobId,
+            timeouts.powerJobMs,
+            s,
+          );
+        }
         const { jobId } = await deps.cloud.resizeServer(serverId, flavor);
         await waitJob(jobId, timeouts.resizeJobMs, s);
         await s.log('info', `server ${serverId} resized from ${server.flavor} to ${flavor}`);
