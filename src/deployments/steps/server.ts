@@ -10,6 +10,7 @@ import type { DeployPlan } from '../model/plan.js';
 import type { OperationSnapshot } from '../ports.js';
 import { type DeployDeps, instanceOf, resourceName } from './deps.js';
 import { tagsOf } from './network.js';
+import { deleteServers } from './teardown.js';
 
 export type Candidate = { flavor: string; az?: string };
 
@@ -96,11 +97,8 @@ export function createServerSteps(deps: DeployDeps) {
           'warn',
           `deleting server ${existing.id} (${existing.flavor}, ${existing.status}) before creating a ${candidate.flavor}`,
         );
-        const del = await deps.cloud.deleteServers([existing.id], {
-          deletePublicIp: true,
-          deleteVolume: true,
-        });
-        if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
+        // Until it is gone, and its EIP too if the delete left it behind (an orphan otherwise).
+        await deleteServers(deps, { servers: [existing] }, s);
       }
       const password = await rootPassword(inst.id);
       // A crash and a retry reuse the token (the cloud answers with the original job); an

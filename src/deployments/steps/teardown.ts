@@ -52,7 +52,16 @@ async function taggedWith(cloud: CloudApi, instanceId: string): Promise<Resource
 const count = (r: Resources) =>
   r.servers.length + r.securityGroups.length + r.subnets.length + r.vpcs.length;
 
-async function deleteServers(deps: TeardownDeps, r: Pick<Resources, 'servers'>, s: TeardownScope) {
+/**
+ * Deletes the servers with their EIP and volumes and waits until they are gone; then deletes on
+ * its own any EIP of theirs the delete left behind (also used before a new create replaces an
+ * ERROR server a failed job left).
+ */
+export async function deleteServers(
+  deps: TeardownDeps,
+  r: Pick<Resources, 'servers'>,
+  s: TeardownScope,
+) {
   if (r.servers.length === 0) return 0;
   const ids = r.servers.map((x) => x.id);
   const addresses = r.servers.flatMap((x) => x.floatingIps ?? []);
