@@ -1,11 +1,12 @@
 /**
  * Chaos run: purchases through the simulated marketplace (resent, duplicated, some renewed before
  * they are ready, some released during install) while the simulated cloud fails at random (5xx,
- * throttling, sold-out create jobs, dropped SSH connections) and the service is SIGKILLed every
- * 5–15 s and restarted. A third of the way in, hostile buyers order too: servers the service must
- * never reach (loopback, metadata, private addresses) and servers that stall uploads, one of them
- * released while it hangs (scripts/chaos/hostile.ts). Then the required outcome is checked
- * (scripts/chaos/checks.ts).
+ * throttling, busy and transient codes, sold-out creates in the answer or the job, EIPs left
+ * behind by server deletes, dropped SSH connections; deletes are asynchronous throughout) and the
+ * service is SIGKILLed every 5–15 s and restarted. A third of the way in, hostile buyers order
+ * too: servers the service must never reach (loopback, metadata, private addresses) and servers
+ * that stall uploads, one of them released while it hangs (scripts/chaos/hostile.ts). Then the
+ * required outcome is checked (scripts/chaos/checks.ts).
  *
  * Usage: npx tsx scripts/chaos.ts [--purchases 100] [--replicas 1|2] [--seed 1] [--keep] [--alerts]
  *   --alerts: the replicas send their alerts to a local webhook receiver that prints each one as
@@ -101,13 +102,21 @@ async function main() {
   // The simulated cloud, failing at random.
   const faults = {
     rules: [
+      // 400 Ecs.0501: a server delete refused while its system disk downloads (minutes).
+      { api: 'ecs.deleteServers', fault: { kind: 'busy', answer: 'Ecs.0501' }, rate: 0.1 },
+      // 500 "stream control" on the VPC API, as it answers under load during teardowns.
+      { api: 'vpc.*', fault: { kind: 'busy', answer: 'stream-control' }, rate: 0.02 },
       { api: '*', fault: { kind: 'server-error' }, rate: 0.1 },
       { api: '*', fault: { kind: 'throttle' }, rate: 0.05 },
       // 501 Ecs.0603 / 409 VPC.0512: busy, retried after a minute.
       { api: '*', fault: { kind: 'busy' }, rate: 0.02 },
     ],
-    // Sold out in the create answer or in the job, at random (a failed job may leave an ERROR server).
+    // Sold out in the create answer (400 Ecs.0018/0319/0044) or in the job (the reason on the
+    // job, the sub-job or only its errorcode_message), at random; a failed job may leave an
+    // ERROR server.
     soldOutRate: 0.03,
+    // A server delete leaves its EIP behind, to be deleted on its own.
+    eipLeftRate: 0.2,
     sshDropRate: 0.02,
     quotas: {
       instances: 1000,
@@ -210,7 +219,7 @@ async function main() {
   const front = await startFront(replicas, frontPort);
 
   say(
-    `simulator ${simUrl}; ${replicaCount} replica(s) behind ${front.url}; faults: 10 % 5xx, 5 % 429, 2 % busy (Ecs.0603/VPC.0512), 3 % sold-out creates (answer or job), 2 % SSH drops`,
+    `simulator ${simUrl}; ${replicaCount} replica(s) behind ${front.url}; faults: 10 % 5xx, 5 % 429, 2 % busy (Ecs.0603/VPC.0512), 10 % server deletes refused (Ecs.0501), 2 % VPC stream control (500), 3 % sold-out creates (answer or job), 20 % EIPs left by server deletes, 2 % SSH drops`,
   );
 
   const control = async (
@@ -384,6 +393,8 @@ async function main() {
     1000,
   );
 
+  const inventoryOf = async (live: string[]) =>
+    (await (await fetch(`${simUrl}/sim/inventory?live=${live.join(',')}`)).json()) as Inventory;
   const ledger = (await control('/ledger')) as unknown as {
     entries: LedgerEntry[];
     violations: Violation[];
@@ -394,8 +405,7 @@ async function main() {
     purchases,
     ledger: ledger.entries,
     violations: ledger.violations,
-    inventory: async (live) =>
-      (await (await fetch(`${simUrl}/sim/inventory?live=${live.join(',')}`)).json()) as Inventory,
+    inventory: inventoryOf,
   });
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -409,6 +419,7 @@ async function main() {
     `\nchaos run: ${purchasesWanted} purchases, ${replicaCount} replica(s), ${kills} SIGKILLs, ${ledger.entries.length} marketplace calls, ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}`);
+  console.log(`  the cloud's error answers: ${cloudAnswers(await inventoryOf([]))}`);
   if (values.alerts) {
     console.log(`  alerts (sent to ${alertUrl}):`);
     for (const line of await alertTally(databaseUrl)) console.log(`    ${line}`);
@@ -448,6 +459,20 @@ async function main() {
     if (sharedDb) console.log(`  database ${sharedDb} kept: DROP DATABASE ${sharedDb} when done`);
   }
   return results.every((r) => r.ok);
+}
+
+/** The simulated cloud's error answers by code, over every API, most frequent first. */
+function cloudAnswers(inventory: Inventory): string {
+  const byCode = new Map<string, number>();
+  for (const stats of Object.values(inventory.stats))
+    for (const [code, n] of Object.entries(stats.refusals ?? {}))
+      byCode.set(code, (byCode.get(code) ?? 0) + n);
+  return (
+    [...byCode]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ') || 'none'
+  );
 }
 
 const ok = await main().catch((err) => {

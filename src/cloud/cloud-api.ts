@@ -197,7 +197,11 @@ export interface CloudApi {
   stopServers(ids: string[], type?: 'SOFT' | 'HARD'): Promise<{ jobId: string }>;
   /** Starts a power-on job (ACTIVE when it ends). */
   startServers(ids: string[]): Promise<{ jobId: string }>;
-  /** Starts a resize job (the server is on `flavor` when it ends). */
+  /**
+   * Starts a resize job (the server is on `flavor` when it ends). The server must be stopped
+   * (SHUTOFF): a running one is refused, `Permanent` with code Ecs.0100 (huawei-cloud.md §5.6).
+   * An unknown flavor is `CapacityExhausted` with scope `flavor` (Ecs.0029), like at create.
+   */
   resizeServer(id: string, flavor: string): Promise<{ jobId: string }>;
   /**
    * Deletes are asynchronous in the cloud (a 204 is not "gone", huawei-cloud.md §5.4): each of
@@ -211,6 +215,15 @@ export interface CloudApi {
   deleteSubnet(vpcId: string, subnetId: string): Promise<void>;
   /** As `deleteSecurityGroup`. Shared VPCs are kept. */
   deleteVpc(id: string): Promise<void>;
+  /**
+   * Deletes the EIP holding `address` if no server holds it any more — one a server's delete
+   * left behind (huawei-cloud.md §5.4: "EIPs not deleted with them") — and resolves once it is
+   * really gone (its GET answers 404), within `deleteTimeoutMs`. Only an EIP created no later
+   * than `createdBefore` (a moment the address was still ours) is touched: an address released
+   * and given to another EIP since is not ours. Absent or bound: nothing done. Resolves whether
+   * one was deleted. "Busy" (409) and the cloud's transient answers are `Retryable`.
+   */
+  deleteDetachedEip(address: string, createdBefore: Date): Promise<boolean>;
   /** VPCs, subnets and security groups carrying the tag (for cleanup and orphan hunting). */
   findNetworkByTag(key: string, value: string): Promise<TaggedResources>;
 }

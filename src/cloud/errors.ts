@@ -283,6 +283,12 @@ export function classifySdkFailure(err: unknown, ctx: ClassifyContext): CloudFai
       base,
     );
   }
+  if (code === 'Ecs.0100') {
+    return new CloudPermanent(
+      `${where}: the server's state does not allow this (${detail}); a resize needs the server stopped first`,
+      base,
+    );
+  }
   const scope = capacityScope(code, msg);
   if (scope) {
     return new CloudCapacityExhausted(

@@ -199,16 +199,34 @@ describe('not retried', () => {
     expect(f.sim.inspect().orphans).toEqual([]);
   });
 
-  it('sold out in the create answer (400 Ecs.0018/Ecs.0319): capacity for that AZ, nothing created', async () => {
+  it('sold out in the create answer (400 Ecs.0018/Ecs.0319/Ecs.0044): capacity for that AZ, nothing created', async () => {
     const net = await network();
     f.sim.faults.soldOut({ az: 'cn-north-4b', flavor: 's6.small.1', in: 'create' });
     const err = await f.cloud.createServer(server(net)).catch((e) => e);
     expect(err).toBeInstanceOf(CloudCapacityExhausted);
     expect(err).toMatchObject({ httpStatus: 400, scope: 'az' });
-    expect(['Ecs.0018', 'Ecs.0319']).toContain(err.code);
+    expect(['Ecs.0018', 'Ecs.0319', 'Ecs.0044']).toContain(err.code);
     expect(calls('ecs.createServers')).toBe(1);
     expect(f.sim.inspect().servers).toEqual([]);
   });
+
+  it.each([
+    ['Ecs.0018', 'az', 'Flavor s6.small.1 is sold out.'],
+    ['Ecs.0319', 'az', 'Check capacity: Capacity is not enough.'],
+    ['Ecs.0044', 'az', 'Disk type [SSD] has been sold out in AZ [cn-north-4b].'],
+    ['Ecs.0019', 'flavor', 'Flavor s6.small.1 is abandoned'],
+  ] as const)(
+    'the create answer %s is capacity with scope %s, its message kept',
+    async (code, scope, message) => {
+      const net = await network();
+      f.sim.faults.soldOut({ az: 'cn-north-4b', flavor: 's6.small.1', in: 'create', code });
+      const err = await f.cloud.createServer(server(net)).catch((e) => e);
+      expect(err).toBeInstanceOf(CloudCapacityExhausted);
+      expect(err).toMatchObject({ code, httpStatus: 400, scope });
+      expect(err.message).toContain(message);
+      expect(f.sim.inspect().servers).toEqual([]);
+    },
+  );
 
   it('a failed create job is capacity whichever of its three places holds the reason', async () => {
     const net = await network();
@@ -252,13 +270,36 @@ describe('not retried', () => {
     expect(calls('ecs.showServer')).toBe(1);
   });
 
-  it('resizes a running server with withStopServer (a bare resize of it is refused)', async () => {
+  it('a running server is not resized: 400 Ecs.0100, Permanent; stopped, it is', async () => {
     const net = await network();
     const job = await wait((await f.cloud.createServer(server(net))).jobId);
     const id = job.serverIds[0]!;
     expect((await f.cloud.getServer(id))?.status).toBe('ACTIVE');
+    const running = await f.cloud.resizeServer(id, 's6.medium.2').catch((e) => e);
+    expect(running).toBeInstanceOf(Permanent);
+    expect(running).toMatchObject({ code: 'Ecs.0100', httpStatus: 400 });
+    expect(running.message).toMatch(/stopped first/);
+    expect(f.sim.inspect().stats['ecs.resize']?.refusals).toEqual({ 'Ecs.0100': 1 });
+    await wait((await f.cloud.stopServers([id])).jobId);
     await wait((await f.cloud.resizeServer(id, 's6.medium.2')).jobId);
-    expect(await f.cloud.getServer(id)).toMatchObject({ status: 'ACTIVE', flavor: 's6.medium.2' });
+    expect(await f.cloud.getServer(id)).toMatchObject({ status: 'SHUTOFF', flavor: 's6.medium.2' });
+  });
+
+  it('an unknown flavor is answered 400 Ecs.0029 at create and resize: the next flavor, not a retry', async () => {
+    const net = await network();
+    const created = await f.cloud
+      .createServer(server(net, { flavor: 'x9.huge.64' }))
+      .catch((e) => e);
+    expect(created).toBeInstanceOf(CapacityExhausted);
+    expect(created).toMatchObject({ code: 'Ecs.0029', httpStatus: 400, scope: 'flavor' });
+    expect(created.message).toContain('Flavor [x9.huge.64] does not exist.');
+    const job = await wait((await f.cloud.createServer(server(net))).jobId);
+    const id = job.serverIds[0]!;
+    await wait((await f.cloud.stopServers([id])).jobId);
+    const resized = await f.cloud.resizeServer(id, 'x9.huge.64').catch((e) => e);
+    expect(resized).toBeInstanceOf(CapacityExhausted);
+    expect(resized).toMatchObject({ code: 'Ecs.0029', scope: 'flavor' });
+    expect(f.sim.inspect().stats['ecs.createServers']?.refusals).toEqual({ 'Ecs.0029': 1 });
   });
 
   it('a flavor out of stock in an AZ by catalogue is capacity too', async () => {

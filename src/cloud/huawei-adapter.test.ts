@@ -174,23 +174,24 @@ describe('Huawei adapter against the simulator', () => {
     );
   });
 
-  it('stops, starts and resizes', async () => {
+  it('stops, resizes (stopped) and starts', async () => {
     const net = await network();
     const job = await wait((await f.cloud.createServer(serverInput(net))).jobId);
     const id = job.serverIds[0]!;
 
     await wait((await f.cloud.stopServers([id])).jobId);
     expect((await f.cloud.getServer(id))?.status).toBe('SHUTOFF');
-    await wait((await f.cloud.startServers([id])).jobId);
-    expect((await f.cloud.getServer(id))?.status).toBe('ACTIVE');
 
     const resize = await f.cloud.resizeServer(id, 's6.large.2');
     expect((await f.cloud.getServer(id))?.status).toBe('RESIZE');
     await wait(resize.jobId);
-    expect(await f.cloud.getServer(id)).toMatchObject({ status: 'ACTIVE', flavor: 's6.large.2' });
+    expect(await f.cloud.getServer(id)).toMatchObject({ status: 'SHUTOFF', flavor: 's6.large.2' });
+
+    await wait((await f.cloud.startServers([id])).jobId);
+    expect((await f.cloud.getServer(id))?.status).toBe('ACTIVE');
 
     await f.sim.settled();
-    expect(f.hosts.callsFor(id).map((c) => c.op)).toEqual(['start', 'stop', 'start', 'reboot']);
+    expect(f.hosts.callsFor(id).map((c) => c.op)).toEqual(['start', 'stop', 'start']);
     expect(f.hosts.describe(id).state).toBe('running');
   });
 
@@ -377,12 +378,12 @@ describe('bad input', () => {
   it('surfaces the cloud refusing parameters as permanent, naming the parameter', async () => {
     const net = await network();
     const err = await f.cloud
-      .createServer(serverInput(net, { flavor: 'x9.huge.64' }))
+      .createServer(serverInput(net, { imageId: 'no-such-image' }))
       .catch((e) => e);
     expect(err).toBeInstanceOf(Permanent);
     expect(err).not.toBeInstanceOf(CapacityExhausted);
     expect(err).toMatchObject({ code: 'Ecs.0005', httpStatus: 400 });
-    expect(err.message).toMatch(/flavor \[x9\.huge\.64\] not found/);
+    expect(err.message).toMatch(/image \[no-such-image\] not found/);
     const weak = await f.cloud
       .createServer(serverInput(net, { adminPass: 'password' }))
       .catch((e) => e);

@@ -4,6 +4,7 @@ import type { CloudApi, SecurityGroupResource, ServerQuotaSource } from './cloud
 import { createCaller } from './huawei-call.js';
 import { createHuaweiClients, type HuaweiClients, type SigningKeys } from './huawei-clients.js';
 import { createEcsOperations } from './huawei-ecs.js';
+import { createEipOperations } from './huawei-eips.js';
 import { createNetworkOperations } from './huawei-network.js';
 import { createSecurityGroupOperations } from './huawei-security-groups.js';
 import type { HuaweiCloudSettings } from './huawei-settings.js';
@@ -83,6 +84,7 @@ export function fromHuaweiSdk(
   const findTagged = createTagLookup({ clients, call });
   const ecs = createEcsOperations({ clients, call, settings });
   const network = createNetworkOperations({ ...ensureDeps, clients, call, settings, findTagged });
+  const eips = createEipOperations({ ...ensureDeps, clients, call, settings });
   const groups = createSecurityGroupOperations({
     ...ensureDeps,
     clients,
@@ -100,6 +102,7 @@ export function fromHuaweiSdk(
     ensureSecurityGroup: groups.ensureSecurityGroup,
     deleteSecurityGroup: groups.deleteSecurityGroup,
     securityGroupApi: groups.apiVersion,
+    deleteDetachedEip: eips.deleteDetachedEip,
 
     async findNetworkByTag(key, value) {
       const tag = { [key]: value };

@@ -321,9 +321,10 @@ export function createEcsOperations(deps: {
     async resizeServer(id, flavor) {
       if (!id) throw badInput('resizeServer', 'id', 'must be a non-empty string');
       if (!flavor) throw badInput('resizeServer', 'flavor', 'must be a non-empty string');
-      // ECS resizes only a stopped server; withStopServer makes it stop a running one first and
-      // start it after (huawei-cloud.md §5.6), so a server started meanwhile is still resized.
-      const resize = { flavorRef: flavor, mode: 'withStopServer' };
+      // ECS resizes only a stopped server (huawei-cloud.md §5.6): a running one is refused with
+      // 400 Ecs.0100. The caller stops it first, so the downtime is its own to log; no
+      // `withStopServer`, which would hide a stop (and a start) inside the resize job.
+      const resize = { flavorRef: flavor };
       const resp = await call('ecs.resizePostPaidServer', () =>
         ecs.resizePostPaidServer(wire({ server_id: id, body: { resize } })),
       );

@@ -192,8 +192,12 @@ export function describeCloudApiContract(name: string, makeCloud: () => Promise<
       expect(await cloud.findServersByTag('kgd-order', 'kgi-c8')).toEqual([]);
     });
 
-    it('stop, start and resize run as jobs', async () => {
+    it('stop, start and resize run as jobs; a running server is not resized (Ecs.0100)', async () => {
       const { id } = await running('kgi-c9');
+      const refused = await cloud.resizeServer(id, t.flavors[1]).catch((e) => e);
+      expect(refused).toBeInstanceOf(Permanent);
+      expect(refused).toMatchObject({ code: 'Ecs.0100' });
+      expect(await cloud.getServer(id)).toMatchObject({ status: 'ACTIVE', flavor: t.flavors[0] });
       await wait((await cloud.stopServers([id])).jobId);
       expect((await cloud.getServer(id))?.status).toBe('SHUTOFF');
       await wait((await cloud.resizeServer(id, t.flavors[1])).jobId);
@@ -240,6 +244,26 @@ export function describeCloudApiContract(name: string, makeCloud: () => Promise<
       });
     });
 
+    it('deleteDetachedEip deletes an unbound EIP created before the given time, leaves a bound or newer one', async () => {
+      const a = await running('kgi-d3');
+      const b = await running('kgi-d4');
+      const addressOf = async (id: string) => (await cloud.getServer(id))!.floatingIps[0]!;
+      const [first, second] = [await addressOf(a.id), await addressOf(b.id)];
+      // Bound: not detached, left alone.
+      expect(await cloud.deleteDetachedEip(second, t.clock.now())).toBe(false);
+      const before = new Date(t.clock.now().getTime() - 3_600_000);
+      const stillOurs = t.clock.now();
+      await wait(
+        (await cloud.deleteServers([a.id], { deletePublicIp: false, deleteVolume: true })).jobId!,
+      );
+      // Created after the time given: another EIP's since, not ours.
+      expect(await cloud.deleteDetachedEip(first, before)).toBe(false);
+      expect(await cloud.deleteDetachedEip(first, stillOurs)).toBe(true);
+      // Gone when it resolves: asked again, there is nothing to delete.
+      expect(await cloud.deleteDetachedEip(first, stillOurs)).toBe(false);
+      expect((await cloud.getServer(b.id))?.floatingIps).toEqual([second]);
+    });
+
     it('a delete of what is still in use is Retryable, and works once the user is gone', async () => {
       const { net, id } = await running('kgi-d2');
       const inUse = [
@@ -281,13 +305,15 @@ export function describeCloudApiContract(name: string, makeCloud: () => Promise<
       expect((await wait((await cloud.createServer(other)).jobId)).status).toBe('SUCCESS');
     });
 
-    it('an unknown flavor or job is Permanent, not capacity', async () => {
+    it('an unknown flavor is CapacityExhausted for the flavor (Ecs.0029: next flavor); an unknown job is Permanent', async () => {
       const net = await network('kgi-e2');
       const err = await cloud
         .createServer(server(net, 'kgi-e2', { flavor: 'x9.huge.64' }))
         .catch((e) => e);
-      expect(err).toBeInstanceOf(Permanent);
-      expect(err).not.toBeInstanceOf(CapacityExhausted);
+      expect(err).toBeInstanceOf(CapacityExhausted);
+      expect(err).toMatchObject({ code: 'Ecs.0029', scope: 'flavor' });
+      expect(err).not.toBeInstanceOf(Retryable);
+      expect(await cloud.findServersByTag('kgd-instance', 'kgi-e2')).toEqual([]);
       const job = await cloud.getJob('0123456789abcdef0123456789abcdef').catch((e) => e);
       expect(job).toBeInstanceOf(Permanent);
     });

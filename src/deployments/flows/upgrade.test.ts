@@ -234,6 +234,21 @@ describe('upgrade flow', () => {
       expectUpgraded(h, x, 'pro', 'c7.xlarge.2', 100);
     });
 
+    it('a server started again after the stop (from the console) is stopped before its resize, never resized running', async () => {
+      const h = harness();
+      const x = await upgrading(h);
+      const record: StepRecord[] = [];
+      expect(await h.run(x.operationId, { record, stopAfter: 4 })).toBe('stopped');
+      expect(stepNames(record).at(-1)).toBe('stop-server');
+      await h.cloud.startServers([x.serverId!]);
+      h.clock.advance(10 * 60_000);
+      expect(server(h, x).status).toBe('ACTIVE');
+      expect(await finish(h, x.operationId, record)).toEqual({ status: 'succeeded' });
+      expect(h.cloud.callsOf('stopServers')).toHaveLength(2);
+      expect(h.cloud.callsOf('resizeServer')).toHaveLength(1);
+      expectUpgraded(h, x, 'pro', 'c7.xlarge.2', 100);
+    });
+
     it('a resize whose answer was lost: the retry finds the flavor applied and does not fail', async () => {
       const h = harness();
       const x = await upgrading(h);

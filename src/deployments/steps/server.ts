@@ -10,6 +10,7 @@ import type { DeployPlan } from '../model/plan.js';
 import type { OperationSnapshot } from '../ports.js';
 import { type DeployDeps, instanceOf, resourceName } from './deps.js';
 import { tagsOf } from './network.js';
+import { deleteServers } from './teardown.js';
 
 export type Candidate = { flavor: string; az?: string };
 
@@ -96,11 +97,8 @@ export function createServerSteps(deps: DeployDeps) {
           'warn',
           `deleting server ${existing.id} (${existing.flavor}, ${existing.status}) before creating a ${candidate.flavor}`,
         );
-        const del = await deps.cloud.deleteServers([existing.id], {
-          deletePublicIp: true,
-          deleteVolume: true,
-        });
-        if (del.jobId) await waitJob(del.jobId, timeouts.deleteJobMs, s);
+        // Until it is gone, and its EIP too if the delete left it behind (an orphan otherwise).
+        await deleteServers(deps, { servers: [existing] }, s);
       }
       const password = await rootPassword(inst.id);
       // A crash and a retry reuse the token (the cloud answers with the original job); an
@@ -234,9 +232,9 @@ export function createServerSteps(deps: DeployDeps) {
     },
 
     /**
-     * Resizes the instance's server to `flavor`, after looking: a crash or a lost answer after
-     * the resize call leaves the server resizing (waited for) or already on `flavor`, which the
-     * cloud refuses to resize to again.
+     * Resizes the instance's stopped server to `flavor`, after looking: a crash or a lost answer
+     * after the resize call leaves the server resizing (waited for) or already on `flavor`, which
+     * the cloud refuses to resize to again. A server found running is stopped first.
      */
     async resizeServer(instanceId: string, flavor: string, s: StepScope) {
       const inst = await instanceOf(deps, instanceId);
@@ -255,6 +253,16 @@ export function createServerSteps(deps: DeployDeps) {
       if (server.flavor === flavor) {
         await s.log('info', `server ${serverId} already has flavor ${flavor}`);
       } else {
+        if (server.status !== 'SHUTOFF') {
+          // ECS resizes a stopped server only (a running one is refused, Ecs.0100): one started
+          // since the stop step (from the console) is stopped again, never resized running.
+          await s.log('warn', `server ${serverId} is ${server.status}, not stopped: stopping it`);
+          await waitJob(
+            (await deps.cloud.stopServers([serverId], 'SOFT')).jobId,
+            timeouts.powerJobMs,
+            s,
+          );
+        }
         const { jobId } = await deps.cloud.resizeServer(serverId, flavor);
         await waitJob(jobId, timeouts.resizeJobMs, s);
         await s.log('info', `server ${serverId} resized from ${server.flavor} to ${flavor}`);

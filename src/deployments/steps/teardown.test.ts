@@ -94,6 +94,30 @@ describe('teardown against asynchronous deletes', () => {
     expect(await steps.deleteNetwork(instanceId, scope)).toBe(0);
   });
 
+  it('an EIP the server delete left behind is deleted on its own, after the server, riding out busy and stream-control answers, and awaited until gone', async () => {
+    await deployment();
+    const address = f.sim.inspect().servers[0]!.eip!;
+    f.sim.faults.apply({ eipLeftRate: 1 });
+    f.sim.faults.script('vpc.deletePublicip', [{ kind: 'busy' }]);
+    f.sim.faults.script('vpc.showPublicip', [null, { kind: 'busy', answer: 'stream-control' }]);
+    const steps = createTeardownSteps({ cloud: f.cloud, clock: f.clock });
+
+    expect(await steps.deleteServers(instanceId, scope)).toBe(1);
+    const stats = f.sim.inspect().stats;
+    // Refused once as busy (409 VPC.0512), then accepted (204): PENDING_DELETE, then gone.
+    expect(stats['vpc.deletePublicip']?.refusals).toEqual({ 'VPC.0512': 1 });
+    expect(stats['vpc.deletePublicip']?.calls).toBe(2);
+    // A 500 while it was deleting (retried), then the 404 that says it is gone.
+    expect(stats['vpc.showPublicip']?.refusals).toEqual({ 'SIM.5XX': 1, 'VPC.0504': 1 });
+    expect(f.sim.inspect().eips).toEqual([]);
+    expect(logs).toContain(`EIP ${address} outlived its server: deleted on its own`);
+
+    await steps.deleteNetwork(instanceId, scope);
+    expect(await steps.verifyTeardown(instanceId, scope)).toEqual({ rounds: 1 });
+    expect(empty()).toEqual([[], [], [], [], [], []]);
+    expect(f.sim.inspect().orphans).toEqual([]);
+  });
+
   it('ends at once with the cloud refusing for good (a frozen account), not after the budget', async () => {
     await deployment();
     const steps = createTeardownSteps({ cloud: f.cloud, clock: f.clock });

@@ -7,7 +7,8 @@ import { timeouts } from '../engine/policies.js';
 
 /**
  * The one teardown: what we created, deleted in reverse order of creation — servers (with their
- * EIP and volumes), then security groups, subnets and VPCs, each delete retried while the cloud
+ * EIP and volumes; an EIP the server's delete left behind after them), then security groups,
+ * subnets and VPCs, each delete retried while the cloud
  * answers "still in use" or a transient code, and awaited until the resource is really gone
  * (deletes are asynchronous, huawei-cloud.md §5.4) — then verified: nothing tagged with the instance may remain. Release,
  * a failed deploy's cleanup (steps `delete-servers`, `delete-network`, `verify-teardown`) and
@@ -25,7 +26,8 @@ export interface TeardownScope {
 
 /** What a teardown deletes: ids are enough. */
 export interface Resources {
-  servers: Array<{ id: string }>;
+  /** With their EIP addresses when known: an EIP a server's delete leaves behind is deleted too. */
+  servers: Array<{ id: string; floatingIps?: string[] }>;
   securityGroups: Array<{ id: string }>;
   subnets: Array<{ id: string; vpcId: string }>;
   vpcs: Array<{ id: string }>;
@@ -50,9 +52,21 @@ async function taggedWith(cloud: CloudApi, instanceId: string): Promise<Resource
 const count = (r: Resources) =>
   r.servers.length + r.securityGroups.length + r.subnets.length + r.vpcs.length;
 
-async function deleteServers(deps: TeardownDeps, r: Pick<Resources, 'servers'>, s: TeardownScope) {
+/**
+ * Deletes the servers with their EIP and volumes and waits until they are gone; then deletes on
+ * its own any EIP of theirs the delete left behind (also used before a new create replaces an
+ * ERROR server a failed job left).
+ */
+export async function deleteServers(
+  deps: TeardownDeps,
+  r: Pick<Resources, 'servers'>,
+  s: TeardownScope,
+) {
   if (r.servers.length === 0) return 0;
   const ids = r.servers.map((x) => x.id);
+  const addresses = r.servers.flatMap((x) => x.floatingIps ?? []);
+  // The addresses are ours until the delete below: an EIP holding one since then is not.
+  const stillOurs = deps.clock.now();
   // Ecs.0501 (system disk still downloading) and Ecs.0603 (busy) refuse a delete for a while.
   const { jobId } = await untilFree(deps, s, `server(s) ${ids.join(', ')}`, () =>
     deps.cloud.deleteServers(ids, { deletePublicIp: true, deleteVolume: true }),
@@ -77,6 +91,14 @@ async function deleteServers(deps: TeardownDeps, r: Pick<Resources, 'servers'>, 
       return left.every((x) => x === undefined || !live(x)) ? true : undefined;
     },
   );
+  // The delete takes the EIPs with the servers, or may not: one left behind, unbound, is
+  // deleted on its own and awaited like the rest (§5.4: servers, then EIPs, then the network).
+  for (const address of addresses) {
+    const deleted = await untilFree(deps, s, `EIP ${address}`, () =>
+      deps.cloud.deleteDetachedEip(address, stillOurs),
+    );
+    if (deleted) await s.log('warn', `EIP ${address} outlived its server: deleted on its own`);
+  }
   return ids.length;
 }
 

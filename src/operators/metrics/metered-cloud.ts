@@ -41,6 +41,7 @@ export function meterCloud(cloud: CloudApi, metrics: Pick<Metrics, 'cloudCall'>)
     deleteSecurityGroup: meter('deleteSecurityGroup', (id) => cloud.deleteSecurityGroup(id)),
     deleteSubnet: meter('deleteSubnet', (v, s) => cloud.deleteSubnet(v, s)),
     deleteVpc: meter('deleteVpc', (id) => cloud.deleteVpc(id)),
+    deleteDetachedEip: meter('deleteDetachedEip', (a, b) => cloud.deleteDetachedEip(a, b)),
     findNetworkByTag: meter('findNetworkByTag', (k, v) => cloud.findNetworkByTag(k, v)),
   };
 }

@@ -5,6 +5,8 @@ import { registerEcsActionRoutes } from './ecs-actions.js';
 import { registerEcsCreateRoutes } from './ecs-create.js';
 import { registerEcsJobRoutes } from './ecs-jobs.js';
 import { registerEcsServerRoutes } from './ecs-servers.js';
+import { registerEipRoutes } from './eips.js';
+import { statsOf } from './guard.js';
 import { type InspectionDeps, registerInspectionRoutes } from './inspection.js';
 import { registerResourceTagRoutes } from './resource-tags.js';
 import { registerSecurityGroupV2Routes } from './security-groups-v2.js';
@@ -33,6 +35,12 @@ export function createCloudSimulatorApp(
     // Time-driven transitions first, so every answer reflects the state at this instant.
     ctx.scheduler.advance();
     await next();
+    const api = c.get('api');
+    const code = c.get('errorCode');
+    if (api && code) {
+      const { refusals } = statsOf(ctx, api);
+      refusals[code] = (refusals[code] ?? 0) + 1;
+    }
   });
 
   if (inspection) registerInspectionRoutes(app, { ctx, ...inspection });
@@ -46,6 +54,7 @@ export function createCloudSimulatorApp(
   registerEcsServerRoutes(app, ctx);
   registerVpcRoutes(app, ctx);
   registerSubnetRoutes(app, ctx);
+  registerEipRoutes(app, ctx);
   registerSecurityGroupV2Routes(app, ctx);
   registerSecurityGroupV3Routes(app, ctx);
   registerResourceTagRoutes(app, ctx);

@@ -16,6 +16,8 @@ export interface ApiStats {
   faulted: number;
   /** Answered 429 by the rate limiter. */
   throttled: number;
+  /** Error answers by the code they carried (Ecs.0100, VPC.0209, APIGW.0308...), faults included. */
+  refusals: Record<string, number>;
 }
 
 /** Everything the simulator's routes and lifecycles share; one per simulator instance. */
@@ -48,7 +50,13 @@ export interface SimContext {
 }
 
 export type SimEnv = {
-  Variables: { requestId: string; rawBody: string; api: string; caller: Principal };
+  Variables: {
+    requestId: string;
+    rawBody: string;
+    api: string;
+    caller: Principal;
+    errorCode: string;
+  };
 };
 
 export const nowIso = (ctx: Pick<SimContext, 'clock'>) =>

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { Quotas } from './catalog.js';
 import type { SimContext } from './context.js';
-import type { FaultRule, FaultsSnapshot, RequestFault, SoldOut } from './faults.js';
+import {
+  capacityReasonShapes,
+  createCapacityCodes,
+  type FaultRule,
+  type FaultsSnapshot,
+  type RequestFault,
+  type SoldOut,
+} from './faults.js';
 
 const fault: z.ZodType<RequestFault> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('throttle') }),
@@ -44,6 +51,8 @@ export const faultSpecSchema = z.object({
         az: z.string().min(1).optional(),
         flavor: z.string().min(1).optional(),
         in: z.enum(['create', 'job', 'random']).optional(),
+        code: z.enum(createCapacityCodes).optional(),
+        reason: z.enum(capacityReasonShapes).optional(),
         leaveError: z.boolean().optional(),
       }),
     )
@@ -68,6 +77,8 @@ export const faultSpecSchema = z.object({
   sshDropRate: z.number().min(0).max(1).optional(),
   /** Each create is sold out with this probability, in its answer or its job at random. */
   soldOutRate: z.number().min(0).max(1).optional(),
+  /** Each server delete leaves its EIP behind (unbound) with this probability. */
+  eipLeftRate: z.number().min(0).max(1).optional(),
 
   v3Available: z.boolean().optional(),
 });
@@ -106,6 +117,7 @@ export function createSimulatorFaults(ctx: SimContext): SimulatorFaults {
         ctx.faults.setSshRefuseAfterBootMs(s.sshRefuseAfterBootMs);
       if (s.sshDropRate !== undefined) ctx.hosts.hosts.setSshDropRate(s.sshDropRate);
       if (s.soldOutRate !== undefined) ctx.faults.setSoldOutRate(s.soldOutRate);
+      if (s.eipLeftRate !== undefined) ctx.faults.setEipLeftRate(s.eipLeftRate);
 
       if (s.v3Available !== undefined) ctx.faults.setV3Available(s.v3Available);
     },

@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SimContext, SimEnv } from './context.js';
+import { flavorNotFound } from './ecs-create.js';
 import { beginPower, beginResize } from './ecs-lifecycle.js';
 import { serverOr404 } from './ecs-servers.js';
 import { guard } from './guard.js';
@@ -67,8 +68,7 @@ export function registerEcsActionRoutes(app: Hono<SimEnv>, ctx: SimContext): voi
     const body = readBody(c, resizeSchema);
     const server = serverOr404(ctx, c.req.param('id')!);
     const flavor = ctx.store.catalog.flavors.get(body.resize.flavorRef);
-    if (!flavor)
-      throw new SimHttpError(400, codes.ecsBadParam, `flavor [${body.resize.flavorRef}] not found`);
+    if (!flavor) throw flavorNotFound(body.resize.flavorRef);
     if (flavor.id === server.flavor) {
       throw new SimHttpError(400, codes.ecsSameFlavor, 'Another flavor must be used for resizing.');
     }

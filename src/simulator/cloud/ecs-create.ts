@@ -3,6 +3,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { nowIso, type SimContext, type SimEnv } from './context.js';
 import { beginCreate } from './ecs-lifecycle.js';
+import type { CreateCapacityCode } from './faults.js';
 import { guard } from './guard.js';
 import { readBody, stableStringify } from './http-body.js';
 import { intToIp, ipToInt, parseCidr } from './ipv4.js';
@@ -71,6 +72,35 @@ type ServerBody = z.output<typeof serverSchema>;
 
 const bad = (message: string) => new SimHttpError(400, codes.ecsBadParam, message);
 
+/** An unknown flavor, as ECS answers it at create and at resize (ecs_07_0002: Ecs.0029). */
+export const flavorNotFound = (flavor: string) =>
+  new SimHttpError(400, codes.ecsFlavorNotFound, `Flavor [${flavor}] does not exist.`);
+
+/** A create refused in its answer for lack of capacity, with the code and message ECS uses. */
+function capacityRefusal(
+  ctx: SimContext,
+  code: CreateCapacityCode | undefined,
+  s: ServerBody,
+  az: string,
+) {
+  const chosen =
+    code ?? (['Ecs.0018', 'Ecs.0319', 'Ecs.0044'] as const)[Math.floor(ctx.random() * 3)]!;
+  switch (chosen) {
+    case 'Ecs.0018':
+      return new SimHttpError(400, codes.ecsFlavorSoldOut, `Flavor ${s.flavorRef} is sold out.`);
+    case 'Ecs.0019':
+      return new SimHttpError(400, codes.ecsFlavorAbandoned, `Flavor ${s.flavorRef} is abandoned`);
+    case 'Ecs.0044':
+      return new SimHttpError(
+        400,
+        codes.ecsDiskSoldOut,
+        `Disk type [${s.root_volume.volumetype}] has been sold out in AZ [${az}].`,
+      );
+    default:
+      return new SimHttpError(400, codes.ecsSoldOut, 'Check capacity: Capacity is not enough.');
+  }
+}
+
 /** ECS tag characters refused (tr-aos datatypes-ecs-servertags, huawei-cloud.md §5.7). */
 const tagForbidden = /[\x00-\x1f=*<>\\,|/]/;
 
@@ -117,7 +147,7 @@ function validateAgainstState(ctx: SimContext, s: ServerBody) {
   const image = store.catalog.images.get(s.imageRef);
   if (!image) throw bad(`image [${s.imageRef}] not found`);
   const flavor = store.catalog.flavors.get(s.flavorRef);
-  if (!flavor) throw bad(`flavor [${s.flavorRef}] not found`);
+  if (!flavor) throw flavorNotFound(s.flavorRef);
   const vpc = store.vpcs.get(s.vpcid);
   if (vpc?.status !== 'OK') throw bad(`vpc [${s.vpcid}] not found or not ready`);
   const subnet = store.subnets.get(s.nics[0]!.subnet_id);
@@ -189,11 +219,9 @@ function createServers(ctx: SimContext, s: ServerBody) {
     store.catalog.azs[0]!;
   const soldOut = ctx.faults.soldOutFor(az, v.flavor.id);
   if (soldOut?.in === 'create') {
-    // Refused in the answer: nothing is created (huawei-cloud.md §5.1). Which of the two codes
-    // ECS uses for a given shortage is not documented; both are seen.
-    throw ctx.random() < 0.5
-      ? new SimHttpError(400, codes.ecsFlavorSoldOut, `Flavor ${v.flavor.id} is sold out.`)
-      : new SimHttpError(400, codes.ecsSoldOut, 'Check capacity: Capacity is not enough.');
+    // Refused in the answer: nothing is created (huawei-cloud.md §5.1). Which code ECS uses for
+    // a given shortage is not documented; all are seen.
+    throw capacityRefusal(ctx, soldOut.code, s, az);
   }
   const servers: SimServer[] = [];
   const allocatedIps: string[] = [];

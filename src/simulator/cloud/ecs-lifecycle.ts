@@ -1,5 +1,6 @@
 import { nowIso, type SimContext } from './context.js';
 import { createJob, finishSubJob } from './ecs-jobs.js';
+import { type CapacityReasonShape, capacityReasonShapes } from './faults.js';
 import { codes } from './sim-errors.js';
 import type { SimJob, SimServer } from './store.js';
 
@@ -64,18 +65,28 @@ function releaseAttachments(
  * Ecs.0219 on the job with the capacity reason in the sub-job; or the reason only in the
  * sub-job's `entities.errorcode_message`), and the server rolled back or left in ERROR.
  */
-function failForCapacity(ctx: SimContext, job: SimJob, server: SimServer, leaveError: boolean) {
+function failForCapacity(
+  ctx: SimContext,
+  job: SimJob,
+  server: SimServer,
+  leaveError: boolean,
+  where?: CapacityReasonShape,
+) {
   const soldOut = `Flavor ${server.flavor} is sold out in availability zone ${server.az}; the capacity for this flavor is insufficient.`;
   const generic = {
     code: codes.ecsQuickCreateFailed,
     reason: `Failed to quickly create server ${server.id} because the ECS status is error or the creation timed out.`,
   };
-  const shapes = [
-    { code: codes.ecsSoldOut, reason: soldOut },
-    { code: codes.ecsSoldOut, reason: soldOut, job: generic },
-    { message: `${codes.ecsSoldOut}: Check capacity: Capacity is not enough.`, job: generic },
-  ];
-  const shape = shapes[Math.floor(ctx.random() * shapes.length)]!;
+  const shapes = {
+    job: { code: codes.ecsSoldOut, reason: soldOut },
+    'sub-job': { code: codes.ecsSoldOut, reason: soldOut, job: generic },
+    errorcode_message: {
+      message: `${codes.ecsSoldOut}: Check capacity: Capacity is not enough.`,
+      job: generic,
+    },
+  };
+  const shape =
+    shapes[where ?? capacityReasonShapes[Math.floor(ctx.random() * capacityReasonShapes.length)]!];
   ctx.scheduler.at(later(ctx, 'failMs'), () => {
     if (alive(ctx, server)) {
       if (leaveError) {
@@ -100,7 +111,7 @@ function failForCapacity(ctx: SimContext, job: SimJob, server: SimServer, leaveE
 export function beginCreate(
   ctx: SimContext,
   servers: SimServer[],
-  capacity?: { leaveError: boolean },
+  capacity?: { leaveError: boolean; reason?: CapacityReasonShape },
 ): SimJob {
   const job = createJob(
     ctx,
@@ -110,7 +121,7 @@ export function beginCreate(
   );
   for (const server of servers) {
     if (capacity || !flavorInStock(ctx, server)) {
-      failForCapacity(ctx, job, server, capacity?.leaveError ?? false);
+      failForCapacity(ctx, job, server, capacity?.leaveError ?? false, capacity?.reason);
       continue;
     }
     const activeAt = later(ctx, 'serverCreateMs');
@@ -174,7 +185,13 @@ export function beginDelete(
         server.status = 'DELETED';
         server.taskState = null;
         touch(ctx, server);
-        releaseAttachments(ctx, server, options);
+        // In fault mode a delete may leave the server's EIP behind, unbound, to be deleted on
+        // its own (huawei-cloud.md §5.4: "EIPs not deleted with them").
+        const leaveEip = options.deletePublicIp && ctx.faults.leavesEip();
+        releaseAttachments(ctx, server, {
+          ...options,
+          deletePublicIp: options.deletePublicIp && !leaveEip,
+        });
       }
       finishSubJob(ctx, job, server.id, { ok: true });
     });

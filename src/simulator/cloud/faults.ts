@@ -45,12 +45,31 @@ export interface SoldOut {
   az?: string;
   flavor?: string;
   in?: 'create' | 'job' | 'random';
+  /**
+   * The code a create answer refuses with (huawei-cloud.md §5.1): Ecs.0018 flavor sold out,
+   * Ecs.0319 capacity not enough, Ecs.0044 disk type sold out in the AZ, Ecs.0019 flavor
+   * abandoned (no AZ will have it). Default: Ecs.0018 or Ecs.0319 at random.
+   */
+  code?: CreateCapacityCode;
+  /**
+   * Where a failed job writes its reason: on the job and its sub-job alike (`job`), a generic
+   * Ecs.0219 on the job with the capacity code on the sub-job (`sub-job`), or only in the
+   * sub-job's `entities.errorcode_message` (`errorcode_message`). Default: one at random.
+   */
+  reason?: CapacityReasonShape;
   /** A failed job leaves the server in ERROR (to be deleted) instead of rolling it back. */
   leaveError?: boolean;
 }
 
+export const createCapacityCodes = ['Ecs.0018', 'Ecs.0019', 'Ecs.0319', 'Ecs.0044'] as const;
+export type CreateCapacityCode = (typeof createCapacityCodes)[number];
+export const capacityReasonShapes = ['job', 'sub-job', 'errorcode_message'] as const;
+export type CapacityReasonShape = (typeof capacityReasonShapes)[number];
+
 /** How a sold-out create shows for one call. */
-type SoldOutHit = { in: 'create' } | { in: 'job'; leaveError: boolean };
+type SoldOutHit =
+  | { in: 'create'; code?: CreateCapacityCode }
+  | { in: 'job'; leaveError: boolean; reason?: CapacityReasonShape };
 
 export interface FaultsSnapshot {
   rules: FaultRule[];
@@ -61,6 +80,11 @@ export interface FaultsSnapshot {
    * answered in the create call or in its job at random.
    */
   soldOutRate: number;
+  /**
+   * Each server deleted with `delete_publicip` leaves its EIP behind, unbound, with this
+   * probability (an EIP the server's delete did not take: deleted on its own, §5.4).
+   */
+  eipLeftRate: number;
   /** Servers refuse SSH for this long after each boot (sshd slow to come up). */
 
   sshRefuseAfterBootMs: number;
@@ -81,6 +105,9 @@ export interface Faults {
   /** Whether a rule says `flavor` is sold out in `az` (resizes, pre-checks). */
   isSoldOut(az: string, flavor: string): boolean;
   setSoldOutRate(rate: number): void;
+  setEipLeftRate(rate: number): void;
+  /** Whether this server delete leaves its EIP behind (by `eipLeftRate`). */
+  leavesEip(): boolean;
 
   readonly v3Available: boolean;
   readonly sshRefuseAfterBootMs: number;
@@ -98,6 +125,7 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
   let scripts = new Map<string, Array<RequestFault | null>>();
   let soldOut: SoldOut[] = [];
   let soldOutRate = 0;
+  let eipLeftRate = 0;
   let sshRefuseAfterBootMs = 0;
 
   let v3Available = true;
@@ -146,19 +174,27 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
     },
     soldOutFor(az, flavor) {
       const rule = matching(az, flavor);
+      const pinned = {
+        ...(rule?.code ? { code: rule.code } : {}),
+        ...(rule?.reason ? { reason: rule.reason } : {}),
+      };
       if (rule && rule.in !== 'random') {
         return rule.in === 'create'
-          ? { in: 'create' }
-          : { in: 'job', leaveError: rule.leaveError ?? false };
+          ? { in: 'create', ...pinned }
+          : { in: 'job', leaveError: rule.leaveError ?? false, ...pinned };
       }
       if (!rule && !(soldOutRate > 0 && random() < soldOutRate)) return undefined;
       // By chance: answered either way, and a failed job leaves its server in ERROR half the time.
-      if (random() < 0.5) return { in: 'create' };
-      return { in: 'job', leaveError: rule?.leaveError ?? random() < 0.5 };
+      if (random() < 0.5) return { in: 'create', ...pinned };
+      return { in: 'job', leaveError: rule?.leaveError ?? random() < 0.5, ...pinned };
     },
     setSoldOutRate(rate) {
       soldOutRate = Math.min(1, Math.max(0, rate));
     },
+    setEipLeftRate(rate) {
+      eipLeftRate = Math.min(1, Math.max(0, rate));
+    },
+    leavesEip: () => eipLeftRate > 0 && random() < eipLeftRate,
     get v3Available() {
       return v3Available;
     },
@@ -170,6 +206,7 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
       scripts: Object.fromEntries([...scripts].map(([k, v]) => [k, [...v]])),
       soldOut: soldOut.map((s) => ({ ...s })),
       soldOutRate,
+      eipLeftRate,
       sshRefuseAfterBootMs,
 
       v3Available,
@@ -179,6 +216,7 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
       scripts = new Map();
       soldOut = [];
       soldOutRate = 0;
+      eipLeftRate = 0;
       sshRefuseAfterBootMs = 0;
 
       v3Available = true;
@@ -188,6 +226,7 @@ export function createFaults(random: Random, initial?: Partial<FaultsSnapshot>):
   for (const [api, seq] of Object.entries(initial?.scripts ?? {})) faults.script(api, seq);
   for (const s of initial?.soldOut ?? []) faults.soldOut(s);
   if (initial?.soldOutRate) faults.setSoldOutRate(initial.soldOutRate);
+  if (initial?.eipLeftRate) faults.setEipLeftRate(initial.eipLeftRate);
   if (initial?.sshRefuseAfterBootMs) faults.setSshRefuseAfterBootMs(initial.sshRefuseAfterBootMs);
 
   if (initial?.v3Available === false) faults.setV3Available(false);

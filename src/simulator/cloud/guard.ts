@@ -6,6 +6,16 @@ import { codes, sendError, styleOf } from './sim-errors.js';
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The counters of one API, created on its first call. */
+export function statsOf(ctx: SimContext, api: string) {
+  let stats = ctx.stats.get(api);
+  if (!stats) {
+    stats = { calls: 0, faulted: 0, throttled: 0, refusals: {} };
+    ctx.stats.set(api, stats);
+  }
+  return stats;
+}
+
 /**
  * Per-API gate in front of each handler: counts the call, applies the rate limit (429 like the
  * gateway), the injected fault for this call if any, and the answer latency.
@@ -13,8 +23,7 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export function guard(ctx: SimContext, api: string): MiddlewareHandler<SimEnv> {
   return async (c, next) => {
     c.set('api', api);
-    const stats = ctx.stats.get(api) ?? { calls: 0, faulted: 0, throttled: 0 };
-    ctx.stats.set(api, stats);
+    const stats = statsOf(ctx, api);
     stats.calls++;
     ctx.onCall?.(api);
     const style = styleOf(api);

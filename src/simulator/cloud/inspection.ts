@@ -154,7 +154,9 @@ export function inventory(ctx: SimContext, liveInstanceIds?: Iterable<string>): 
     },
     orphans,
     usage: computeUsage(store),
-    stats: Object.fromEntries([...ctx.stats].map(([k, v]) => [k, { ...v }])),
+    stats: Object.fromEntries(
+      [...ctx.stats].map(([k, v]) => [k, { ...v, refusals: { ...v.refusals } }]),
+    ),
   };
 }
 

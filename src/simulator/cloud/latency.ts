@@ -30,6 +30,8 @@ export interface LatencyProfile {
   subnetDeleteMs: [number, number];
   vpcDeleteMs: [number, number];
   securityGroupDeleteMs: [number, number];
+  /** After a 204 on an EIP's DELETE, until GET answers 404 (PENDING_DELETE until then). */
+  eipDeleteMs: [number, number];
 }
 
 export const realisticLatency: LatencyProfile = {
@@ -51,6 +53,7 @@ export const realisticLatency: LatencyProfile = {
   subnetDeleteMs: [2_000, 8_000],
   vpcDeleteMs: [1_000, 5_000],
   securityGroupDeleteMs: [500, 3_000],
+  eipDeleteMs: [2_000, 10_000],
 };
 
 export interface Latency {

@@ -19,6 +19,15 @@ export const codes = {
   ecsSubnetFull: 'Ecs.0012',
   /** Flavor sold out in the AZ, answered at create (huawei-cloud.md §5.1). */
   ecsFlavorSoldOut: 'Ecs.0018',
+  /** Flavor retired ("Flavor %s is abandoned"): no AZ will have it. */
+  ecsFlavorAbandoned: 'Ecs.0019',
+  /**
+   * "Flavor [%s] does not exist." (ECS error table, "The flavor does not exist or has been
+   * abandoned", solution "Change another flavor"): an unknown flavor, at create and resize.
+   */
+  ecsFlavorNotFound: 'Ecs.0029',
+  /** "Disk type [%s] has been sold out in AZ [%s]." */
+  ecsDiskSoldOut: 'Ecs.0044',
   /** A state the action does not accept (resize of a running server without withStopServer). */
   ecsStatusRequirement: 'Ecs.0100',
   /** Job-level code of a create that failed on its servers ("... the ECS status is error"). */
@@ -82,6 +91,10 @@ export const codes = {
    * huawei-cloud.md §5.1: unverified).
    */
   eipTypeUnavailable: 'EIP.7904',
+  /** 409: the EIP is still bound to a port (unbind it first). */
+  eipBound: 'VPC.0517',
+  /** sim: an EIP that does not exist (404). */
+  eipNotFound: 'VPC.0504',
   /** sim: duplicate security-group rule. */
   vpcDuplicateRule: 'VPC.0204',
   /** 403 the agency's credentials lack the action in this project (huawei-iam-agency.md §5). */
@@ -133,6 +146,8 @@ export function sendError(
   message: string,
 ) {
   const requestId = (c.get('requestId' as never) as string | undefined) ?? '';
+  // Counted per API by the app (ApiStats.refusals).
+  c.set('errorCode' as never, code as never);
   return c.json(errorBody(style, code, message, requestId), status);
 }
 

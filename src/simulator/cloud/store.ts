@@ -118,12 +118,14 @@ export interface SimSecurityGroup {
   createdAt: string;
 }
 
-interface SimEip {
+export interface SimEip {
   id: string;
   address: string;
   bandwidthMb: number;
   serverId: string | undefined;
   createdAt: string;
+  /** A DELETE was accepted (PENDING_DELETE); the EIP goes when the scheduler says. */
+  deleting?: boolean;
 }
 
 interface SimVolume {

@@ -42,6 +42,8 @@ export interface FakeCloudFaults {
     error: Error | (() => Error),
     options?: { times?: number; afterEffect?: boolean },
   ): void;
+  /** The next `times` servers deleted with their EIP leave it behind, unbound (§5.4). */
+  leaveEips(times: number): void;
   /** The next `times` calls of a delete answer "still in use" (409, Retryable). */
   inUse(method: 'deleteSecurityGroup' | 'deleteSubnet' | 'deleteVpc', times: number): void;
   /** The next `times` calls of `method` are throttled (429 APIGW.0308, Retryable with a wait). */
@@ -57,6 +59,8 @@ export interface FakeCloudFaults {
 export interface FaultTable extends FakeCloudFaults {
   /** The fault for this call, consumed. */
   take(method: CloudMethod): Scripted | undefined;
+  /** Whether this server's delete leaves its EIP behind (consumes one `leaveEips`). */
+  leavesEip(): boolean;
   /** How a create or resize to (az, flavor) is sold out, if it is. */
   soldOutIn(az: string, flavor: string): 'create' | 'job' | undefined;
 }
@@ -65,6 +69,14 @@ export function capacityError(operation: string, az: string, flavor: string, cod
   return new CloudCapacityExhausted(
     `${operation}: flavor ${flavor} is sold out in ${az}; try another availability zone or flavor`,
     { code, operation, httpStatus: 400 },
+  );
+}
+
+/** An unknown flavor, as ECS answers it (400 Ecs.0029 "Flavor [x] does not exist."): next flavor. */
+export function unknownFlavorError(operation: string, flavor: string) {
+  return new CloudCapacityExhausted(
+    `${operation}: flavor unavailable (Ecs.0029: Flavor [${flavor}] does not exist.); no availability zone will have it, try another flavor`,
+    { code: 'Ecs.0029', operation, httpStatus: 400, scope: 'flavor' },
   );
 }
 
@@ -80,6 +92,7 @@ export function inUseError(operation: string, what: string) {
 export function createFaultTable(): FaultTable {
   let scripts = new Map<CloudMethod, Scripted[]>();
   let soldOut: SoldOut[] = [];
+  let eipsLeft = 0;
   const add = (method: CloudMethod, s: Scripted) =>
     scripts.set(method, [...(scripts.get(method) ?? []), s]);
 
@@ -91,6 +104,14 @@ export function createFaultTable(): FaultTable {
         left: options.times ?? 1,
         afterEffect: options.afterEffect ?? false,
       });
+    },
+    leaveEips(times) {
+      eipsLeft += times;
+    },
+    leavesEip() {
+      if (eipsLeft <= 0) return false;
+      eipsLeft -= 1;
+      return true;
     },
     inUse(method, times) {
       table.failNext(method, () => inUseError(method, 'the resource'), { times });
@@ -118,6 +139,7 @@ export function createFaultTable(): FaultTable {
     clear() {
       scripts = new Map();
       soldOut = [];
+      eipsLeft = 0;
     },
     take(method) {
       const queue = scripts.get(method);

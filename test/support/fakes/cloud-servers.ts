@@ -1,7 +1,7 @@
 import { uuidPattern } from '../../../src/cloud/client-token.js';
 import type { CloudApi, ServerInfo } from '../../../src/cloud/cloud-api.js';
 import { CloudConflict } from '../../../src/cloud/errors.js';
-import { capacityError, type FaultTable } from './cloud-faults.js';
+import { capacityError, type FaultTable, unknownFlavorError } from './cloud-faults.js';
 import {
   badInput,
   checkInput,
@@ -102,8 +102,7 @@ export function createServerOperations(
       if (replay && replay.body !== body)
         throw refused(op, 'the client token was used with another body', 'Ecs.0122');
       if (replay) return { jobId: replay.jobId, serverIds: [...replay.serverIds] };
-      if (!catalog.flavors.has(input.flavor))
-        throw refused(op, `flavor [${input.flavor}] not found`);
+      if (!catalog.flavors.has(input.flavor)) throw unknownFlavorError(`ecs.${op}`, input.flavor);
       if (!catalog.images.has(input.imageId))
         throw refused(op, `image [${input.imageId}] not found`);
       const az = input.az ?? catalog.azs[0]!;
@@ -139,7 +138,12 @@ export function createServerOperations(
       if (input.eip) {
         const n = ++eipCount;
         const address = `100.64.${n >> 8}.${n & 255}`;
-        const eip = { id: state.id('eip'), address, serverId: server.id };
+        const eip = {
+          id: state.id('eip'),
+          address,
+          serverId: server.id,
+          createdAt: state.clock.now().getTime(),
+        };
         eips.set(eip.id, eip);
         server.eipId = eip.id;
         server.floatingIps.push(address);
@@ -187,7 +191,7 @@ export function createServerOperations(
       state.at(durations.deleteMs, () => {
         for (const id of present) {
           const s = servers.get(id);
-          if (s) release(s, options.deletePublicIp);
+          if (s) release(s, options.deletePublicIp && !faults.leavesEip());
         }
         state.endJob(job);
       });
@@ -200,8 +204,16 @@ export function createServerOperations(
     async resizeServer(id, flavor) {
       const op = 'resizeServer';
       const s = serverOf(op, id);
-      if (!catalog.flavors.has(flavor)) throw refused(op, `flavor [${flavor}] not found`);
+      if (!catalog.flavors.has(flavor)) throw unknownFlavorError('ecs.resize', flavor);
       if (flavor === s.flavor) throw refused(op, 'another flavor must be used', 'Ecs.0009');
+      // ECS resizes a stopped server only (huawei-cloud.md §5.6); the adapter never asks it to
+      // stop one itself (no withStopServer): the caller stops it first.
+      if (s.status === 'ACTIVE' && !s.deleting)
+        throw refused(
+          op,
+          `server ${s.id} is ACTIVE: the ECS status does not meet requirements; stop it before resizing`,
+          'Ecs.0100',
+        );
       if (!['ACTIVE', 'SHUTOFF'].includes(s.status) || s.deleting) {
         throw new CloudConflict(`${op}: server ${s.id} is ${s.status}; retried later`, {
           code: 'Ecs.0108',

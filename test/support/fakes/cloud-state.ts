@@ -55,6 +55,8 @@ export interface FakeEip {
   id: string;
   address: string;
   serverId?: string;
+  /** Clock time of its creation (ms). */
+  createdAt: number;
 }
 
 export interface FakeCloudInventory {

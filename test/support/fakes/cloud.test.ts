@@ -153,7 +153,9 @@ describe('the fake cloud', () => {
       deleteVolume: true,
     });
     await wait(cloud, clock, deletion.jobId!);
-    expect(cloud.inventory().eips).toEqual([{ id: eip!.id, address: eip!.address }]);
+    expect(cloud.inventory().eips).toEqual([
+      { id: eip!.id, address: eip!.address, createdAt: expect.any(Number) },
+    ]);
     await cloud.deleteSubnet(vpc.id, subnet.id);
     await cloud.deleteVpc(vpc.id);
     expect(cloud.inventory()).toMatchObject({

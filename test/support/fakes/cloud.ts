@@ -161,6 +161,14 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
       vpcs.delete(id);
     },
 
+    async deleteDetachedEip(address, createdBefore) {
+      const ours = [...state.eips.values()].filter(
+        (e) => e.address === address && !e.serverId && e.createdAt <= createdBefore.getTime(),
+      );
+      for (const e of ours) state.eips.delete(e.id);
+      return ours.length > 0;
+    },
+
     async findNetworkByTag(key, value) {
       return {
         vpcs: tagged(vpcs.values(), key, value).map(({ cidr: _, ...v }) => v),
@@ -203,6 +211,8 @@ export function createFakeCloud(options: FakeCloudOptions): FakeCloud {
     deleteSubnet: (v, s) => play('deleteSubnet', [v, s], () => api.deleteSubnet(v, s)),
     deleteVpc: (v) => play('deleteVpc', [v], () => api.deleteVpc(v)),
     findNetworkByTag: (k, v) => play('findNetworkByTag', [k, v], () => api.findNetworkByTag(k, v)),
+    deleteDetachedEip: (a, b) =>
+      play('deleteDetachedEip', [a, b], () => api.deleteDetachedEip(a, b)),
     faults,
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
