@@ -124,6 +124,11 @@ export function createInstanceOperations(core: ScenarioCore) {
       return { ...started, order };
     },
 
+    /**
+     * A change of sku (V1 upgrade, V2 upgradeInstance). For V2 the marketplace first asks
+     * changeInstanceCheck (spec §6), once, as the buyer waits: a change the seller refuses is
+     * never sent, and the operation fails with the seller's reason.
+     */
     upgrade(
       ref: string,
       change: { skuCode: string; productId?: string; linearValue?: number },
@@ -137,20 +142,61 @@ export function createInstanceOperations(core: ScenarioCore) {
         linearValue: change.linearValue ?? inst.terms.productInfo.linearValue,
       };
       const order = deps.orders.createChange(inst.instanceId, inst.terms, { productInfo });
-      const started = send(
-        'upgrade',
-        ref,
+      const apply = () => touch(inst, { terms: fields.termsAfter(order, inst.terms) });
+      if (inst.protocol === 'v1') {
+        const started = send(
+          'upgrade',
+          ref,
+          opts,
+          'purchase',
+          (t, testFlag) => ['upgrade', fields.upgradeFields('v1', order, t.instanceId, testFlag)],
+          apply,
+        );
+        return { ...started, order };
+      }
+      core.settings();
+      const testFlag = opts.testFlag ?? inst.testFlag;
+      const op = deps.operations.start('upgrade', inst.instanceId);
+      const check = core.specOf(
+        'v2',
+        'changeInstanceCheck',
+        () => fields.changeCheckFields(order, inst.instanceId, testFlag),
         opts,
-        'purchase',
-        (t, testFlag) => [
-          t.protocol === 'v1' ? 'upgrade' : 'upgradeInstance',
-          fields.upgradeFields(t.protocol, order, t.instanceId, testFlag),
-        ],
-        (i) => {
-          if (i) touch(i, { terms: fields.termsAfter(order, i.terms) });
+      );
+      const upgradeSpec = core.specOf(
+        'v2',
+        'upgradeInstance',
+        () => fields.upgradeFields('v2', order, inst.instanceId, testFlag),
+        opts,
+      );
+      core.launch(
+        op,
+        { spec: check, retry: undefined, opts: { ...opts, noRetry: true } },
+        async () => {
+          const knobs = deps.config().knobs;
+          const outcome = await core.deliver({
+            operationId: op.view.id,
+            kind: 'upgrade',
+            spec: upgradeSpec,
+            policy: opts.noRetry ? undefined : knobs.retry.purchase,
+            duplicates: opts.duplicates ?? knobs.duplicates,
+            resends: opts.resends ?? knobs.resends,
+            onAttempt(n, results) {
+              op.view.attempts = n;
+              op.view.resultCode = results.at(-1)?.resultCode;
+            },
+          });
+          if (!outcome.accepted) {
+            const last = outcome.results.at(-1);
+            throw new Error(
+              `upgradeInstance not accepted: ${last?.resultCode ?? last?.error ?? 'no answer'}`,
+            );
+          }
+          op.view.resultCode = outcome.accepted.resultCode;
+          apply();
         },
       );
-      return { ...started, order };
+      return { operation: op, instance: inst, order };
     },
 
     /** One V2 queryInstance for up to 100 instances (never resent: the marketplace polls). */
