@@ -27,6 +27,11 @@ import { build } from './build.js';
 import { alertTally, startAlertReceiver } from './chaos/alerts.js';
 import { type Purchase, runChecks } from './chaos/checks.js';
 import {
+  checkLicenseUploads,
+  type LicenseEvent,
+  sendLicenseEvent,
+} from './chaos/license-events.js';
+import {
   freePort,
   kgd,
   killAll,
@@ -138,6 +143,7 @@ async function main() {
     path.join(work, 'simulator.log'),
   );
   const simUrl = `http://127.0.0.1:${simPort}`;
+  const fallbackUrl = `http://localhost:${simPort}`;
   await waitUntil('the simulator', async () => (await fetch(`${simUrl}/sim/inventory`)).ok, 60_000);
 
   const replicas: Replica[] = [];
@@ -181,6 +187,8 @@ async function main() {
     KGD_CLOUD_PROJECT_ID: '6b67642d73696d756c61746f72000001',
     KGD_CLOUD_ENDPOINT: simUrl,
     KGD_MARKETPLACE_API_URL: simUrl,
+    // The same simulator under another name: the upload API's faults can spare it.
+    KGD_MARKETPLACE_API_FALLBACK_URL: fallbackUrl,
     KGD_EXECUTOR_ID: r.name,
     KGD_REPLICA_TIMEOUT_SECONDS: '6',
     KGD_LOG_LEVEL: 'info',
@@ -271,6 +279,8 @@ async function main() {
 
   const purchases: Purchase[] = [];
   const followUps: Promise<void>[] = [];
+  const licenseEvents: LicenseEvent[] = [];
+  let licenseCount = 0;
   for (let i = 0; i < purchasesWanted; i++) {
     if (i === retireAt) {
       const victim = replicas[1]!;
@@ -327,6 +337,29 @@ async function main() {
         })(),
       );
     }
+    // Live License: a getLicenseAsync event for some V2 instances that stay, under upload faults.
+    if (protocol === 'v2' && !p.releaseSent && i % 4 === 0) {
+      const n = licenseCount++;
+      followUps.push(
+        (async () => {
+          await waitUntil(
+            `purchase ${orderId} answered`,
+            async () =>
+              !!((await control(`/instances/${orderId}`)) as { instanceId?: string }).instanceId,
+            20 * 60_000,
+            300,
+          );
+          licenseEvents.push(
+            await sendLicenseEvent(control, {
+              orderId,
+              n,
+              primaryHost: new URL(simUrl).host,
+              random,
+            }),
+          );
+        })(),
+      );
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   say(
@@ -380,6 +413,17 @@ async function main() {
     inventory: async (live) =>
       (await (await fetch(`${simUrl}/sim/inventory?live=${live.join(',')}`)).json()) as Inventory,
   });
+  const { uploads } = (await control('/license-uploads')) as unknown as {
+    uploads: { eventId: string; sha256: string; host: string }[];
+  };
+  results.push(
+    ...(await checkLicenseUploads({
+      databaseUrl,
+      events: licenseEvents,
+      uploads,
+      fallbackHost: new URL(fallbackUrl).host,
+    })),
+  );
   const kills = replicas.reduce((n, r) => n + r.kills, 0);
   console.log(
     `\nchaos run: ${purchasesWanted} purchases, ${replicaCount} replica(s), ${kills} SIGKILLs, ${ledger.entries.length} marketplace calls, ${((Date.now() - started) / 1000).toFixed(0)} s`,

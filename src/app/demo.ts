@@ -101,7 +101,10 @@ export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: stri
       skuCode: 'pro',
       wait: 'answered',
     });
-    say(io, `${t()}  buyer upgraded to sku pro`);
+    say(
+      io,
+      `${t()}  buyer upgraded to sku pro${protocol === 'v2' ? ' (changeInstanceCheck allowed it, then upgradeInstance)' : ''}`,
+    );
     await settled(io, db, id, t);
     const upgraded = await instanceRow(db, id);
     say(io, `${t()}  server resized to ${upgraded.flavor}`);

@@ -169,33 +169,30 @@ export function createInstanceOperations(core: ScenarioCore) {
         () => fields.upgradeFields('v2', order, inst.instanceId, testFlag),
         opts,
       );
-      core.launch(
-        op,
-        { spec: check, retry: undefined, opts: { ...opts, noRetry: true } },
-        async () => {
-          const knobs = deps.config().knobs;
-          const outcome = await core.deliver({
-            operationId: op.view.id,
-            kind: 'upgrade',
-            spec: upgradeSpec,
-            policy: opts.noRetry ? undefined : knobs.retry.purchase,
-            duplicates: opts.duplicates ?? knobs.duplicates,
-            resends: opts.resends ?? knobs.resends,
-            onAttempt(n, results) {
-              op.view.attempts = n;
-              op.view.resultCode = results.at(-1)?.resultCode;
-            },
-          });
-          if (!outcome.accepted) {
-            const last = outcome.results.at(-1);
-            throw new Error(
-              `upgradeInstance not accepted: ${last?.resultCode ?? last?.error ?? 'no answer'}`,
-            );
-          }
-          op.view.resultCode = outcome.accepted.resultCode;
-          apply();
-        },
-      );
+      // The check is asked once, as the buyer waits; the change itself is then delivered (and
+      // its answer is the operation's) only when the seller allowed it.
+      const ask = async () => {
+        const asked = await core.deliver({
+          operationId: op.view.id,
+          kind: 'upgrade',
+          spec: check,
+          duplicates: 1,
+          resends: 0,
+          onAttempt: () => op.markSent(),
+        });
+        if (!asked.accepted) {
+          const last = asked.results.at(-1);
+          op.view.resultCode = last?.resultCode;
+          const why = last?.resultCode ?? last?.error ?? 'no answer';
+          op.finish(
+            'failed',
+            `changeInstanceCheck did not allow the change: ${why}${last?.resultMsg ? ` (${last.resultMsg})` : ''}`,
+          );
+          return;
+        }
+        core.launch(op, { spec: upgradeSpec, retry: 'purchase', opts }, apply);
+      };
+      ask().catch((err: Error) => op.finish('failed', err.message));
       return { operation: op, instance: inst, order };
     },
 
