@@ -52,6 +52,8 @@ const { values } = parseArgs({
     'kill-max': { type: 'string', default: '15' },
     keep: { type: 'boolean', default: false },
     alerts: { type: 'boolean', default: false },
+    /** Loopback addresses for the simulated EIPs (another simulator on the machine may hold the default). */
+    'eip-pool': { type: 'string' },
   },
 });
 // The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
@@ -129,7 +131,7 @@ async function main() {
       '--time-scale',
       values['time-scale']!,
       '--eip-pool',
-      `127.${40 + replicaCount}.0.0/16`,
+      values['eip-pool'] ?? `127.${40 + replicaCount}.0.0/16`,
       '--data-dir',
       path.join(work, 'sim'),
       '--faults',
