@@ -93,6 +93,8 @@ function effect(
     return testEffect(activity);
   switch (activity) {
     case 'newInstance':
+      if (protocol === 'v1' && f.chargingMode === '1' && f.expireTime === undefined)
+        return invalid('periodic purchase without expireTime', /expireTime/);
       return {
         codes: protocol === 'v1' ? ['000000'] : isTest(f) ? ['000000', '000004'] : ['000004'],
         why: 'new purchase',
