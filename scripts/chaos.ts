@@ -32,6 +32,11 @@ import { alertTally, startAlertReceiver } from './chaos/alerts.js';
 import { type Purchase, runChecks } from './chaos/checks.js';
 import { prepareHostileBuyers } from './chaos/hostile.js';
 import {
+  checkLicenseUploads,
+  type LicenseEvent,
+  sendLicenseEvent,
+} from './chaos/license-events.js';
+import {
   freePort,
   kgd,
   killAll,
@@ -52,6 +57,8 @@ const { values } = parseArgs({
     'kill-max': { type: 'string', default: '15' },
     keep: { type: 'boolean', default: false },
     alerts: { type: 'boolean', default: false },
+    /** Loopback addresses for the simulated EIPs (another simulator on the machine may hold the default). */
+    'eip-pool': { type: 'string' },
   },
 });
 // The kgd processes run bin/kgd.js, that is dist/: bring it up to date with the sources.
@@ -139,7 +146,7 @@ async function main() {
       '--time-scale',
       values['time-scale']!,
       '--eip-pool',
-      `127.${40 + replicaCount}.0.0/16`,
+      values['eip-pool'] ?? `127.${40 + replicaCount}.0.0/16`,
       '--data-dir',
       path.join(work, 'sim'),
       '--faults',
@@ -153,6 +160,7 @@ async function main() {
     path.join(work, 'simulator.log'),
   );
   const simUrl = `http://127.0.0.1:${simPort}`;
+  const fallbackUrl = `http://localhost:${simPort}`;
   await waitUntil('the simulator', async () => (await fetch(`${simUrl}/sim/inventory`)).ok, 60_000);
 
   const replicas: Replica[] = [];
@@ -196,6 +204,8 @@ async function main() {
     KGD_CLOUD_PROJECT_ID: '6b67642d73696d756c61746f72000001',
     KGD_CLOUD_ENDPOINT: simUrl,
     KGD_MARKETPLACE_API_URL: simUrl,
+    // The same simulator under another name: the upload API's faults can spare it.
+    KGD_MARKETPLACE_API_FALLBACK_URL: fallbackUrl,
     KGD_EXECUTOR_ID: r.name,
     KGD_REPLICA_TIMEOUT_SECONDS: '6',
     KGD_LOG_LEVEL: 'info',
@@ -296,6 +306,8 @@ async function main() {
   const purchases: Purchase[] = [];
   const followUps: Promise<void>[] = [];
   const hostileAt = Math.floor(purchasesWanted / 3);
+  const licenseEvents: LicenseEvent[] = [];
+  let licenseCount = 0;
   for (let i = 0; i < purchasesWanted; i++) {
     if (i === hostileAt) followUps.push((await hostile.place(control, say)).followUp);
     if (i === retireAt) {
@@ -350,6 +362,29 @@ async function main() {
             await new Promise((r) => setTimeout(r, between(500, 3000)));
             await control(`/instances/${orderId}/release`, { resends: 1, wait: 'none' });
           }
+        })(),
+      );
+    }
+    // Live License: a getLicenseAsync event for some V2 instances that stay, under upload faults.
+    if (protocol === 'v2' && !p.releaseSent && i % 4 === 0) {
+      const n = licenseCount++;
+      followUps.push(
+        (async () => {
+          await waitUntil(
+            `purchase ${orderId} answered`,
+            async () =>
+              !!((await control(`/instances/${orderId}`)) as { instanceId?: string }).instanceId,
+            20 * 60_000,
+            300,
+          );
+          licenseEvents.push(
+            await sendLicenseEvent(control, {
+              orderId,
+              n,
+              primaryHost: new URL(simUrl).host,
+              random,
+            }),
+          );
         })(),
       );
     }
@@ -414,6 +449,17 @@ async function main() {
   } finally {
     await client.end();
   }
+  const { uploads } = (await control('/license-uploads')) as unknown as {
+    uploads: { eventId: string; sha256: string; host: string }[];
+  };
+  results.push(
+    ...(await checkLicenseUploads({
+      databaseUrl,
+      events: licenseEvents,
+      uploads,
+      fallbackHost: new URL(fallbackUrl).host,
+    })),
+  );
   const kills = replicas.reduce((n, r) => n + r.kills, 0);
   console.log(
     `\nchaos run: ${purchasesWanted} purchases, ${replicaCount} replica(s), ${kills} SIGKILLs, ${ledger.entries.length} marketplace calls, ${((Date.now() - started) / 1000).toFixed(0)} s`,

@@ -21,6 +21,8 @@ export const v1Names = [
   'upgrade',
   'instanceStatus',
   'queryInstance',
+  'refreshLicense',
+  'releaseLicense',
 ] as const;
 export const v2Names = [
   'newInstance',
@@ -30,6 +32,11 @@ export const v2Names = [
   'releaseInstance',
   'upgradeInstance',
   'orderNotify',
+  'changeInstanceCheck',
+  'getLicenseAsync',
+  'refreshLicenseCode',
+  'updateLicenseCodeStatus',
+  'releaseLicenseCode',
 ] as const;
 
 /** Activities acting on an existing instance: their target decides between 000000 and 000003. */
@@ -42,6 +49,10 @@ export const targeted = new Set([
   'instanceStatus',
   'updateInstanceStatus',
   'queryInstance',
+  'refreshLicense',
+  'releaseLicense',
+  'changeInstanceCheck',
+  'getLicenseAsync',
 ]);
 
 /** Products without a template: their deployments fail at once, keeping the engine light. */
@@ -49,6 +60,8 @@ const products = ['FUZZ-PRODUCT-MONTH', 'FUZZ-PRODUCT-YEAR', 'FUZZ-PAYG'];
 
 const orderId = (rng: Rng, prefix = 'FZ') => `${prefix}-${rng.hex(16).toUpperCase()}`;
 export const unknownInstanceId = (rng: Rng) => `kgi-fuzz-${rng.hex(20)}`;
+/** A license code the marketplace never issued to this seller: every event for it is 000003. */
+const licenseCode = (rng: Rng) => `LC-FUZZ-${rng.hex(16).toUpperCase()}`;
 
 function futureTime(rng: Rng): string {
   return formatOrderTime(new Date(Date.UTC(2027 + rng.int(0, 5), rng.int(0, 11), rng.int(1, 28))));
@@ -143,6 +156,18 @@ export function validFields(
         return { instanceId: target, instanceStatus: rng.pick(['FREEZE', 'NORMAL']), testFlag };
       case 'queryInstance':
         return { instanceId: target, testFlag };
+      case 'refreshLicense':
+        return {
+          instanceId: target,
+          orderId: orderId(rng, 'RN'),
+          productId,
+          expireTime: futureTime(rng),
+          periodType: 'year',
+          periodNumber: String(rng.int(1, 3)),
+          testFlag,
+        };
+      case 'releaseLicense':
+        return { instanceId: target, orderId: orderId(rng, 'RL'), testFlag };
     }
     throw new Error(`no V1 activity ${activity}`);
   }
@@ -185,6 +210,58 @@ export function validFields(
     case 'orderNotify': {
       const id = orderId(rng, 'ON');
       return { orderId: id, orderLineId: line(id), testFlag: flag };
+    }
+    case 'changeInstanceCheck':
+      return {
+        instanceId: target,
+        productInfo: {
+          productId,
+          skuCode: rng.pick(['basic', 'pro']),
+          ...(rng.chance(0.5) ? { linearValue: rng.int(1, 100) } : {}),
+          productName: rng.pick(['Fuzz product', '模糊测试产品']),
+        },
+        testFlag: flag,
+      };
+    case 'getLicenseAsync': {
+      const at = (d: Date) =>
+        `${d.toISOString().slice(0, 19).replace('T', ' ')}${rng.pick([' z', 'Z', ' UTC', ''])}`;
+      const start = Date.UTC(2026, rng.int(0, 11), rng.int(1, 28), rng.int(0, 23));
+      return {
+        instanceId: target,
+        eventId: `EVT-${rng.hex(20)}`,
+        effectiveTime: at(new Date(start)),
+        ...(rng.chance(0.7) ? { expireTime: at(new Date(start + 365 * 86_400_000)) } : {}),
+        ...(rng.chance(0.6)
+          ? { deviceFingerprint: `${rng.hex(12).toUpperCase()}|DISK-${rng.hex(6)}|BOARD|CPU` }
+          : {}),
+        testFlag: flag,
+      };
+    }
+    case 'refreshLicenseCode': {
+      const id = orderId(rng, 'RN');
+      return {
+        scene: rng.pick(['RENEWAL', 'UNSUBSCRIBE_RENEWAL_PERIOD']),
+        orderId: id,
+        orderLineId: line(id),
+        license: licenseCode(rng),
+        ...(rng.chance(0.5) ? { productId } : {}),
+        expireTime: rng.chance(0.8) ? futureTime(rng) : `${futureTime(rng)}${rng.int(100, 999)}`,
+        testFlag: flag,
+      };
+    }
+    case 'updateLicenseCodeStatus':
+      return {
+        license: licenseCode(rng),
+        status: rng.pick(['FREEZE', 'UNFREEZE']),
+        testFlag: flag,
+      };
+    case 'releaseLicenseCode': {
+      const id = orderId(rng, 'RL');
+      return {
+        license: licenseCode(rng),
+        ...(rng.chance(0.5) ? { orderId: id, orderLineId: line(id) } : {}),
+        testFlag: flag,
+      };
     }
   }
   throw new Error(`no V2 activity ${activity}`);

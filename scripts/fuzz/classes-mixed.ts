@@ -134,6 +134,8 @@ export const unknownInstance: Builder = (rng, env) => {
   const names: readonly string[] = protocol === 'v1' ? v1Names : v2Names;
   const activity = rng.pick(names.filter((a) => targeted.has(a)));
   const b = validBase(rng, env, protocol, activity, 'unknown');
+  // A real call: a debug call (testFlag=1) is answered success for any instance (spec §11).
+  b.fields.testFlag = '0';
   const wire =
     protocol === 'v1' ? signedV1(env, b.activity, b.fields) : signedV2(rng, env, body(b));
   return judged(env, 'unknown instance', `${protocol} ${activity}`, wire, '000003');

@@ -63,6 +63,20 @@ function query(list: string, ctx: OracleContext): Outcome {
   return { codes, why: 'known instances' };
 }
 
+/** A debug call (spec §11): `testFlag` "1" (V2 may send the number). */
+const isTest = (f: Record<string, unknown>) => f.testFlag === '1' || f.testFlag === 1;
+
+/**
+ * A debug call that authenticates and parses is answered success whatever its instance or license
+ * code (spec §11); V2 newInstance, getLicenseAsync and queryInstance may say "in progress".
+ */
+function testEffect(activity: string): Outcome {
+  return {
+    codes: activity === 'getLicenseAsync' ? ['000000', '000004'] : ['000000'],
+    why: 'debug call (testFlag=1)',
+  };
+}
+
 function effect(
   protocol: Protocol,
   activity: string,
@@ -70,12 +84,21 @@ function effect(
   ctx: OracleContext,
 ): Outcome {
   const target = typeof f.instanceId === 'string' ? ctx.standing(f.instanceId) : undefined;
+  if (isTest(f) && activity === 'queryInstance') {
+    // The id list is validated as always (000002), then every id gets an entry.
+    const q = query(f.instanceId as string, ctx);
+    return q.codes.includes('000002') ? q : { codes: ['000000', '000004'], why: 'debug query' };
+  }
+  if (isTest(f) && activity !== 'getLicense' && activity !== 'newInstance')
+    return testEffect(activity);
   switch (activity) {
     case 'newInstance':
-      // A periodic V1 purchase without expireTime would issue a license that never expires.
       if (protocol === 'v1' && f.chargingMode === '1' && f.expireTime === undefined)
-        return { codes: ['000002'], why: 'periodic purchase without expireTime' };
-      return { codes: [protocol === 'v1' ? '000000' : '000004'], why: 'new purchase' };
+        return invalid('periodic purchase without expireTime', /expireTime/);
+      return {
+        codes: protocol === 'v1' ? ['000000'] : isTest(f) ? ['000000', '000004'] : ['000004'],
+        why: 'new purchase',
+      };
     case 'getLicense':
       return f.chargingMode === '1' && f.expireTime === undefined
         ? { codes: ['000902'], why: 'periodic license without expireTime' }
@@ -85,11 +108,26 @@ function effect(
     case 'queryInstance':
       return query(f.instanceId as string, ctx);
     case 'refreshInstance':
+    case 'refreshLicense':
     case 'upgrade':
     case 'upgradeInstance':
       if (target === 'live') return { codes: ['000000'], why: 'live instance' };
       if (target === 'release-target') return { codes: ['000000', '000003'], why: 'releasing' };
       return { codes: ['000003'], why: target ? 'released instance' : 'unknown instance' };
+    case 'changeInstanceCheck':
+      // The fuzz products have no template: a change to one is refused (000005, with the reason).
+      if (!target) return { codes: ['000003'], why: 'unknown instance' };
+      return { codes: ['000000', '000005'], why: `${target} instance: allowed or refused` };
+    case 'getLicenseAsync':
+      // Event ids are random: none comes back with another deviceFingerprint (000002).
+      if (target === 'live') return { codes: ['000004', '000000'], why: 'live instance' };
+      if (target === 'release-target')
+        return { codes: ['000004', '000000', '000003'], why: 'releasing' };
+      return { codes: ['000003'], why: target ? 'released instance' : 'unknown instance' };
+    case 'refreshLicenseCode':
+    case 'updateLicenseCodeStatus':
+    case 'releaseLicenseCode':
+      return { codes: ['000003'], why: 'a license code the marketplace never issued' };
     default:
       // expiry, freeze/unfreeze and release answer success for any instance that ever existed.
       return target

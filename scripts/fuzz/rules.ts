@@ -140,9 +140,36 @@ export const v1Rules: Record<string, ActivityRules> = {
     optional: v1Common,
   },
   queryInstance: { required: { instanceId: idList }, optional: v1Common },
+  // The old License guide's renewal and release (spec §5).
+  refreshLicense: {
+    required: { instanceId: id64, orderId: id64, expireTime: time14 },
+    optional: { productId: id64, periodType: text(16), periodNumber: digits, ...v1Common },
+  },
+  releaseLicense: { required: { instanceId: id64, orderId: id64 }, optional: v1Common },
 };
 
 const v2Common = { testFlag: oneOf('0', '1', 0, 1) };
+
+/** `yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS`, a real instant either way. */
+const time14or17: Rule = (v) =>
+  isString(v) && (time14(v) || (/^\d{17}$/.test(v) && time14(v.slice(0, 14))));
+/** getLicenseAsync times: `yyyy-MM-dd HH:mm:ss`, UTC, with an optional zone token, ≤ 32. */
+const spacedTime: Rule = (v) => {
+  if (!isString(v) || v.length > 32) return false;
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\s*(z|Z|UTC|GMT|\+00:00))?$/.exec(v);
+  return !!m && time14(`${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}`);
+};
+/** changeInstanceCheck's target product. */
+const productInfo: Rule = (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const p = v as Record<string, unknown>;
+  const linear = p.linearValue;
+  const linearOk =
+    linear === undefined ||
+    (typeof linear === 'number' && Number.isInteger(linear) && linear >= 0) ||
+    (isString(linear) && /^\d{1,9}$/.test(linear));
+  return id64(p.productId) && id64(p.skuCode) && text(64)(p.productName) && linearOk;
+};
 
 export const v2Rules: Record<string, ActivityRules> = {
   newInstance: {
@@ -171,6 +198,30 @@ export const v2Rules: Record<string, ActivityRules> = {
     optional: { orderLineId: id64, ...v2Common },
   },
   orderNotify: { required: { orderId: id64 }, optional: { orderLineId: id64, ...v2Common } },
+  changeInstanceCheck: { required: { instanceId: id64, productInfo }, optional: v2Common },
+  getLicenseAsync: {
+    required: { instanceId: id64, eventId: id64, effectiveTime: spacedTime },
+    optional: { expireTime: spacedTime, deviceFingerprint: text(1024), ...v2Common },
+  },
+  // License codes 2.0 (spec §8).
+  refreshLicenseCode: {
+    required: {
+      scene: oneOf('RENEWAL', 'UNSUBSCRIBE_RENEWAL_PERIOD'),
+      orderId: id64,
+      orderLineId: id64,
+      license: id64,
+      expireTime: time14or17,
+    },
+    optional: { productId: id64, ...v2Common },
+  },
+  updateLicenseCodeStatus: {
+    required: { license: id64, status: oneOf('FREEZE', 'UNFREEZE') },
+    optional: v2Common,
+  },
+  releaseLicenseCode: {
+    required: { license: id64 },
+    optional: { orderId: id64, orderLineId: id64, ...v2Common },
+  },
 };
 
 /** The inline purchase body's own rules are not modelled: only its presence is recognised. */

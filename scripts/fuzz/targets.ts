@@ -27,6 +27,7 @@ function validTarget(rng: Rng, env: Env, protocol: Protocol, activity: string): 
   const pick = (ids: string[]) => (ids.length > 0 ? rng.pick(ids) : rng.pick(pools.v1Live));
   switch (activity) {
     case 'releaseInstance':
+    case 'releaseLicense':
       return rng.chance(0.7) ? pick(pools.releaseTargets) : pick(pools.released);
     case 'expireInstance':
     case 'instanceStatus':

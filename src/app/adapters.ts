@@ -100,7 +100,7 @@ export function realAdapters(config: Config, deps: { logger: Logger; clock: Cloc
       timeoutMs: config.orderApiTimeoutMs,
     }),
     licenseDelivery: createLicenseUploadClient({
-      hosts: marketplaceHosts(config.marketplaceApiUrl),
+      hosts: marketplaceHosts(config.marketplaceApiUrl, config.marketplaceApiFallbackUrl),
       ak,
       sk,
       clock: deps.clock,
@@ -111,8 +111,12 @@ export function realAdapters(config: Config, deps: { logger: Logger; clock: Cloc
   };
 }
 
-/** The cn site is retried on its .cn twin when unavailable (spec §2.6); others have one host. */
-export function marketplaceHosts(primary: string): string[] {
+/**
+ * The cn site is retried on its .cn twin when unavailable (spec §2.6); others have one host,
+ * unless KGD_MARKETPLACE_API_FALLBACK_URL names a second one.
+ */
+export function marketplaceHosts(primary: string, fallback?: string): string[] {
+  if (fallback) return [primary, fallback];
   const cn = 'https://mkt.myhuaweicloud.com';
   return primary.replace(/\/$/, '') === cn ? [cn, 'https://mkt.myhuaweicloud.cn'] : [primary];
 }

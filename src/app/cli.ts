@@ -8,6 +8,7 @@ import { registerDeploymentsCommand } from '../operators/cli/cmd-deployments.js'
 import { registerInboxCommand } from '../operators/cli/cmd-inbox.js';
 import { registerKeysCommand } from '../operators/cli/cmd-keys.js';
 import { registerLicenseCodesCommand } from '../operators/cli/cmd-license-codes.js';
+import { registerLicenseEventsCommand } from '../operators/cli/cmd-license-events.js';
 import { registerSweepCommand } from '../operators/cli/cmd-sweep.js';
 import { registerTokensCommand } from '../operators/cli/cmd-tokens.js';
 import { CliError, type CliIo, exitCodes } from '../platform/cli-io.js';
@@ -47,6 +48,7 @@ const registrations: Array<(program: Command, io: CliIo) => void> = [
   (p, io) => registerAlertsCommand(p, { ...io, openAlerts: alertsHost(io) }),
   (p, io) => registerLicenseCommand(p, { ...io, openRuntime: operatorHost.openRuntime }),
   (p, io) => registerLicenseCodesCommand(p, { ...io, host: operatorHost }),
+  (p, io) => registerLicenseEventsCommand(p, { ...io, host: operatorHost }),
   (p, io) => registerTemplatesCommand(p, io, { regionGaps }),
 ];
 

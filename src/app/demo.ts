@@ -11,8 +11,9 @@ const say = (io: CliIo, line = '') => io.stdout.write(`${line}\n`);
 /**
  * `kgd demo` (`npm run demo`): the service's main job on its embedded defaults, narrated. It starts
  * the service with the built-in cloud and marketplace simulator, buys demo-license, follows the
- * deployment to ready, opens the licensed app, then renews, expires, unfreezes, upgrades and
- * releases it, and prints the cloud inventory left at the end (nothing).
+ * deployment to ready, opens the licensed app, then (V2) has the buyer's client ask for a live
+ * License (getLicenseAsync) and shows the upload the marketplace received, then renews, expires,
+ * unfreezes, upgrades and releases it, and prints the cloud inventory left at the end (nothing).
  */
 export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: string) {
   const env: Record<string, string | undefined> = {
@@ -70,6 +71,7 @@ export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: stri
       `${t()}  ready: ${ready.front_end_url} (server ${ready.server_id}, ${ready.flavor} in ${ready.az})`,
     );
     await showApp(io, ready.front_end_url!, t);
+    if (protocol === 'v2') await liveLicense(io, db, sim, id, t);
 
     await control(sim, `/sim/marketplace/instances/${id}/renew`, {
       periodType: 'year',
@@ -99,7 +101,10 @@ export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: stri
       skuCode: 'pro',
       wait: 'answered',
     });
-    say(io, `${t()}  buyer upgraded to sku pro`);
+    say(
+      io,
+      `${t()}  buyer upgraded to sku pro${protocol === 'v2' ? ' (changeInstanceCheck allowed it, then upgradeInstance)' : ''}`,
+    );
     await settled(io, db, id, t);
     const upgraded = await instanceRow(db, id);
     say(io, `${t()}  server resized to ${upgraded.flavor}`);
@@ -132,6 +137,53 @@ export async function runDemo(io: CliIo, protocol: 'v1' | 'v2', timeScale?: stri
   } finally {
     await service.stop();
   }
+}
+
+/**
+ * getLicenseAsync end to end (spec §7): the marketplace sends the event, the service answers at
+ * once, renders the license bound to the device and uploads it; the marketplace's upload API
+ * checked the signature and the sha256 of the bytes it received.
+ */
+async function liveLicense(io: CliIo, db: Db, sim: string, id: string, t: () => string) {
+  const deviceFingerprint = '00:1A:2B:3C:4D:5E|WD-DEMO-0001|BOARD-DEMO|CPU-DEMO';
+  const sent = await control(sim, `/sim/marketplace/instances/${id}/license-events`, {
+    deviceFingerprint,
+    wait: 'answered',
+  });
+  const eventId = String(sent.eventId);
+  const answered = (sent.operation as { resultCode?: string } | undefined)?.resultCode;
+  say(
+    io,
+    `${t()}  buyer's client asked for a license: getLicenseAsync event ${eventId}, device ${deviceFingerprint}; answered ${answered}`,
+  );
+  await settled(io, db, id, t);
+  const res = await fetch(
+    `${sim}/sim/marketplace/license-uploads?eventId=${encodeURIComponent(eventId)}`,
+  );
+  const { uploads } = (await res.json()) as {
+    uploads: { fileName: string; sha256: string; text: string; host: string }[];
+  };
+  if (uploads.length !== 1)
+    throw new CliError(`event ${eventId}: ${uploads.length} uploads, expected exactly one`);
+  const up = uploads[0]!;
+  say(
+    io,
+    `${t()}  marketplace upload API received ${up.fileName} for event ${eventId} (${up.text.length} bytes, signature and sha256 checked)`,
+  );
+  say(io, `              sha256 ${up.sha256}`);
+  const resend = await control(sim, `/sim/marketplace/instances/${id}/license-events`, {
+    eventId,
+    deviceFingerprint,
+    wait: 'answered',
+  });
+  const again = (resend.operation as { resultCode?: string } | undefined)?.resultCode;
+  const after = (await (
+    await fetch(`${sim}/sim/marketplace/license-uploads?eventId=${encodeURIComponent(eventId)}`)
+  ).json()) as { uploads: unknown[] };
+  say(
+    io,
+    `${t()}  the marketplace resent the event: answered ${again}, uploads for it still ${after.uploads.length}`,
+  );
 }
 
 async function control(

@@ -30,7 +30,7 @@ export const operatorHost: OperatorHost = {
       import('../platform/clock.js'),
     ]);
     return createLicenseCodeClient({
-      hosts: marketplaceHosts(config.marketplaceApiUrl),
+      hosts: marketplaceHosts(config.marketplaceApiUrl, config.marketplaceApiFallbackUrl),
       ak: config.cloud.ak,
       sk: config.cloud.sk,
       clock: systemClock,

@@ -154,6 +154,7 @@ const schema = z
       .enum(['cn', 'intl', 'eu'], { error: 'expected cn, intl or eu' })
       .default('cn'),
     KGD_MARKETPLACE_API_URL: httpUrl.optional(),
+    KGD_MARKETPLACE_API_FALLBACK_URL: httpUrl.optional(),
     KGD_ORDER_API_TIMEOUT_MS: positiveInt('milliseconds').default(10000),
     KGD_CLOUD_AK: z.string().min(1).optional(),
     KGD_CLOUD_SK: z.string().min(1).optional(),
@@ -352,6 +353,8 @@ const configSchema = schema.transform((c) => ({
     maxConnectionsPerAddress: c.KGD_HTTP_MAX_CONNECTIONS_PER_ADDRESS,
   },
   marketplaceApiUrl: c.KGD_MARKETPLACE_API_URL ?? marketplaceSites[c.KGD_MARKETPLACE_API_SITE],
+  /** Where uploads and license-code calls go when the first host is unavailable (spec §2.6). */
+  marketplaceApiFallbackUrl: c.KGD_MARKETPLACE_API_FALLBACK_URL,
   orderApiTimeoutMs: c.KGD_ORDER_API_TIMEOUT_MS,
   cloud: {
     ak: c.KGD_CLOUD_AK,

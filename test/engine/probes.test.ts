@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/platform/clock.js';
-import { createDebugProbe } from '../../src/simulator/marketplace/debug-probe.js';
+import { createDebugProbe, savedDebugCases } from '../../src/simulator/marketplace/debug-probe.js';
 import { createMarketplaceClient } from '../../src/simulator/marketplace/marketplace-client.js';
 import type { Timer } from '../../src/simulator/marketplace/timer.js';
 import { createEngineHarness, type EngineHarness, KEY } from '../support/engine-harness.js';
@@ -38,13 +38,14 @@ const idleTimer: Timer = {
 };
 
 describe('the marketplace probing the saved debug cases (spec §11)', () => {
-  it('gets a success code for every case, two rounds in a row, and no cloud resource is created', async () => {
+  it('gets a success code for every case, two rounds in a row, one license upload per event, and no cloud resource is created', async () => {
     const probe = createDebugProbe({
       client: createMarketplaceClient({
         clock: systemClock,
         fetch: (input, init) => Promise.resolve(h.app.request(String(input), init)),
       }),
       timer: idleTimer,
+      onLicenseEvent: (eventId) => h.sim.marketplace!.scenario.licenseEvents.add(eventId),
       settings: () => ({ productionUrl: 'http://kgd.test/koogallery/produce', key: KEY }),
     });
     const rounds = await probe.run({ rounds: 2 });
@@ -83,6 +84,18 @@ describe('the marketplace probing the saved debug cases (spec §11)', () => {
       .where('status', 'in', ['failed', 'cleanup_failed'])
       .execute();
     expect(failedOps).toEqual([]);
+    // Every saved getLicenseAsync event (an open instance, a released one, one never known):
+    // its test license uploaded once, though each event was sent in both rounds.
+    const events = savedDebugCases
+      .filter((c) => c.activity === 'getLicenseAsync')
+      .map((c) => String(c.fields.eventId));
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    const activities = rounds[0]!.results.map((x) => x.case.activity);
+    expect(activities).toEqual(expect.arrayContaining(['getLicenseAsync', 'changeInstanceCheck']));
+    const uploads = h.sim.marketplace!.licenseUploads();
+    expect(events.map((e) => uploads.filter((u) => u.eventId === e).length)).toEqual(
+      events.map(() => 1),
+    );
     const cloud = h.sim.inspect();
     expect({
       servers: cloud.servers.length,

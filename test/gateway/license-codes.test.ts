@@ -1,6 +1,18 @@
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordCodeState } from '../../src/deployments/commands/record-code-state.js';
-import { callV1, callV2, createGatewayHarness, type GatewayHarness } from '../support/gateway.js';
+import { createLicenseCodeClient } from '../../src/marketplace/license-code-client.js';
+import { registerLicenseCodeApi } from '../../src/simulator/marketplace/license-code-api.js';
+import { createMarketplaceClient } from '../../src/simulator/marketplace/marketplace-client.js';
+import {
+  BASE,
+  callV1,
+  callV2,
+  createGatewayHarness,
+  type GatewayHarness,
+  KEY,
+} from '../support/gateway.js';
+import { createVirtualTimer } from '../support/marketplace-sim/virtual-timer.js';
 
 let h: GatewayHarness;
 beforeAll(async () => {
@@ -39,6 +51,65 @@ const events = (code: string) =>
   h.database.db.selectFrom('license_code_events').selectAll().where('code', '=', code).execute();
 
 describe('License codes 2.0 activities through the gateway (spec §8)', () => {
+  it('through the simulated marketplace: activate, renew, freeze, unfreeze, release, each accepted at once', async () => {
+    // The simulated KooGallery: its book of codes and APIs, sending the three activities to the
+    // gateway; the seller's client activates a code on it, as `kgd license codes activate` does.
+    const sim = new Hono();
+    const creds = { ak: 'SELLERAK0000000001', sk: 'seller-secret-key-0001' };
+    const book = registerLicenseCodeApi(sim, {
+      clock: h.clock,
+      timer: createVirtualTimer(h.clock),
+      client: createMarketplaceClient({
+        clock: h.clock,
+        fetch: (url, init) => Promise.resolve(h.app.request(String(url), init)),
+      }),
+      sellerCredentials: () => [creds],
+      target: () => ({ url: BASE, key: KEY }),
+    });
+    const seller = createLicenseCodeClient({
+      hosts: ['https://mkt.example.com'],
+      ...creds,
+      clock: h.clock,
+      timeoutMs: 1000,
+      fetch: ((url: string | URL, init?: RequestInit) => {
+        const headers = new Headers(init?.headers);
+        headers.set('host', new URL(String(url)).host);
+        return sim.request(String(url), { ...init, headers });
+      }) as typeof fetch,
+    });
+    const [issued] = book.issue({
+      orderId: 'CS-SIM-1',
+      productId: 'P-SIM',
+      expireTime: new Date('2027-11-23T08:00:00Z'),
+    });
+    const code = issued!.code;
+    const activated = await seller.activate(code, h.clock.now());
+    if (activated.kind !== 'activated') throw new Error(`not activated: ${activated.kind}`);
+    await recordCodeState(
+      h.database.db,
+      { state: activated.state, activated: true },
+      h.clock.now(),
+    );
+    expect(await row(code)).toMatchObject({ marketplace_status: 'ALIVE', frozen: false });
+
+    const renewed = await book.renew(code, new Date('2028-11-23T08:00:00Z'));
+    expect(renewed).toMatchObject({ accepted: true, attempts: 1, resultCodes: ['000000'] });
+    expect((await row(code)).expires_at).toEqual(new Date('2028-11-23T08:00:00Z'));
+    expect(await book.setFrozen(code, true)).toMatchObject({ accepted: true, attempts: 1 });
+    expect((await row(code)).frozen).toBe(true);
+    expect(await book.setFrozen(code, false)).toMatchObject({ accepted: true, attempts: 1 });
+    expect((await row(code)).frozen).toBe(false);
+    expect(await book.release(code)).toMatchObject({ accepted: true, attempts: 1 });
+    expect((await row(code)).released_at).not.toBeNull();
+    expect((await seller.query(code)).status).toBe('RELEASED');
+    expect((await events(code)).map((e) => e.activity)).toEqual([
+      'refreshLicenseCode',
+      'updateLicenseCodeStatus',
+      'updateLicenseCodeStatus',
+      'releaseLicenseCode',
+    ]);
+  });
+
   it('records a renewal once however often it is resent, and answers 000000', async () => {
     await knownCode('LC-GW-1');
     const body = {

@@ -23,7 +23,9 @@ export type ReleaseResult =
 /**
  * The one release: locks the instance, records one release operation per instance (a repeat is a
  * duplicate, whoever asks), marks it releasing and asks every operation in flight for it to stop
- * at its next step; the release, queued behind them, then tears everything down.
+ * at its next step; the release, queued behind them, then tears everything down. A live License
+ * upload is let finish: the marketplace was answered for its event and waits for the file, and
+ * it touches no resource of the instance.
  */
 export async function requestRelease(
   tx: Transaction<Database>,
@@ -62,7 +64,7 @@ export async function requestRelease(
     .updateTable('operations')
     .set({ cancel_requested_at: ctx.now })
     .where('instance_id', '=', inst.id)
-    .where('kind', '!=', 'release')
+    .where('kind', 'not in', ['release', 'license-upload'])
     .where('status', 'in', openOperation)
     .where('cancel_requested_at', 'is', null)
     .execute();

@@ -3,13 +3,16 @@ import type { Logger } from '../../platform/logger.js';
 import {
   type CallOptionsBody,
   callOptionsSchema,
+  licenseEventSchema,
   querySchema,
   rawCallSchema,
   releaseSchema,
   renewSchema,
   upgradeSchema,
+  uploadFaultsSchema,
 } from './control-schemas.js';
 import { InputError, parseInput } from './input-error.js';
+import type { LicenseUpload, UploadFault } from './license-upload-api.js';
 import type { OrderQueryRecord } from './order-query-api.js';
 import { toOrderInfo } from './order-query-api.js';
 import { type MarketplaceScenario, NotFoundError, type Started } from './scenario.js';
@@ -28,6 +31,8 @@ export interface ControlDeps {
   config(): SimConfig;
   configure(patch: unknown): SimConfig;
   orderQueries(): OrderQueryRecord[];
+  licenseUploads(): LicenseUpload[];
+  failUploads(...faults: UploadFault[]): void;
   reset(): void;
   logger?: Logger;
 }
@@ -57,7 +62,7 @@ function failure(c: Context, err: unknown) {
 }
 
 /** Waits for a milestone, but never longer than `timeoutMs` of real time. */
-async function settle(started: Started, opts: CallOptionsBody) {
+async function settle(started: Started & { eventId?: string }, opts: CallOptionsBody) {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     started.operation.wait(opts.wait),
@@ -66,7 +71,10 @@ async function settle(started: Started, opts: CallOptionsBody) {
     }),
   ]);
   clearTimeout(timer);
-  return startedView(started);
+  return {
+    ...startedView(started),
+    ...(started.eventId === undefined ? {} : { eventId: started.eventId }),
+  };
 }
 
 /**
@@ -81,7 +89,11 @@ export function registerControlApi(app: Hono, deps: ControlDeps): void {
   /** One action: parse the body, start the operation, answer once the chosen milestone passed. */
   const action = (
     path: string,
-    start: (body: Record<string, unknown>, opts: CallOptionsBody, id: string) => Started,
+    start: (
+      body: Record<string, unknown>,
+      opts: CallOptionsBody,
+      id: string,
+    ) => Started & { eventId?: string },
   ) =>
     app.post(path, async (c) => {
       try {
@@ -132,6 +144,24 @@ export function registerControlApi(app: Hono, deps: ControlDeps): void {
   action(`${p}/instances/:id/expire`, (_b, opts, id) => sim.expire(id, opts));
   action(`${p}/instances/:id/freeze`, (_b, opts, id) => sim.freeze(id, opts));
   action(`${p}/instances/:id/unfreeze`, (_b, opts, id) => sim.unfreeze(id, opts));
+  // getLicenseAsync: the buyer's client asks for a license (spec §7.1).
+  action(`${p}/instances/:id/license-events`, (b, opts, id) =>
+    sim.requestLicense(id, parseInput(licenseEventSchema, b), opts),
+  );
+  app.get(`${p}/license-uploads`, (c) => {
+    const eventId = c.req.query('eventId');
+    const uploads = deps.licenseUploads().filter((u) => !eventId || u.eventId === eventId);
+    return c.json({ uploads });
+  });
+  app.post(`${p}/license-uploads/faults`, async (c) => {
+    try {
+      const { faults } = parseInput(uploadFaultsSchema, await readJson(c));
+      deps.failUploads(...faults);
+      return c.json({ ok: true, faults: faults.length });
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
   action(`${p}/instances/:id/query`, (b, opts, id) =>
     sim.query([id, ...parseInput(querySchema, b).also], opts),
   );

@@ -59,3 +59,37 @@ export const rawCallSchema = z.object({
   activity: z.string('expected an activity name').min(1),
   fields: z.record(z.string(), z.unknown()).default({}),
 });
+
+/** A getLicenseAsync event (spec §7.1); the simulator fills what is left out. */
+export const licenseEventSchema = z.object({
+  eventId: z.string().min(1).max(64).optional(),
+  deviceFingerprint: z.string().min(1).max(1024).optional(),
+  effectiveTime: z.string().min(1).max(32).optional(),
+  expireTime: z.string().min(1).max(32).optional(),
+});
+
+/** Scripted answers of the license upload API (spec §7.2), taken in order. */
+export const uploadFaultsSchema = z.object({
+  faults: z
+    .array(
+      z.union([
+        z.object({
+          host: z.string().min(1).optional(),
+          status: z.union([
+            z.literal(200),
+            z.literal(400),
+            z.literal(403),
+            z.literal(500),
+            z.literal(503),
+          ]),
+          code: z.string().min(1).max(16),
+        }),
+        z.object({
+          host: z.string().min(1).optional(),
+          hangMs: z.int().min(1).max(600_000),
+        }),
+      ]),
+    )
+    .min(1)
+    .max(1000),
+});

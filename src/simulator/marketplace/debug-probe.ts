@@ -22,10 +22,20 @@ export interface DebugCase {
 const v1Instance = '{v1Instance}';
 const v2Instance = '{v2Instance}';
 
+/** The change target the seller filled in for changeInstanceCheck: the marketplace's mock product. */
+const mockTarget = {
+  productId: 'OFFI-DEMO-LICENSE-MONTH',
+  skuCode: 'pro',
+  linearValue: 1,
+  productName: 'demo-license',
+};
+
 /**
  * The cases a periodic product's seller saves (new purchase, renewal, expiry, release, plus the
- * rest of each generation's activities): V1 and V2, thin V2 MOCK orders, and a case naming an
- * instance long gone (a case saved against an earlier instance, released and purged since).
+ * rest of each generation's activities): V1 and V2, thin V2 MOCK orders, live License events
+ * (getLicenseAsync, whose event ids are saved too, so every round resends the same events) and
+ * changeInstanceCheck, cases replayed after the instance's release, and cases naming an instance
+ * long gone (saved against an earlier instance, released and purged since).
  */
 export const savedDebugCases: readonly DebugCase[] = [
   {
@@ -94,6 +104,17 @@ export const savedDebugCases: readonly DebugCase[] = [
   { protocol: 'v2', activity: 'queryInstance', fields: { instanceId: v2Instance } },
   {
     protocol: 'v2',
+    activity: 'getLicenseAsync',
+    fields: {
+      instanceId: v2Instance,
+      eventId: 'debug-event-0001',
+      effectiveTime: '2026-01-01 00:00:00 z',
+      expireTime: '2099-12-31 16:00:00 z',
+      deviceFingerprint: '00:1A:2B:3C:4D:5E|DISK-1|BOARD-1|CPU-1',
+    },
+  },
+  {
+    protocol: 'v2',
     activity: 'refreshInstance',
     fields: {
       scene: 'RENEWAL',
@@ -102,6 +123,11 @@ export const savedDebugCases: readonly DebugCase[] = [
       orderLineId: 'MOCKMONTYRENEW-000001',
       expireTime: '20991231160000',
     },
+  },
+  {
+    protocol: 'v2',
+    activity: 'changeInstanceCheck',
+    fields: { instanceId: v2Instance, productInfo: mockTarget },
   },
   {
     protocol: 'v2',
@@ -128,6 +154,21 @@ export const savedDebugCases: readonly DebugCase[] = [
     fields: { orderId: 'MOCKMONTYRENEW', orderLineId: 'MOCKMONTYRENEW-000001' },
   },
   { protocol: 'v2', activity: 'releaseInstance', fields: { instanceId: v2Instance } },
+  // Saved before the release, replayed after it: the instance is gone, the answer still success.
+  {
+    protocol: 'v2',
+    activity: 'changeInstanceCheck',
+    fields: { instanceId: v2Instance, productInfo: mockTarget },
+  },
+  {
+    protocol: 'v2',
+    activity: 'getLicenseAsync',
+    fields: {
+      instanceId: v2Instance,
+      eventId: 'debug-event-0002',
+      effectiveTime: '2026-01-01 00:00:00 z',
+    },
+  },
   {
     protocol: 'v2',
     activity: 'refreshInstance',
@@ -139,12 +180,28 @@ export const savedDebugCases: readonly DebugCase[] = [
       expireTime: '20991231160000',
     },
   },
+  {
+    protocol: 'v2',
+    activity: 'getLicenseAsync',
+    fields: {
+      instanceId: 'kgi-debug-case-saved-long-ago',
+      eventId: 'debug-event-0003',
+      effectiveTime: '2026-01-01 00:00:00 z',
+    },
+  },
+  {
+    protocol: 'v2',
+    activity: 'changeInstanceCheck',
+    fields: { instanceId: 'kgi-debug-case-saved-long-ago', productInfo: mockTarget },
+  },
 ];
 
 export interface ProbeDeps {
   client: MarketplaceClient;
   timer: Timer;
   settings: () => { productionUrl: string; key: string };
+  /** Told each getLicenseAsync event id before it is sent (the upload API accepts only these). */
+  onLicenseEvent?(eventId: string): void;
 }
 
 export interface ProbeRound {
@@ -180,6 +237,7 @@ export function createDebugProbe(deps: ProbeDeps, cases: readonly DebugCase[] = 
       activity: c.activity,
       fields: { ...fill(c.fields), testFlag: '1' },
     };
+    if (c.activity === 'getLicenseAsync') deps.onLicenseEvent?.(String(c.fields.eventId));
     let result = await deps.timer.track(deps.client.call(spec));
     // V2 queryInstance: 000004 means "still opening", polled until the information comes back.
     for (let n = 1; c.activity === 'queryInstance' && result.resultCode === '000004'; n++) {

@@ -124,6 +124,11 @@ export function createInstanceOperations(core: ScenarioCore) {
       return { ...started, order };
     },
 
+    /**
+     * A change of sku (V1 upgrade, V2 upgradeInstance). For V2 the marketplace first asks
+     * changeInstanceCheck (spec §6), once, as the buyer waits: a change the seller refuses is
+     * never sent, and the operation fails with the seller's reason.
+     */
     upgrade(
       ref: string,
       change: { skuCode: string; productId?: string; linearValue?: number },
@@ -137,20 +142,58 @@ export function createInstanceOperations(core: ScenarioCore) {
         linearValue: change.linearValue ?? inst.terms.productInfo.linearValue,
       };
       const order = deps.orders.createChange(inst.instanceId, inst.terms, { productInfo });
-      const started = send(
-        'upgrade',
-        ref,
+      const apply = () => touch(inst, { terms: fields.termsAfter(order, inst.terms) });
+      if (inst.protocol === 'v1') {
+        const started = send(
+          'upgrade',
+          ref,
+          opts,
+          'purchase',
+          (t, testFlag) => ['upgrade', fields.upgradeFields('v1', order, t.instanceId, testFlag)],
+          apply,
+        );
+        return { ...started, order };
+      }
+      core.settings();
+      const testFlag = opts.testFlag ?? inst.testFlag;
+      const op = deps.operations.start('upgrade', inst.instanceId);
+      const check = core.specOf(
+        'v2',
+        'changeInstanceCheck',
+        () => fields.changeCheckFields(order, inst.instanceId, testFlag),
         opts,
-        'purchase',
-        (t, testFlag) => [
-          t.protocol === 'v1' ? 'upgrade' : 'upgradeInstance',
-          fields.upgradeFields(t.protocol, order, t.instanceId, testFlag),
-        ],
-        (i) => {
-          if (i) touch(i, { terms: fields.termsAfter(order, i.terms) });
-        },
       );
-      return { ...started, order };
+      const upgradeSpec = core.specOf(
+        'v2',
+        'upgradeInstance',
+        () => fields.upgradeFields('v2', order, inst.instanceId, testFlag),
+        opts,
+      );
+      // The check is asked once, as the buyer waits; the change itself is then delivered (and
+      // its answer is the operation's) only when the seller allowed it.
+      const ask = async () => {
+        const asked = await core.deliver({
+          operationId: op.view.id,
+          kind: 'upgrade',
+          spec: check,
+          duplicates: 1,
+          resends: 0,
+          onAttempt: () => op.markSent(),
+        });
+        if (!asked.accepted) {
+          const last = asked.results.at(-1);
+          op.view.resultCode = last?.resultCode;
+          const why = last?.resultCode ?? last?.error ?? 'no answer';
+          op.finish(
+            'failed',
+            `changeInstanceCheck did not allow the change: ${why}${last?.resultMsg ? ` (${last.resultMsg})` : ''}`,
+          );
+          return;
+        }
+        core.launch(op, { spec: upgradeSpec, retry: 'purchase', opts }, apply);
+      };
+      ask().catch((err: Error) => op.finish('failed', err.message));
+      return { operation: op, instance: inst, order };
     },
 
     /** One V2 queryInstance for up to 100 instances (never resent: the marketplace polls). */

@@ -19,23 +19,34 @@ export interface LicenseUpload {
   sha256: string;
   text: string;
   ak: string;
+  /** The host the upload was sent to (the Host header): the primary or the fallback. */
+  host: string;
 }
 
-/** A scripted answer for the next upload (HTTP status and error_code). */
-interface UploadFault {
-  status: 200 | 400 | 403 | 500 | 503;
-  code: string;
-}
+/**
+ * A scripted answer for a coming upload: an HTTP status and error_code, or no answer at all
+ * (`hangMs`: the connection is held that long, then dropped unrecorded, as a marketplace that
+ * timed out). With `host`, only uploads sent to that host (`127.0.0.1:8080`) take it, so the
+ * fallback host can answer what the first did not.
+ */
+export type UploadFault = { host?: string } & (
+  | { status: 200 | 400 | 403 | 500 | 503; code: string }
+  | { hangMs: number }
+);
 
 export interface LicenseUploadApi {
   uploads(): LicenseUpload[];
-  /** The next uploads answer these, in order, before being looked at. */
+  /** The next uploads (to the fault's host, if it names one) answer these, in order. */
   failNext(...faults: UploadFault[]): void;
+  /** Faults not taken yet. */
+  pendingFaults(): number;
   clear(): void;
 }
 
 export interface LicenseUploadDeps {
   clock: Clock;
+  /** Holds a hanging upload (real time: the seller's client times out in real time). */
+  hang?: (ms: number, signal: AbortSignal) => Promise<void>;
   sellerCredentials(): ReadonlyArray<{ ak: string; sk: string }>;
   /** Whether the marketplace sent a getLicenseAsync with this event id. */
   knownEvent(eventId: string): boolean;
@@ -55,12 +66,18 @@ export function registerLicenseUploadApi(app: Hono, deps: LicenseUploadDeps): Li
   let faults: UploadFault[] = [];
   app.post(licenseUploadRoute, async (c) => {
     const eventId = c.req.param('eventId');
-    const reply = (status: UploadFault['status'], code: string, detail?: string) =>
+    const reply = (status: 200 | 400 | 403 | 500 | 503, code: string, detail?: string) =>
       c.json(
         { error_code: code, error_msg: detail ? `${messages[code]}: ${detail}` : messages[code] },
         status,
       );
-    const fault = faults.shift();
+    const host = c.req.header('host') ?? '';
+    const at = faults.findIndex((f) => !f.host || f.host === host);
+    const fault = at >= 0 ? faults.splice(at, 1)[0] : undefined;
+    if (fault && 'hangMs' in fault) {
+      await (deps.hang ?? holdFor)(fault.hangMs, c.req.raw.signal);
+      return reply(503, 'CBC.0999', 'scripted failure: no answer in time');
+    }
     if (fault) return reply(fault.status, fault.code, 'scripted failure');
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, name) => {
@@ -105,6 +122,7 @@ export function registerLicenseUploadApi(app: Hono, deps: LicenseUploadDeps): Li
       sha256,
       text: bytes.toString('utf8'),
       ak: verified.ak,
+      host,
     });
     return reply(200, 'CBC.0000');
   });
@@ -113,9 +131,25 @@ export function registerLicenseUploadApi(app: Hono, deps: LicenseUploadDeps): Li
     failNext: (...more) => {
       faults.push(...more);
     },
+    pendingFaults: () => faults.length,
     clear: () => {
       uploads = [];
       faults = [];
     },
   };
+}
+
+/** Resolves after `ms`, or at once when the client went away. */
+function holdFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

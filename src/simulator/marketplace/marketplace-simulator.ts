@@ -6,7 +6,11 @@ import { createDebugProbe, type DebugProbe } from './debug-probe.js';
 import { createInstanceRegistry } from './instances.js';
 import { createLedger } from './ledger.js';
 import { type LicenseCodeBook, registerLicenseCodeApi } from './license-code-api.js';
-import { type LicenseUpload, registerLicenseUploadApi } from './license-upload-api.js';
+import {
+  type LicenseUpload,
+  registerLicenseUploadApi,
+  type UploadFault,
+} from './license-upload-api.js';
 import { listen } from './listen.js';
 import { createMarketplaceClient } from './marketplace-client.js';
 import { createOperationRegistry } from './operations.js';
@@ -34,6 +38,8 @@ export interface MarketplaceSimulator {
   orderQueries(): OrderQueryRecord[];
   /** Licenses the service uploaded (spec §7.2), in order: one per getLicenseAsync event. */
   licenseUploads(): LicenseUpload[];
+  /** Scripts the upload API's next answers (5xx, the documented codes, no answer), in order. */
+  failUploads(...faults: UploadFault[]): void;
   /** License codes 2.0 (spec §8): the book of codes, their APIs, the three activities. */
   licenseCodes: LicenseCodeBook;
   /** Stops pending resends and polls. */
@@ -93,6 +99,7 @@ export function registerMarketplaceSimulator(
   const probe = createDebugProbe({
     client,
     timer,
+    onLicenseEvent: (eventId) => scenario.licenseEvents.add(eventId),
     settings() {
       if (!config.productionUrl || !config.key)
         throw new Error('probing needs productionUrl and key configured');
@@ -106,6 +113,7 @@ export function registerMarketplaceSimulator(
     configure,
     orderQueries: () => [...queries],
     licenseUploads: () => uploads.uploads(),
+    failUploads: (...faults) => uploads.failNext(...faults),
     get licenseCodes() {
       return licenseCodes;
     },

@@ -163,6 +163,28 @@ export function upgradeFields(
   };
 }
 
+/**
+ * changeInstanceCheck (V2, spec §6): the target of a change, asked before the change is sent. The
+ * product's name is the marketplace's; the simulator names it after the product id.
+ */
+export function changeCheckFields(
+  order: Order,
+  instanceId: string,
+  testFlag: string,
+): Record<string, unknown> {
+  const p = line(order).productInfo[0]!;
+  return {
+    instanceId,
+    productInfo: {
+      productId: p.productId,
+      skuCode: p.skuCode,
+      ...(p.linearValue === undefined ? {} : { linearValue: p.linearValue }),
+      productName: p.productId.slice(0, 64),
+    },
+    testFlag,
+  };
+}
+
 export function releaseFields(
   protocol: 'v1' | 'v2',
   instanceId: string,

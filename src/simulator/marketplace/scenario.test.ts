@@ -404,6 +404,7 @@ describe('the whole lifecycle', () => {
               'refreshInstance',
               'updateInstanceStatus',
               'updateInstanceStatus',
+              'changeInstanceCheck',
               'upgradeInstance',
               'updateInstanceStatus',
               'releaseInstance',
@@ -415,6 +416,30 @@ describe('the whole lifecycle', () => {
       expect(h.sim.ledger.accepted()).toHaveLength(h.sim.ledger.entries().length);
     });
   }
+
+  it('V2: a change is asked first (changeInstanceCheck with the target); a refusal stops it', async () => {
+    h = await createScenarioHarness();
+    const b = h.sim.buy({ productId: 'p', skuCode: 'small' });
+    await b.operation.done;
+    const id = b.instance!.instanceId!;
+    const up = h.sim.upgrade(id, { skuCode: 'large', linearValue: 4 });
+    await up.operation.done;
+    expect(up.operation.view.status).toBe('succeeded');
+    const [check, change] = h.endpoint.inbox.slice(-2);
+    expect(check).toMatchObject({ activity: 'changeInstanceCheck', verified: true });
+    expect(check!.fields).toMatchObject({
+      instanceId: id,
+      productInfo: { productId: 'p', skuCode: 'large', linearValue: 4, productName: 'p' },
+    });
+    expect(change).toMatchObject({ activity: 'upgradeInstance' });
+
+    h.endpoint.fail('changeInstanceCheck', { kind: 'result', code: '000005' });
+    const refused = h.sim.upgrade(id, { skuCode: 'huge' });
+    await refused.operation.done;
+    expect(refused.operation.view).toMatchObject({ status: 'failed', resultCode: '000005' });
+    expect(h.endpoint.inbox.at(-1)!.activity).toBe('changeInstanceCheck');
+    expect(b.instance!.terms.productInfo.skuCode).toBe('large');
+  });
 
   it('query, license, notify and raw calls; unknown instances answer 000003', async () => {
     h = await createScenarioHarness();
