@@ -1,29 +1,17 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SimAccounts } from './accounts.js';
+import { quotasSchema } from './cloud/control.js';
 import { IamRefusal } from './iam/registry.js';
 
 const region = z
   .string()
   .regex(/^[a-z]{2}(-[a-z0-9]+)+$/, 'expected a region id such as cn-north-4');
-const count = z.number().int().min(0);
 
 const accountSchema = z.object({
   name: z.string().regex(/^[\w-]{1,64}$/, 'expected 1-64 letters, digits, _ or -'),
   regions: z.array(region).max(10).optional(),
-  quotas: z
-    .object({
-      instances: count,
-      cores: count,
-      ramMb: count,
-      vpcs: count,
-      subnets: count,
-      securityGroups: count,
-      securityGroupRules: count,
-      publicIps: count,
-    })
-    .partial()
-    .optional(),
+  quotas: quotasSchema.optional(),
 });
 const userSchema = z.object({
   name: z.string().min(1).max(64),

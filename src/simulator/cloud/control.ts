@@ -32,6 +32,20 @@ const fault: z.ZodType<RequestFault> = z.discriminatedUnion('kind', [
 
 const count = z.number().int().min(0);
 
+/** An account's quotas, any of them (faults set them for the seller; accounts for a buyer). */
+export const quotasSchema = z
+  .object({
+    instances: count,
+    cores: count,
+    ramMb: count,
+    vpcs: count,
+    subnets: count,
+    securityGroups: count,
+    securityGroupRules: count,
+    publicIps: count,
+  })
+  .partial();
+
 /** The body of `POST /sim/faults` (and `startSimulator({ faults })`): everything optional, additive. */
 export const faultSpecSchema = z.object({
   rules: z
@@ -57,19 +71,7 @@ export const faultSpecSchema = z.object({
       }),
     )
     .optional(),
-  quotas: z
-    .object({
-      instances: count,
-      cores: count,
-      ramMb: count,
-      vpcs: count,
-      subnets: count,
-      securityGroups: count,
-      securityGroupRules: count,
-      publicIps: count,
-    })
-    .partial()
-    .optional(),
+  quotas: quotasSchema.optional(),
   rateLimits: z.record(z.string().min(1), z.number().int().min(0).nullable()).optional(),
   /** Refuse SSH to one server (or '*') for this long, from now. */
   sshRefuse: z.object({ serverId: z.string().min(1), forMs: z.number().int().min(0) }).optional(),
